@@ -1,0 +1,95 @@
+"""geomlab: the geometry of word embeddings, and how geometry becomes preference.
+
+Heavy dependencies (gensim, scikit-learn, scipy.stats, matplotlib, umap) are imported
+only inside the functions that need them, so ``import geomlab`` stays fast; the public
+names below are resolved on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .embeddings import Embeddings
+from .errors import (
+    FormatError,
+    GeomlabError,
+    MissingDependencyError,
+    ParameterError,
+    ShapeError,
+    UnknownWordError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported lazily on first access)
+_LAZY = {
+    "load": "geomlab.loaders",
+    "sources": "geomlab.loaders",
+    # geometry
+    "vector": "geomlab.geometry.queries",
+    "relevance": "geomlab.geometry.relevance",
+    "Relevance": "geomlab.geometry.relevance",
+    "nearest": "geomlab.geometry.neighbors",
+    "Neighbors": "geomlab.geometry.neighbors",
+    "analogy": "geomlab.geometry.analogy",
+    "Analogy": "geomlab.geometry.analogy",
+    "project": "geomlab.geometry.directions",
+    "reject": "geomlab.geometry.directions",
+    "direction": "geomlab.geometry.directions",
+    "offset_consistency": "geomlab.geometry.directions",
+    # evaluation
+    "evaluate_analogies": "geomlab.evaluation.analogies",
+    "evaluate_similarity": "geomlab.evaluation.similarity",
+    # scoring
+    "softmax": "geomlab.scoring.softmax",
+    "log_softmax": "geomlab.scoring.softmax",
+    "logsumexp": "geomlab.scoring.softmax",
+    "free_energy": "geomlab.scoring.softmax",
+    "boltzmann": "geomlab.scoring.softmax",
+    "eml": "geomlab.scoring.eml",
+    "eml_echo": "geomlab.scoring.eml",
+    "cross_entropy": "geomlab.scoring.losses",
+    "cross_entropy_grad": "geomlab.scoring.losses",
+    "entropy": "geomlab.scoring.losses",
+    "kl_divergence": "geomlab.scoring.losses",
+    "perplexity": "geomlab.scoring.losses",
+    "surprise": "geomlab.scoring.losses",
+    "sample": "geomlab.scoring.sampling",
+    "preference": "geomlab.scoring.preference",
+    "Preference": "geomlab.scoring.preference",
+    "fit_temperature": "geomlab.scoring.calibration",
+    "expected_calibration_error": "geomlab.scoring.calibration",
+    "reliability_bins": "geomlab.scoring.calibration",
+    # polysemy and attention
+    "attend": "geomlab.geometry.attention",
+    "contextualize": "geomlab.geometry.attention",
+    "senses": "geomlab.geometry.polysemy",
+    "Sense": "geomlab.geometry.polysemy",
+    "sense_probabilities": "geomlab.geometry.polysemy",
+    "evaluate_polysemy": "geomlab.geometry.polysemy",
+}
+
+__all__ = [
+    "Embeddings",
+    "GeomlabError",
+    "UnknownWordError",
+    "FormatError",
+    "ParameterError",
+    "ShapeError",
+    "MissingDependencyError",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geomlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

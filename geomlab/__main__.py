@@ -1,0 +1,3 @@
+from geomlab.cli import main
+
+raise SystemExit(main())

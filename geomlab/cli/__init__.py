@@ -1,0 +1,78 @@
+"""The ``geomlab`` command: thin calls into the library.
+
+Each topic lives in its own module under ``geomlab.cli`` with a ``register(subparsers,
+parent)`` function that adds its commands; a command's ``func(args)`` calls the library
+and prints. Modules import heavy dependencies inside their functions only, so quick
+commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import GeomlabError
+
+# command modules, in the order their commands appear in --help
+COMMAND_MODULES = ["info"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors: exit 2, with the program's prefix
+        self.print_usage(sys.stderr)
+        self.exit(2, f"geomlab: error: {message}\n")
+
+
+def _common_options(default) -> argparse.ArgumentParser:
+    """Options valid both before and after the command name."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--vectors", metavar="SOURCE", default=default,
+        help="named source or vector file (default: the embedded GloVe 6B 50d)",
+    )
+    p.add_argument("--debug", action="store_true", default=default,
+                   help="show a full traceback on errors")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = _Parser(
+        prog="geomlab",
+        description="The geometry of word embeddings: how dot products become preferences.",
+        parents=[_common_options(None)],
+    )
+    parser.set_defaults(debug=False)
+    parser.add_argument("--version", action="version", version=f"geomlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    parent = _common_options(argparse.SUPPRESS)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub, parent)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except GeomlabError as exc:
+        if args.debug:
+            raise
+        print(f"geomlab: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("geomlab: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        if args.debug:
+            raise
+        where = f": {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"geomlab: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1

@@ -1,0 +1,51 @@
+"""Helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def embeddings(args):
+    """The vectors named by ``--vectors`` (the embedded default when absent)."""
+    from ..loaders import load
+
+    return load(args.vectors)
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def emit(args, record=None, text: str | None = None, data=None) -> None:
+    """Print ``record`` (or ``data``) as JSON with ``--json``, else ``text`` (or str(record))."""
+    if getattr(args, "json", False):
+        if record is not None and data is None:
+            sys.stdout.write(record.to_json() + "\n")
+        else:
+            from .._record import to_jsonable
+
+            sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write((text if text is not None else str(record)) + "\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value

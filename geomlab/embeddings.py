@@ -1,0 +1,239 @@
+"""The core object: an immutable vocabulary with a read-only float32 matrix."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import ParameterError, ShapeError, UnknownWordError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gensim.models import KeyedVectors
+
+__all__ = ["Embeddings"]
+
+_ALPHABET = string.ascii_lowercase + string.digits + "-'."
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+    inserts = {a + c + b for a, b in splits for c in _ALPHABET}
+    return deletes | transposes | replaces | inserts
+
+
+class Embeddings:
+    """Word vectors: ``words`` (tuple of str) and ``vectors`` (float32, ``(n_words, dim)``).
+
+    The matrix is read-only and may be memory-mapped; the object never changes after it is
+    built. Row norms are computed once, lazily.
+
+    Parameters
+    ----------
+    words : sequence of str
+        The vocabulary, in row order (for pretrained sets, usually by falling frequency).
+    vectors : array_like, shape (n_words, dim)
+        One row per word. Converted to float32 unless it already is.
+    source : str, optional
+        Where the vectors came from (a named source or a file path).
+
+    Examples
+    --------
+    >>> import numpy as np, geomlab
+    >>> emb = geomlab.Embeddings(["a", "b"], np.eye(2))
+    >>> emb["b"]
+    array([0., 1.], dtype=float32)
+    >>> "c" in emb, len(emb), emb.dim
+    (False, 2, 2)
+    """
+
+    __slots__ = ("_words", "_vectors", "_source", "_index", "_norms", "_lower", "__weakref__")
+
+    def __init__(self, words: Sequence[str], vectors, source: str | None = None):
+        words = tuple(words)
+        arr = np.asarray(vectors)
+        if arr.ndim != 2:
+            raise ShapeError(f"vectors must be 2-D (n_words, dim), got shape {arr.shape}")
+        if arr.shape[0] != len(words):
+            raise ShapeError(
+                f"{len(words)} words but vectors has shape {arr.shape}: one row per word needed"
+            )
+        if arr.shape[1] < 1:
+            raise ShapeError(f"vectors must have at least one column, got shape {arr.shape}")
+        if arr.dtype != np.float32:
+            arr = arr.astype(np.float32)
+        if not all(isinstance(w, str) for w in words):
+            bad = next(w for w in words if not isinstance(w, str))
+            raise ParameterError(f"words must be strings, got {type(bad).__name__} {bad!r}")
+        index = {w: i for i, w in enumerate(words)}
+        if len(index) != len(words):
+            seen: set[str] = set()
+            dup = next(w for w in words if w in seen or seen.add(w))
+            raise ParameterError(f"words must be unique; {dup!r} appears more than once")
+        if arr.flags.writeable:
+            arr = arr.view()
+            arr.flags.writeable = False
+        self._words = words
+        self._vectors = arr
+        self._source = source
+        self._index = index
+        self._norms: np.ndarray | None = None
+        self._lower: dict[str, int] | None = None
+
+    # -- basic protocol -------------------------------------------------------------------
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The vocabulary, in row order."""
+        return self._words
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The read-only float32 matrix, shape ``(n_words, dim)``."""
+        return self._vectors
+
+    @property
+    def source(self) -> str | None:
+        """Where the vectors came from."""
+        return self._source
+
+    @property
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return int(self._vectors.shape[1])
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._index
+
+    def __iter__(self):
+        return iter(self._words)
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        return self._vectors[self.index(word)]
+
+    def __repr__(self) -> str:
+        src = f", source={self._source!r}" if self._source else ""
+        return f"<Embeddings: {len(self):,} words x {self.dim} dims{src}>"
+
+    def index(self, word: str) -> int:
+        """The row of ``word``; raises :class:`UnknownWordError` with suggestions."""
+        try:
+            return self._index[word]
+        except (KeyError, TypeError):
+            if not isinstance(word, str):
+                raise ParameterError(
+                    f"a word must be a string, got {type(word).__name__} {word!r}"
+                ) from None
+            raise UnknownWordError(word, self.suggest(word)) from None
+
+    def indices(self, words: Iterable[str]) -> np.ndarray:
+        """Rows of several words (int64 array); the first unknown word raises."""
+        return np.fromiter((self.index(w) for w in words), dtype=np.int64)
+
+    def get_index(self, word: str, default: int | None = None) -> int | None:
+        """The row of ``word``, or ``default`` when it is absent."""
+        return self._index.get(word, default)
+
+    def suggest(self, word: str, n: int = 3) -> tuple[str, ...]:
+        """Close vocabulary words for a misspelling, most frequent first.
+
+        Tries the case-folded form, then every word one edit away, then two edits away;
+        candidates are ranked by row (pretrained sets are frequency-ordered). Cost grows
+        with the length of ``word``, not with the vocabulary.
+        """
+        if not isinstance(word, str) or not word or len(word) > 40:
+            return ()
+        found: list[int] = []
+        low = word.lower()
+        if low != word and low in self._index:
+            found.append(self._index[low])
+        e1 = _edits1(low)
+        hits = sorted(self._index[w] for w in e1 if w in self._index)
+        found.extend(h for h in hits if h not in found)
+        if not found and len(low) <= 12:
+            hits2 = {self._index[w2] for w in e1 for w2 in _edits1(w) if w2 in self._index}
+            found.extend(sorted(hits2))
+        return tuple(self._words[i] for i in found[:n])
+
+    # -- derived quantities -----------------------------------------------------------------
+    @property
+    def norms(self) -> np.ndarray:
+        """Euclidean row norms, float32 ``(n_words,)``, computed once."""
+        if self._norms is None:
+            v = self._vectors
+            n = np.sqrt(np.einsum("ij,ij->i", v, v, dtype=np.float32))
+            n.flags.writeable = False
+            self._norms = n
+        return self._norms
+
+    def unit(self, rows=None) -> np.ndarray:
+        """Unit-length copies of the given rows (all rows when ``rows`` is None).
+
+        Zero rows stay zero instead of becoming NaN.
+        """
+        v = self._vectors if rows is None else self._vectors[rows]
+        n = self.norms if rows is None else self.norms[rows]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = v / np.where(n == 0, 1, n)[..., None]
+        return out.astype(np.float32, copy=False)
+
+    def zero_rows(self) -> np.ndarray:
+        """Indices of all-zero rows (they have no direction, so no cosine)."""
+        return np.flatnonzero(self.norms == 0)
+
+    # -- new objects ------------------------------------------------------------------------
+    def subset(self, words: Iterable[str]) -> "Embeddings":
+        """A new object with only ``words``, in the order given (unknown words raise)."""
+        words = list(words)
+        if not words:
+            raise ParameterError("subset needs at least one word, got an empty list")
+        rows = self.indices(words)
+        return Embeddings([self._words[i] for i in rows], self._vectors[rows], self._source)
+
+    def head(self, n: int) -> "Embeddings":
+        """The first ``n`` words (the most frequent, for frequency-ordered sets)."""
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ParameterError(f"n must be a positive integer, got {n!r}")
+        n = min(int(n), len(self))
+        return Embeddings(self._words[:n], self._vectors[:n], self._source)
+
+    def lower_index(self) -> dict[str, int]:
+        """Case-folded word -> row of its first (most frequent) case variant."""
+        if self._lower is None:
+            low: dict[str, int] = {}
+            for i, w in enumerate(self._words):
+                low.setdefault(w.lower(), i)
+            self._lower = low
+        return self._lower
+
+    # -- interop ----------------------------------------------------------------------------
+    @classmethod
+    def from_gensim(cls, kv: "KeyedVectors", source: str | None = None) -> "Embeddings":
+        """Wrap a gensim ``KeyedVectors`` (its words in its own order)."""
+        return cls(list(kv.index_to_key), kv.vectors, source or "gensim.KeyedVectors")
+
+    def to_gensim(self) -> "KeyedVectors":
+        """A gensim ``KeyedVectors`` with the same words, order and vectors."""
+        from gensim.models import KeyedVectors
+
+        kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
+        kv.add_vectors(list(self._words), np.array(self._vectors, dtype=np.float32))
+        return kv
+
+    def save(self, path: str | Path, *, format: str = "geomlab") -> Path:
+        """Write the vectors to ``path`` atomically.
+
+        Formats: ``"geomlab"`` (a folder with ``vectors.npy`` and ``words.txt``, memory-
+        mappable), ``"word2vec-text"``, ``"word2vec-binary"``, ``"glove"``.
+        """
+        from .loaders.formats import save
+
+        return save(self, path, format=format)

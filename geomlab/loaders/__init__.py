@@ -1,0 +1,87 @@
+"""Loaders: named sources and vector files, detected by content."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import GeomlabError, ParameterError
+from .sources import DEFAULT_SOURCE, load_embedded, sources
+
+__all__ = ["load", "sources", "DEFAULT_SOURCE"]
+
+FORMATS = (
+    "auto",
+    "geomlab",
+    "word2vec-text",
+    "word2vec-binary",
+    "glove",
+    "fasttext",
+    "gensim",
+)
+
+
+def load(
+    source: str | os.PathLike | None = None,
+    *,
+    format: str = "auto",
+    on_error: str = "raise",
+    cache: bool = True,
+    limit: int | None = None,
+):
+    """Load word vectors from a named source or a file.
+
+    Parameters
+    ----------
+    source : str or path, optional
+        ``None`` for the embedded GloVe 6B 50d; a name from :func:`geomlab.sources`; or a
+        path to a vector file (word2vec text/binary, GloVe text, fastText ``.vec``, gensim
+        ``KeyedVectors.save`` file, gzip/bz2-compressed text, or a geomlab folder).
+    format : str
+        ``"auto"`` detects the format from the file's content; or one of
+        ``"geomlab"``, ``"word2vec-text"``, ``"word2vec-binary"``, ``"glove"``,
+        ``"fasttext"``, ``"gensim"``.
+    on_error : {"raise", "skip"}
+        What to do with a malformed line: raise a :class:`FormatError` naming path and
+        line, or skip it (the count is in the returned object's ``load_report``).
+    cache : bool
+        Write a binary cache on the first load of a text or binary file and memory-map it
+        afterwards (under ``$GEOMLAB_CACHE_DIR``, default ``~/.cache/geomlab``).
+    limit : int, optional
+        Read only the first ``limit`` words.
+
+    Returns
+    -------
+    Embeddings
+
+    Examples
+    --------
+    >>> import geomlab
+    >>> emb = geomlab.load()
+    >>> len(emb), emb.dim
+    (400000, 50)
+    """
+    if format not in FORMATS:
+        raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    if on_error not in ("raise", "skip"):
+        raise ParameterError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise ParameterError(f"limit must be a positive integer, got {limit!r}")
+    if source is None:
+        source = DEFAULT_SOURCE
+    if isinstance(source, str) and source in sources() and not os.path.exists(source):
+        if source == DEFAULT_SOURCE:
+            emb = load_embedded(source)
+            return emb if limit is None else emb.head(limit)
+        from .remote import load_remote
+
+        return load_remote(source, limit=limit)
+    path = Path(source)
+    if not path.exists():
+        raise GeomlabError(
+            f"{str(source)!r} is neither a file nor a named source; named sources: "
+            + ", ".join(sources())
+        )
+    from .formats import load_file
+
+    return load_file(path, format=format, on_error=on_error, cache=cache, limit=limit)

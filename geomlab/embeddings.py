@@ -53,7 +53,8 @@ class Embeddings:
     (False, 2, 2)
     """
 
-    __slots__ = ("_words", "_vectors", "_source", "_index", "_norms", "_lower", "__weakref__")
+    __slots__ = ("_words", "_vectors", "_source", "_index", "_norms", "_lower", "load_report",
+                 "__weakref__")
 
     def __init__(self, words: Sequence[str], vectors, source: str | None = None):
         words = tuple(words)
@@ -85,6 +86,9 @@ class Embeddings:
         self._index = index
         self._norms: np.ndarray | None = None
         self._lower: dict[str, int] | None = None
+        #: What the loader found (a ``LoadReport``: skipped lines, zero vectors, cache use);
+        #: None for objects not read from a file.
+        self.load_report = None
 
     # -- basic protocol -------------------------------------------------------------------
     @property

@@ -1,0 +1,16 @@
+"""The HTML report: ``geomlab.report.build(emb, out_dir)`` or ``geomlab report``.
+
+``geomlab.report.plots`` has the figure functions (usable on their own) and
+``geomlab.report.projection`` the 2-D maps with their trustworthiness. Only numpy and the
+standard library load with this package; matplotlib, scikit-learn and UMAP load when a
+report is built.
+"""
+
+from __future__ import annotations
+
+from .build import build, is_report
+from .sections import section_keys
+
+__all__ = ["build", "is_report", "SECTIONS"]
+
+SECTIONS = tuple(section_keys())

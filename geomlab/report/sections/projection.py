@@ -1,0 +1,99 @@
+"""Section 9: projection — UMAP, PCA and t-SNE maps of frequent words, with trustworthiness."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from . import Context, Figure, Rendered, Section, Table
+
+_WORD = re.compile(r"[a-z]{2,}")
+N_WORDS, N_WORDS_QUICK = 3000, 400
+N_CLUSTERS = 8
+LABELS_PER_CLUSTER = 2
+
+
+def _frequent_words(emb, n: int, extra) -> list[str]:
+    """The ``n`` most frequent plain words (letters only), plus any extra words given."""
+    out = [w for w in extra if w in emb]
+    seen = set(out)
+    for w in emb.words:
+        if len(out) >= n:
+            break
+        if w not in seen and _WORD.fullmatch(w):
+            out.append(w)
+            seen.add(w)
+    return out
+
+
+def compute(ctx: Context) -> dict:
+    from sklearn.cluster import KMeans
+
+    from ..projection import projections
+
+    emb = ctx.emb
+    n = N_WORDS_QUICK if ctx.quick else N_WORDS
+    words = _frequent_words(emb, n, ctx.words)
+    x = emb.unit(emb.indices(words))
+    k = min(N_CLUSTERS, max(2, len(words) // 20))
+    km = KMeans(n_clusters=k, n_init=4, random_state=ctx.seed).fit(x)
+    names, labelled = [], list(w for w in ctx.words if w in words)
+    for c in range(k):
+        members = np.flatnonzero(km.labels_ == c)
+        closeness = x[members] @ km.cluster_centers_[c]
+        order = members[np.argsort(-closeness)]
+        names.append(", ".join(words[i] for i in order[:3]))
+        labelled.extend(words[i] for i in order[:LABELS_PER_CLUSTER])
+    maps = projections(x, seed=ctx.seed, quick=ctx.quick, progress=ctx.step)
+    return {
+        "n_points": len(words),
+        "words": words,
+        "ranks": [emb.index(w) + 1 for w in words],
+        "cluster": km.labels_.tolist(),
+        "cluster_names": names,
+        "cluster_sizes": np.bincount(km.labels_, minlength=k).tolist(),
+        "labelled": list(dict.fromkeys(labelled)),
+        "maps": maps,
+        "params": {"words": f"the {n:,} most frequent words made of letters only"
+                   + (", plus --words" if ctx.words else ""),
+                   "metric": "cosine", "trustworthiness_neighbors": 10, "k_means": k,
+                   "umap": {"n_neighbors": 15, "min_dist": 0.1,
+                            "n_epochs": 200 if ctx.quick else "auto"},
+                   "tsne": {"perplexity": 30, "init": "pca",
+                            "max_iter": 500 if ctx.quick else 1000},
+                   "seed": ctx.seed},
+    }
+
+
+def render(r: dict) -> Rendered:
+    from .. import plots
+
+    maps = sorted(r["maps"], key=lambda m: -m["trustworthiness"])
+    best, worst = maps[0], maps[-1]
+    caption = [
+        f"{r['n_points']:,} frequent words (ranks {min(r['ranks']):,} to "
+        f"{max(r['ranks']):,}) mapped from {len(r['cluster_names'])} k-means clusters of the "
+        "full space to two dimensions by each method; colour is the cluster found in the "
+        "full space, so a colour split across a map is a cluster the map tore apart.",
+        f"{best['method']} keeps the most neighbourhoods (trustworthiness "
+        f"{best['trustworthiness']:.3f}), {worst['method']} the fewest "
+        f"({worst['trustworthiness']:.3f}): "
+        + "; ".join(f"{m['method']} {m['trustworthiness']:.3f} in {m['seconds']:.1f} s"
+                    for m in r["maps"])
+        + ". Distances between far-apart groups mean little on the non-linear maps; "
+        "only the local neighbourhoods are what trustworthiness vouches for.",
+    ]
+    table = Table(["method", "trustworthiness (10 neighbours)", "seconds"],
+                  [[m["method"], m["trustworthiness"], m["seconds"]] for m in r["maps"]],
+                  "How far to trust each map")
+    clusters = Table(["cluster", "words", "nearest its centre"],
+                     [[i + 1, s, nm] for i, (s, nm) in
+                      enumerate(zip(r["cluster_sizes"], r["cluster_names"]))], "Clusters")
+    fig = Figure("projection_maps", plots.projection_panels(r),
+                 "UMAP, PCA and t-SNE maps of the same words, coloured by full-space cluster.")
+    return Rendered([fig], [table, clusters], caption)
+
+
+SECTION = Section("projection", "Projection: maps of the space, and how far to trust them",
+                  compute, render)

@@ -1,0 +1,9 @@
+"""Scoring: how scores become preferences.
+
+``softmax`` (temperature, masks, log-sum-exp, the Boltzmann view), ``losses``
+(cross-entropy and its gradient, entropy, KL divergence, perplexity, surprise), ``eml``
+(the seeds' ``e**x - ln y`` and its echo of cross-entropy), ``sampling`` (greedy,
+temperature, top-k, nucleus), ``preference`` (a query's distribution over candidate words)
+and ``calibration`` (temperature fitting, ECE). The public names are re-exported by
+:mod:`geomlab`; this package imports nothing itself, so each module loads only what it needs.
+"""

@@ -1,0 +1,172 @@
+"""Nearest neighbors by cosine or dot product, many queries in one blocked product."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._record import Record
+from ..errors import ParameterError
+from ._kernels import topk_scores
+from .queries import is_batch, resolve_many
+
+__all__ = ["nearest", "Neighbors", "METRICS", "check_k", "check_metric", "check_restrict"]
+
+METRICS = ("cosine", "dot")
+
+
+@dataclass(frozen=True, eq=False)
+class Neighbors(Record):
+    """The ``k`` nearest words of one query, best first.
+
+    Attributes
+    ----------
+    query : str or ndarray
+        The query as given (a word, an expression, or a copy of the vector).
+    words : tuple of str
+        The neighbors, best first (fewer than ``k`` when fewer candidates remain).
+    scores : ndarray, shape (len(words),), float32
+        Their cosine similarities or dot products with the query.
+    metric : str
+        ``"cosine"`` or ``"dot"``.
+    excluded : tuple of str
+        Words that were not allowed as neighbors (the query's own words, then ``exclude``).
+    k : int
+        How many neighbors were asked for.
+    restrict_vocab : int or None
+        Candidates were the first ``restrict_vocab`` words (None: the whole vocabulary).
+    """
+
+    query: object
+    words: tuple[str, ...]
+    scores: np.ndarray = field(repr=False)
+    metric: str
+    excluded: tuple[str, ...]
+    k: int
+    restrict_vocab: int | None = None
+
+    def rows(self) -> list[dict]:
+        return [{"rank": i + 1, "word": w, "score": float(s)}
+                for i, (w, s) in enumerate(zip(self.words, self.scores))]
+
+    def summary(self) -> dict:
+        q = self.query if isinstance(self.query, str) else "<vector>"
+        return {"query": q, "metric": self.metric, "k": self.k, "n": len(self.words),
+                "excluded": ", ".join(self.excluded)}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __iter__(self):
+        return iter(zip(self.words, (float(s) for s in self.scores)))
+
+
+def check_k(k) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ParameterError(f"k must be a positive integer, got {k!r}")
+    return int(k)
+
+
+def check_metric(metric) -> str:
+    if metric not in METRICS:
+        allowed = ", ".join(repr(m) for m in METRICS)
+        raise ParameterError(f"metric must be one of {allowed}; got {metric!r}")
+    return metric
+
+
+def check_restrict(emb, restrict_vocab) -> int:
+    """The number of candidate rows: ``len(emb)`` or the validated ``restrict_vocab``."""
+    if restrict_vocab is None:
+        return len(emb)
+    if (isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer))
+            or restrict_vocab < 1):
+        raise ParameterError(
+            f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}"
+        )
+    return min(int(restrict_vocab), len(emb))
+
+
+def nearest(emb, query, *, k: int = 10, metric: str = "cosine", exclude=None,
+            restrict_vocab: int | None = None):
+    """The ``k`` words closest to a query (or to each of many queries).
+
+    Parameters
+    ----------
+    emb : Embeddings
+    query : str, array_like, or list of them
+        A word, an expression (``"king - man + woman"``, see :func:`geomlab.vector`) or a
+        vector; or a list of these (or a 2-D array), answered by one blocked matrix product.
+    k : int
+        Neighbors per query (``>= 1``).
+    metric : {"cosine", "dot"}
+        ``"cosine"``: cosine similarity (as gensim's ``most_similar``); ``"dot"``: the raw
+        dot product with the query vector.
+    exclude : iterable of str, optional
+        Words never returned, added to the words each query names (which are always
+        excluded: a word is not its own neighbor).
+    restrict_vocab : int, optional
+        Only the first ``restrict_vocab`` words are candidates (the most frequent ones for a
+        frequency-ordered vocabulary), as gensim's ``restrict_vocab``.
+
+    Returns
+    -------
+    Neighbors, or list of Neighbors for a list of queries
+
+    Notes
+    -----
+    Cosine is ``v . q / (|v| |q|)`` computed as gensim does (scores of the raw rows divided
+    by their norms, the query scaled to unit length). A zero-length row has no direction:
+    its cosine with anything is 0, never NaN; a zero query vector scores 0 against every
+    word (its neighbors are then arbitrary words with score 0). Ties are ordered by row.
+
+    Raises
+    ------
+    UnknownWordError, ParameterError, ShapeError
+        An unknown word (in a query or ``exclude``), ``k < 1``, an unknown metric, a bad
+        ``restrict_vocab``, a malformed expression, or a vector of the wrong length.
+
+    Examples
+    --------
+    >>> import geomlab
+    >>> emb = geomlab.load()
+    >>> geomlab.nearest(emb, "frog", k=3).words
+    ('snake', 'ape', 'toad')
+    >>> [r.words[0] for r in geomlab.nearest(emb, ["monday", "seven"], k=1)]
+    ['tuesday', 'five']
+    """
+    k = check_k(k)
+    metric = check_metric(metric)
+    n = check_restrict(emb, restrict_vocab)
+    batch = is_batch(query)
+    queries = list(query) if batch else [query]
+    extra = ()
+    if exclude is not None:
+        if isinstance(exclude, str):
+            exclude = [exclude]
+        extra = tuple(dict.fromkeys(exclude))
+        emb.indices(extra)  # unknown words raise
+    qmat, named = resolve_many(emb, queries)
+    excluded = [tuple(dict.fromkeys(words + extra)) for words in named]
+    rows = [emb.indices(ex) for ex in excluded]
+    norms = None
+    if metric == "cosine":
+        qn = np.linalg.norm(qmat, axis=1)
+        qmat = qmat / np.where(qn == 0, 1, qn)[:, None]
+        norms = emb.norms[:n]
+    idx, val = topk_scores(emb.vectors[:n], qmat, k, row_norms=norms, exclude=rows)
+    words_all = emb.words
+    out = []
+    for i, q in enumerate(queries):
+        keep = idx[i] >= 0
+        qv = q if isinstance(q, str) else np.array(q, dtype=np.float32)
+        out.append(Neighbors(
+            query=qv,
+            words=tuple(words_all[j] for j in idx[i][keep]),
+            scores=np.ascontiguousarray(val[i][keep]),
+            metric=metric,
+            excluded=excluded[i],
+            k=k,
+            restrict_vocab=None if restrict_vocab is None else n,
+        ))
+    return out if batch else out[0]

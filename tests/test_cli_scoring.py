@@ -15,7 +15,7 @@ def test_score_table(capsys):
     out = capsys.readouterr().out
     assert out.startswith("france -> 6 candidates (dot, T = 1)")
     assert "█" in out and "target paris: rank 1" in out
-    first = [line for line in out.splitlines() if line.strip().startswith("1 ")][0]
+    first = next(line for line in out.splitlines() if line.strip().startswith("1 "))
     assert "paris" in first
 
 

@@ -1,5 +1,6 @@
 """preference: geometry becomes preference, on hand-made vectors and on the embedded GloVe."""
 
+import itertools
 import json
 import math
 
@@ -152,9 +153,9 @@ def test_france_prefers_paris(glove):
     prefs = [preference(glove, "france", CAPITALS, target="paris", temperature=t)
              for t in (0.5, 1, 2, 5, 20, 100)]
     h = [p.entropy for p in prefs]
-    assert all(a < b for a, b in zip(h, h[1:])) and h[-1] < math.log(6)
+    assert all(a < b for a, b in itertools.pairwise(h)) and h[-1] < math.log(6)
     tp = [p.target_prob for p in prefs]
-    assert all(a > b for a, b in zip(tp, tp[1:]))
+    assert all(a > b for a, b in itertools.pairwise(tp))
 
 
 def test_whole_vocabulary_on_glove(glove):

@@ -4,6 +4,7 @@ Numbers refer to the rows of ../shared/SEED_CLAIMS.md. Claims 11-13 (attention, 
 senses) and 15-16 (calibration) are tested with the modules that compute them.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -50,8 +51,8 @@ def test_claim_5_temperature_is_a_dial():
     probs = [geomlab.softmax(SEED_LOGITS, temperature=t) for t in temps]
     ent = [geomlab.entropy(p) for p in probs]
     top1 = [p.max() for p in probs]
-    assert all(a < b for a, b in zip(ent, ent[1:]))
-    assert all(a >= b for a, b in zip(top1, top1[1:])) and top1[1] > top1[-1]
+    assert all(a < b for a, b in itertools.pairwise(ent))
+    assert all(a >= b for a, b in itertools.pairwise(top1)) and top1[1] > top1[-1]
     np.testing.assert_allclose(probs[0], [1, 0, 0, 0], atol=1e-12)  # T -> 0: one-hot
     np.testing.assert_allclose(probs[-1], 0.25, atol=1e-5)  # T -> inf: uniform
     # Boltzmann: energy E = -logit, p = exp(-(E - F) / T)

@@ -1,5 +1,6 @@
 """softmax, log_softmax, logsumexp, free energy and the Boltzmann view."""
 
+import itertools
 import math
 
 import numpy as np
@@ -66,7 +67,7 @@ def test_temperature_limits(z):
 def test_entropy_rises_with_temperature():
     z = np.array([9.2, 1.4, 0.8, -4.7])
     h = [geomlab.entropy(softmax(z, temperature=t)) for t in (0.1, 0.5, 1, 2, 5, 50)]
-    assert all(a < b for a, b in zip(h, h[1:]))
+    assert all(a < b for a, b in itertools.pairwise(h))
     assert h[-1] < math.log(4)
 
 

@@ -29,7 +29,7 @@ from ..errors import ParameterError
 from .losses import _distribution, _target
 from .softmax import logsumexp
 
-__all__ = ["eml", "eml_echo", "EmlEcho"]
+__all__ = ["EmlEcho", "eml", "eml_echo"]
 
 #: the largest x with a finite e**x in float64
 _MAX_EXP = math.log(np.finfo(np.float64).max)

@@ -24,7 +24,7 @@ from ..geometry.queries import resolve, vector
 from .losses import entropy
 from .softmax import _check_temperature, log_softmax
 
-__all__ = ["preference", "Preference"]
+__all__ = ["Preference", "preference"]
 
 _BAR_WIDTH = 24
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -32,7 +32,7 @@ _EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 def _bar(p: float, width: int = _BAR_WIDTH) -> str:
     """A horizontal bar of ``p * width`` cells, in eighths of a cell."""
-    eighths = int(round(max(0.0, min(1.0, p)) * width * 8))
+    eighths = round(max(0.0, min(1.0, p)) * width * 8)
     full, rest = divmod(eighths, 8)
     return ("█" * full + (_EIGHTHS[rest] if rest else "")).rstrip()
 

@@ -18,7 +18,7 @@ from ..errors import ParameterError, ShapeError
 from .losses import _distribution
 from .softmax import softmax
 
-__all__ = ["sample", "Samples", "METHODS"]
+__all__ = ["METHODS", "Samples", "sample"]
 
 METHODS = ("greedy", "temperature", "top_k", "top_p")
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import ParameterError, ShapeError
 
-__all__ = ["softmax", "log_softmax", "logsumexp", "free_energy", "boltzmann"]
+__all__ = ["boltzmann", "free_energy", "log_softmax", "logsumexp", "softmax"]
 
 
 # -- argument checks (shared with the other scoring modules) -------------------------------
@@ -215,7 +215,7 @@ def softmax(logits, *, temperature: float = 1.0, axis: int = -1, mask=None) -> n
     >>> softmax([1000.0, 1000.0, -1000.0])
     array([0.5, 0.5, 0. ])
     >>> p = softmax([2.0, 0.0])
-    >>> round(p[0] / p[1], 3)  # two units of score: e**2 times the weight
+    >>> round(float(p[0] / p[1]), 3)  # two units of score: e**2 times the weight
     7.389
     >>> softmax([1.0, 2.0, 3.0], mask=[True, False, True]).round(3)
     array([0.119, 0.   , 0.881])

@@ -55,6 +55,8 @@ def test_analogy_tuple_and_vector_queries(tiny):
     b = preference(tiny, "king - man + woman")
     np.testing.assert_allclose(a.logits, b.logits)
     assert set(a.excluded) == set(b.excluded) == {"king", "man", "woman"}
+    assert str(a).startswith("king - man + woman -> 2 candidates")
+    assert preference(tiny, ["man", "king", "woman"]).summary()["query"] == "king - man + woman"
     v = preference(tiny, np.array([1.0, -1.0, 0.0]), ["queen", "apple"])
     np.testing.assert_allclose(v.logits, [2.0, 0.0])
     assert "<vector>" in str(v)

@@ -40,7 +40,8 @@ def _bar(p: float, width: int = _BAR_WIDTH) -> str:
 def _query_text(query) -> str:
     if isinstance(query, str):
         return query
-    if isinstance(query, tuple) and len(query) == 3 and all(isinstance(w, str) for w in query):
+    if isinstance(query, (tuple, list)) and len(query) == 3 and all(
+            isinstance(w, str) for w in query):
         a, b, c = query
         return f"{b} - {a} + {c}"
     return "<vector>"

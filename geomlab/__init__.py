@@ -67,6 +67,8 @@ _LAZY = {
     "Sense": "geomlab.geometry.polysemy",
     "sense_probabilities": "geomlab.geometry.polysemy",
     "evaluate_polysemy": "geomlab.geometry.polysemy",
+    # scale
+    "neighbor_graph": "geomlab.geometry.graph",
 }
 
 __all__ = [

@@ -8,7 +8,16 @@ from pathlib import Path
 from ..errors import GeomlabError, ParameterError
 from .sources import DEFAULT_SOURCE, load_embedded, sources
 
-__all__ = ["load", "sources", "DEFAULT_SOURCE"]
+__all__ = ["DEFAULT_SOURCE", "LoadReport", "detect_format", "load", "save", "sources"]
+
+
+def __getattr__(name: str):  # the format machinery is imported on first use only
+    if name in ("LoadReport", "detect_format", "save"):
+        from . import formats
+
+        return getattr(formats, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 FORMATS = (
     "auto",
@@ -75,7 +84,7 @@ def load(
             return emb if limit is None else emb.head(limit)
         from .remote import load_remote
 
-        return load_remote(source, limit=limit)
+        return load_remote(source, limit=limit, on_error=on_error, cache=cache)
     path = Path(source)
     if not path.exists():
         raise GeomlabError(

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import GeomlabError, MissingDependencyError
 
-__all__ = ["DEFAULT_SOURCE", "sources", "load_embedded"]
+__all__ = ["DEFAULT_SOURCE", "load_embedded", "sources"]
 
 DEFAULT_SOURCE = "glove-6b-50d"
 
@@ -62,7 +62,7 @@ def load_embedded(name: str = DEFAULT_SOURCE):
     from .cache import load_embedded_fast
 
     emb = load_embedded_fast(name, vec_path, idx_path)
-    if emb is None:
+    if emb is None:  # no writable cache: read the package files directly
         import pyarrow.parquet as pq
 
         table = pq.read_table(idx_path)

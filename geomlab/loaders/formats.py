@@ -28,6 +28,7 @@ allocation is ever sized by what a header claims.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import dataclasses
 import gzip
 import lzma
@@ -334,11 +335,20 @@ class MemorySink:
 # text formats: word2vec text, fastText .vec, GloVe
 # ---------------------------------------------------------------------------------------
 def _line_blocks(reader: _Reader, size: int) -> Iterator[bytearray]:
-    """Blocks of whole lines (the last may lack its newline), BOM removed, read in place."""
+    """Blocks of whole lines (the last may lack its newline), BOM removed, read in place.
+
+    Blocks start small and grow to ``size``, so a small file never costs a big buffer.
+    """
     pending = b""
     first = True
+    step = 1 << 16
+    if reader.compression is None:
+        with contextlib.suppress(OSError):
+            step = max(step, os.path.getsize(reader.path) + 1)
     while True:
-        block = bytearray(len(pending) + size)
+        step = min(step, size)
+        block = bytearray(len(pending) + step)
+        step *= 2
         block[: len(pending)] = pending
         got = reader.readinto(memoryview(block)[len(pending):])
         del block[len(pending) + got:]

@@ -17,18 +17,18 @@ from pathlib import Path
 
 from ..errors import GeomlabError, MissingDependencyError
 
-__all__ = ["REMOTE_SOURCES", "load_remote", "gensim_data_dir", "local_file"]
+__all__ = ["REMOTE_SOURCES", "gensim_data_dir", "load_remote", "local_file"]
 
 REMOTE_SOURCES: dict[str, str] = {
-    "glove-wiki-gigaword-50": "GloVe 6B, 50 dimensions, 400,000 words (Wikipedia + Gigaword), 66 MB",
-    "glove-wiki-gigaword-100": "GloVe 6B, 100 dimensions, 400,000 words (Wikipedia + Gigaword), 128 MB",
-    "glove-wiki-gigaword-200": "GloVe 6B, 200 dimensions, 400,000 words (Wikipedia + Gigaword), 252 MB",
-    "glove-wiki-gigaword-300": "GloVe 6B, 300 dimensions, 400,000 words (Wikipedia + Gigaword), 376 MB",
-    "glove-twitter-25": "GloVe Twitter, 25 dimensions, 1.2M words (2B tweets), 104 MB",
-    "glove-twitter-100": "GloVe Twitter, 100 dimensions, 1.2M words (2B tweets), 387 MB",
-    "word2vec-google-news-300": "word2vec Google News, 300 dimensions, 3M words and phrases, 1.6 GB",
-    "fasttext-wiki-news-subwords-300": "fastText, 300 dimensions, 1M words (Wikipedia 2017, "
-                                       "UMBC, statmt news), 958 MB",
+    "glove-wiki-gigaword-50": "GloVe 6B, 50 dims, 400,000 words (Wikipedia + Gigaword), 66 MB",
+    "glove-wiki-gigaword-100": "GloVe 6B, 100 dims, 400,000 words (Wikipedia + Gigaword), 128 MB",
+    "glove-wiki-gigaword-200": "GloVe 6B, 200 dims, 400,000 words (Wikipedia + Gigaword), 252 MB",
+    "glove-wiki-gigaword-300": "GloVe 6B, 300 dims, 400,000 words (Wikipedia + Gigaword), 376 MB",
+    "glove-twitter-25": "GloVe Twitter, 25 dims, 1.2M words (2B tweets), 104 MB",
+    "glove-twitter-100": "GloVe Twitter, 100 dims, 1.2M words (2B tweets), 387 MB",
+    "word2vec-google-news-300": "word2vec Google News, 300 dims, 3M words and phrases, 1.6 GB",
+    "fasttext-wiki-news-subwords-300": "fastText, 300 dims, 1M words (Wikipedia 2017, UMBC, "
+                                       "statmt news), 958 MB",
 }
 
 _CHECK_HOST = ("github.com", 443)  # gensim-data files are GitHub release assets

@@ -138,11 +138,12 @@ def test_report_fields_and_zero_vectors():
 
 def test_bom_and_crlf_load_like_the_clean_file(tmp_path):
     clean = (DATA / "tricky.w2v.txt").read_bytes()
+    glove = (DATA / "tricky.glove.txt").read_bytes()
     expected = geomlab.load(DATA / "tricky.w2v.txt", cache=False)
     for name, data in [("bom.txt", b"\xef\xbb\xbf" + clean),
                        ("crlf.txt", clean.replace(b"\n", b"\r\n")),
                        ("both.txt", b"\xef\xbb\xbf" + clean.replace(b"\n", b"\r\n")),
-                       ("glove_bom.txt", b"\xef\xbb\xbf" + (DATA / "tricky.glove.txt").read_bytes())]:
+                       ("glove_bom.txt", b"\xef\xbb\xbf" + glove)]:
         emb = geomlab.load(write(tmp_path, name, data), cache=False)
         assert emb.words == expected.words
         np.testing.assert_array_equal(emb.vectors, expected.vectors)

@@ -1,0 +1,278 @@
+"""Discourse atoms: a sparse-coding dictionary over the frequent vocabulary, cached on disk.
+
+Arora et al. (2018, TACL, "Linear Algebraic Structure of Word Senses, with Applications to
+Polysemy") write each word vector as a sparse combination of a few unit "discourse
+atoms": ``x_w ~ sum_j alpha_wj a_j`` with at most ``sparsity`` non-zero ``alpha``. The atoms
+are learned once for the whole vocabulary; a polysemous word's senses are among its atoms.
+
+The fit is scikit-learn's :class:`~sklearn.decomposition.MiniBatchDictionaryLearning`
+(L1-penalised codes while learning, ``fit_algorithm="lars"``, early stopping on the
+objective, ``random_state`` fixed so the same call gives the same atoms); a word's code is
+computed afterwards with orthogonal matching pursuit, exactly ``sparsity`` atoms, as in the
+paper. The atoms are written atomically to ``geomlab._paths.cache_dir() / "atoms"`` in a
+``.npz`` file whose name is a hash of the vectors, the words and every parameter, so a
+later call (in any process) reads them back in milliseconds.
+
+The defaults, for 50-dimensional vectors
+----------------------------------------
+``n_words=30000``
+    The frequent words carry the discourse structure; rarer GloVe 6B words are mostly
+    names, numbers and foreign tokens whose vectors are noisy. 30,000 words is also the
+    largest vocabulary whose fit stays near half a minute on 2 cores.
+``n_atoms=500``
+    Arora et al. use 2,000 atoms for 300 dimensions (about 7x overcomplete). In 50
+    dimensions 500 atoms is already 10x overcomplete; 1,000 atoms gave finer, less coherent
+    atoms (median coherence 0.65 against 0.68) and no better recovery of the probe senses,
+    300 atoms merged senses (apple's fruit and company atoms fell together more often).
+``sparsity=5``
+    The paper's value: a word is explained by at most five atoms, enough for two or three
+    senses plus one or two generic atoms (a name atom, a date atom).
+``alpha=0.2``
+    The L1 weight while learning, for unit-length rows: codes stay sparse (a few atoms
+    active per word) without starving the atoms of data.
+
+Measured on the embedded GloVe with these defaults: about 35 s for the first fit on a
+loaded 2-core machine (``scripts/polysemy_eval.py`` prints the figure); 5 ms to read the
+cache. More epochs (5 instead of early stopping after about one) took 3x longer and did
+not improve the probe figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import _paths
+from .._io import atomic_file
+from ..errors import FormatError, ParameterError
+
+__all__ = ["Dictionary", "fit_dictionary", "sparse_code", "DEFAULTS", "CACHE_VERSION"]
+
+#: default parameters of :func:`fit_dictionary` (see the module notes for the choices)
+DEFAULTS = {"n_words": 30000, "n_atoms": 500, "sparsity": 5, "alpha": 0.2, "max_epochs": 5,
+            "batch_size": 256, "random_state": 0}
+#: bumped when the cached file's layout or the fitting procedure changes
+CACHE_VERSION = 1
+
+#: how many fits this process has run (the cache tests read it)
+fit_count = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Dictionary:
+    """Learned discourse atoms.
+
+    Attributes
+    ----------
+    atoms : ndarray, shape (n_atoms, dim), float32
+        Unit-length rows.
+    params : dict
+        The parameters of the fit (``n_words``, ``n_atoms``, ``sparsity``, ``alpha``,
+        ``max_epochs``, ``batch_size``, ``random_state``).
+    key : str
+        Hash of the vectors, the words and the parameters; the cache file's name.
+    path : Path or None
+        The cache file (None when caching was off).
+    fit_seconds : float
+        Wall time of the fit that produced the atoms (stored with them).
+    from_cache : bool
+        Whether this call read the atoms from the cache instead of fitting.
+    """
+
+    atoms: np.ndarray = field(repr=False)
+    params: dict
+    key: str
+    path: Path | None
+    fit_seconds: float
+    from_cache: bool
+
+    @property
+    def n_atoms(self) -> int:
+        return int(self.atoms.shape[0])
+
+    @property
+    def sparsity(self) -> int:
+        return int(self.params["sparsity"])
+
+    @property
+    def n_words(self) -> int:
+        return int(self.params["n_words"])
+
+
+def _check_int(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ParameterError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _params(emb, n_words, n_atoms, sparsity, alpha, max_epochs, batch_size, random_state):
+    p = {
+        "n_words": min(_check_int("n_words", n_words, 2), len(emb)),
+        "n_atoms": _check_int("n_atoms", n_atoms, 2),
+        "sparsity": _check_int("sparsity", sparsity, 1),
+        "max_epochs": _check_int("max_epochs", max_epochs, 1),
+        "batch_size": _check_int("batch_size", batch_size, 1),
+        "random_state": _check_int("random_state", random_state, 0),
+    }
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (
+            math.isfinite(alpha) and alpha > 0):
+        raise ParameterError(f"alpha must be a positive finite number, got {alpha!r}")
+    p["alpha"] = float(alpha)
+    if p["sparsity"] > p["n_atoms"]:
+        raise ParameterError(
+            f"sparsity must be at most n_atoms ({p['n_atoms']}), got {p['sparsity']}"
+        )
+    if p["n_atoms"] > p["n_words"]:
+        raise ParameterError(
+            f"n_atoms must be at most the number of words fitted ({p['n_words']}), "
+            f"got {p['n_atoms']}"
+        )
+    return p
+
+
+def _key(emb, params: dict) -> str:
+    n = params["n_words"]
+    h = hashlib.sha256()
+    h.update(json.dumps({"version": CACHE_VERSION, **params}, sort_keys=True).encode())
+    h.update(np.ascontiguousarray(emb.vectors[:n], dtype=np.float32).tobytes())
+    h.update("\n".join(emb.words[:n]).encode("utf-8"))
+    return h.hexdigest()[:24]
+
+
+def _read(path: Path, params: dict, dim: int) -> tuple[np.ndarray, float] | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            atoms = np.array(z["atoms"], dtype=np.float32)
+            stored = json.loads(str(z["params"]))
+            seconds = float(z["fit_seconds"])
+    except FileNotFoundError:
+        return None
+    except (OSError, KeyError, ValueError) as exc:
+        raise FormatError(f"unreadable atom cache ({exc}); delete the file to refit",
+                          path) from None
+    if stored != params or atoms.shape != (params["n_atoms"], dim):
+        raise FormatError("atom cache does not match its parameters; delete the file to "
+                          "refit", path)
+    return atoms, seconds
+
+
+def fit_dictionary(
+    emb,
+    *,
+    n_words: int = DEFAULTS["n_words"],
+    n_atoms: int = DEFAULTS["n_atoms"],
+    sparsity: int = DEFAULTS["sparsity"],
+    alpha: float = DEFAULTS["alpha"],
+    max_epochs: int = DEFAULTS["max_epochs"],
+    batch_size: int = DEFAULTS["batch_size"],
+    random_state: int = DEFAULTS["random_state"],
+    cache: bool = True,
+) -> Dictionary:
+    """Learn (or read from the cache) the discourse atoms of the first ``n_words`` words.
+
+    Parameters
+    ----------
+    emb : Embeddings
+    n_words : int
+        Fit on the first (most frequent) ``n_words`` words, as unit vectors.
+    n_atoms : int
+        Number of atoms.
+    sparsity : int
+        Atoms per word when coding (orthogonal matching pursuit); stored with the atoms.
+    alpha : float
+        L1 penalty of the codes while learning.
+    max_epochs : int
+        Upper bound on passes over the words (the fit usually stops earlier, when the
+        objective stops improving).
+    batch_size : int
+        Words per mini-batch.
+    random_state : int
+        Seed of the fit: the same seed, vectors and parameters give the same atoms.
+    cache : bool
+        Read and write the atoms under ``cache_dir() / "atoms"``.
+
+    Returns
+    -------
+    Dictionary
+
+    Examples
+    --------
+    >>> import geomlab
+    >>> from geomlab.geometry._dictionary import fit_dictionary
+    >>> d = fit_dictionary(geomlab.load())          # doctest: +SKIP
+    >>> d.atoms.shape                               # doctest: +SKIP
+    (500, 50)
+    """
+    global fit_count
+    params = _params(emb, n_words, n_atoms, sparsity, alpha, max_epochs, batch_size,
+                     random_state)
+    key = _key(emb, params)
+    path = _paths.cache_dir() / "atoms" / f"atoms-{key}.npz" if cache else None
+    if path is not None:
+        found = _read(path, params, emb.dim)
+        if found is not None:
+            return Dictionary(found[0], params, key, path, found[1], True)
+
+    from sklearn.decomposition import MiniBatchDictionaryLearning
+    from sklearn.exceptions import ConvergenceWarning
+
+    x = emb.unit(np.arange(params["n_words"]))
+    start = time.perf_counter()
+    learner = MiniBatchDictionaryLearning(
+        n_components=params["n_atoms"],
+        alpha=params["alpha"],
+        max_iter=params["max_epochs"],
+        batch_size=params["batch_size"],
+        fit_algorithm="lars",
+        transform_algorithm="omp",
+        transform_n_nonzero_coefs=params["sparsity"],
+        random_state=params["random_state"],
+    )
+    with warnings.catch_warnings():
+        # LARS on near-collinear atoms warns on many batches; the fit is still fine
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        learner.fit(x)
+    seconds = time.perf_counter() - start
+    fit_count += 1
+    atoms = np.asarray(learner.components_, dtype=np.float64)
+    norms = np.linalg.norm(atoms, axis=1, keepdims=True)
+    atoms = (atoms / np.where(norms == 0, 1, norms)).astype(np.float32)
+    if path is not None:
+        buf = io.BytesIO()
+        np.savez(buf, atoms=atoms, params=np.array(json.dumps(params, sort_keys=True)),
+                 fit_seconds=np.array(seconds))
+        with atomic_file(path, "wb") as fh:
+            fh.write(buf.getvalue())
+    return Dictionary(atoms, params, key, path, seconds, False)
+
+
+def sparse_code(dictionary: Dictionary, x: np.ndarray, *, sparsity: int | None = None
+                ) -> np.ndarray:
+    """Orthogonal-matching-pursuit codes of unit vectors ``x`` over the atoms.
+
+    Parameters
+    ----------
+    dictionary : Dictionary
+    x : ndarray, shape (dim,) or (n, dim)
+    sparsity : int, optional
+        Non-zero coefficients per vector (default: the dictionary's).
+
+    Returns
+    -------
+    ndarray, shape (n_atoms,) or (n, n_atoms), float64
+    """
+    from sklearn.linear_model import orthogonal_mp
+
+    s = dictionary.sparsity if sparsity is None else _check_int("sparsity", sparsity, 1)
+    s = min(s, dictionary.n_atoms)
+    x = np.asarray(x, dtype=np.float64)
+    codes = orthogonal_mp(dictionary.atoms.T.astype(np.float64), x.T, n_nonzero_coefs=s)
+    return np.asarray(codes).T

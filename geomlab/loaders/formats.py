@@ -31,6 +31,7 @@ import bz2
 import contextlib
 import dataclasses
 import gzip
+import itertools
 import lzma
 import math
 import os
@@ -564,6 +565,54 @@ class _TextParser:
             self.blank = line0 + nlines  # judged by what follows: the end, or more lines
         return words, vectors
 
+    def parse_block(self, block: bytearray, line0: int, newlines: int):
+        """``(words, vectors)`` pieces of a block, in line order: in bulk where the lines
+        are clean, line by line around the few that are not (a word with spaces, a bad
+        line under ``on_error="skip"``)."""
+        out = self.fast(block, line0, newlines)
+        if out is not None:
+            yield out
+            return
+        for start, stop, first, odd in self._runs(block):
+            piece = block[start:stop]
+            first_line = line0 + first
+            out = None if odd else self.fast(piece, first_line, piece.count(b"\n"))
+            if out is None:
+                words, rows = self.careful(piece, first_line)
+                out = (words, np.vstack(rows)) if words else None
+            if out is not None:
+                yield out
+            if self.done:
+                return
+
+    def _runs(self, block: bytearray) -> list[tuple[int, int, int, bool]]:
+        """Split a block into runs of lines with and without the usual number of spaces:
+        ``(start, stop, first line, odd)``; one odd run when most lines are unusual."""
+        whole = [(0, len(block), 0, True)]
+        a = np.frombuffer(block, dtype=np.uint8)
+        ends = np.flatnonzero(a == 10)
+        if not block.endswith(b"\n"):
+            ends = np.append(ends, len(block))
+        if len(ends) < 8:
+            return whole
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        spaces = np.flatnonzero(a == 32)
+        counts = np.searchsorted(spaces, ends) - np.searchsorted(spaces, starts)
+        del spaces
+        usual = int(np.median(counts))
+        if usual not in (self.dim, self.dim + 1):
+            return whole
+        odd = counts != usual
+        if odd.sum() > max(16, len(odd) // 50):
+            return whole
+        edges = np.flatnonzero(np.diff(odd.astype(np.int8))) + 1
+        bounds = np.concatenate(([0], edges, [len(odd)]))
+        runs = []
+        for lo, hi in itertools.pairwise(bounds):
+            stop = min(int(ends[hi - 1]) + 1, len(block))  # through the run's last newline
+            runs.append((int(starts[lo]), stop, int(lo), bool(odd[lo])))
+        return runs
+
     def _arrow_modules(self):
         if self._arrow is None:
             import pyarrow as pa
@@ -602,12 +651,7 @@ class _TextParser:
         while block is not None:
             if block:
                 newlines = block.count(b"\n")
-                out = self.fast(block, line0, newlines)
-                if out is None:
-                    words, rows = self.careful(block, line0)
-                    if words:
-                        out = (words, np.vstack(rows))
-                if out is not None:
+                for out in self.parse_block(block, line0, newlines):
                     self.stats.count_zeros(*out)
                     yield out
                 line0 += newlines

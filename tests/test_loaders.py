@@ -568,3 +568,28 @@ def test_compressed_output_really_is_compressed(tmp_path, tiny):
     assert gzip.decompress(gz.read_bytes()).startswith(b"5 3\nking ")
     bz = tiny.save(tmp_path / "t.txt.bz2", format="glove")
     assert bz2.decompress(bz.read_bytes()).startswith(b"king ")
+
+
+def test_bulk_parsing_around_odd_lines(tmp_path):
+    # A long file: words with spaces and bad lines are parsed line by line, the clean runs
+    # between them in bulk; the order of words and the line numbers must not change.
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(300, 4)).round(3).astype(np.float32)
+    words = [f"w{i}" for i in range(300)]
+    for i in (0, 57, 58, 299):
+        words[i] = f"at x{i} . com"
+    lines = [w + " " + " ".join(str(float(x)) for x in row) for w, row in zip(words, vectors)]
+    bad = {120: lines[120] + " 0.5", 121: lines[121].replace(" ", "  ", 1), 250: ""}
+    path = write(tmp_path, "odd.txt", ("\n".join(lines) + "\n").encode())
+    emb = geomlab.load(path, cache=False)
+    assert emb.words == tuple(words)
+    np.testing.assert_array_equal(emb.vectors, vectors)
+    lines_bad = [bad.get(i, line) for i, line in enumerate(lines)]
+    path = write(tmp_path, "bad.txt", ("\n".join(lines_bad) + "\n").encode())
+    with pytest.raises(geomlab.FormatError, match=r"bad.txt:121: expected 4 values"):
+        geomlab.load(path, cache=False)
+    emb = geomlab.load(path, on_error="skip", cache=False)
+    keep = [i for i in range(300) if i not in bad]
+    assert emb.words == tuple(words[i] for i in keep)
+    np.testing.assert_array_equal(emb.vectors, vectors[keep])
+    assert [line for line, _ in emb.load_report.problems] == [121, 122, 251]

@@ -221,7 +221,7 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
     _check_out_dir(out, force)
 
     by_key = {k: get_section(k) for k in keys}
-    titles = {k: by_key[k].title for k in keys}
+    titles = {k: f"{section_keys().index(k) + 1}. {by_key[k].title}" for k in keys}
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     bar = _progress_bar(keys, desc="report", enabled=progress, unit="section")
     has_bar = hasattr(bar, "set_description")
@@ -236,7 +236,6 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
         figdir.mkdir()
         for key in bar:
             sec = by_key[key]
-            number = section_keys().index(key) + 1
             if has_bar:
                 bar.set_description(f"report: {sec.title[:28]}")
             t0 = time.perf_counter()
@@ -256,7 +255,7 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
             result["seconds"] = time.perf_counter() - t0
             results[key] = to_jsonable(result)
             html_sections.append(template.section_html(
-                key, number, sec.title, _section_body(key, results[key], rendered)))
+                key, titles[key], _section_body(key, results[key], rendered)))
         if has_bar:
             bar.close()
         prov = {
@@ -282,7 +281,7 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
                 f"dimensions. {available} of {len(keys)} sections computed"
                 f"{' (quick run)' if quick else ''}, in {prov['timings']['total']:.0f} s.")
         toc = [("claims", "The seed claims, measured")] if claims else []
-        toc += [(k, f"{section_keys().index(k) + 1}. {titles[k]}") for k in keys]
+        toc += [(k, titles[k]) for k in keys]
         page = template.page("geomlab report: how geometry becomes preference", lead, toc,
                              [_claims_html(claims, titles), *html_sections], _footer(prov))
         write_text_atomic(tmp / "index.html", page)

@@ -119,6 +119,215 @@ def norms_by_rank(results: dict, ax=None):
         return _done(fig, ax)
 
 
+# -- 5. analogies ------------------------------------------------------------------------------
+def parallelogram(results: dict, ax=None):
+    """Each analogy quartet (a, b, c, d) in its own 2-D PCA plane: the offsets a → b and
+    c → d, and where b − a + c lands."""
+    quartets = results["parallelograms"]
+    with styled():
+        fig, axes = _axes(ax, n=len(quartets), width=4.6 * len(quartets), height=4.2)
+        axes = [axes] if len(quartets) == 1 else axes
+        for a, q in zip(axes, quartets):
+            xy = np.asarray(q["xy"])
+            pred = np.asarray(q["predicted_xy"])
+            for (i, j), color in (((0, 1), PALETTE[0]), ((2, 3), PALETTE[0]),
+                                  ((0, 2), PALETTE[8]), ((1, 3), PALETTE[8])):
+                a.annotate("", xy=xy[j], xytext=xy[i],
+                           arrowprops={"arrowstyle": "->", "color": color, "lw": 1.6})
+            a.scatter(xy[:, 0], xy[:, 1], s=40, color=PALETTE[0], zorder=5)
+            a.scatter(*pred, s=70, marker="*", color=PALETTE[3], zorder=6,
+                      label=f"{q['words'][1]} − {q['words'][0]} + {q['words'][2]}")
+            for w, (x, y) in zip(q["words"], xy):
+                a.annotate(w, (x, y), xytext=(5, 5), textcoords="offset points", fontsize=10)
+            a.set_title(f"{q['words'][0]} : {q['words'][1]} :: {q['words'][2]} : "
+                        f"{q['words'][3]}  (cos {q['cos_to_answer']:.2f})")
+            a.set_xlabel("PC 1 of the four vectors")
+            a.set_ylabel("PC 2")
+            a.legend(loc="best")
+            a.margins(0.15)
+        return _done(fig, axes)
+
+
+def analogy_accuracy(results: dict, ax=None):
+    """Google benchmark accuracy per section: 3CosAdd, 3CosMul and 3CosAdd with inputs kept."""
+    secs = results["sections"]
+    series = [("3cosadd", "3CosAdd"), ("3cosmul", "3CosMul"), ("honest", "3CosAdd, inputs kept")]
+    with styled():
+        fig, ax = _axes(ax, height=4.4)
+        y = np.arange(len(secs))
+        h = 0.8 / len(series)
+        for j, (key, label) in enumerate(series):
+            vals = [s.get(key) or 0.0 for s in secs]
+            overall = (results["honest"] if key == "honest" else results["overall"][key])
+            ax.barh(y + (j - 1) * h, vals, h, color=PALETTE[j],
+                    label=f"{label} (all: {overall['accuracy']:.1%})")
+        ax.set_yticks(y, [s["section"] for s in secs])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("accuracy (fraction of questions answered exactly)")
+        ax.set_title("Google analogies by section")
+        ax.legend(loc="lower right")
+        ax.grid(axis="y", visible=False)
+        return _done(fig, ax)
+
+
+def offset_consistency(results: dict, ax=None):
+    """Each section's offset consistency (do its difference vectors point the same way?)
+    against its 3CosAdd accuracy."""
+    secs = [s for s in results["sections"] if s.get("consistency") is not None]
+    with styled():
+        fig, ax = _axes(ax, width=7.5, height=4.4)
+        x = [s["consistency"] for s in secs]
+        y = [s["3cosadd"] for s in secs]
+        ax.scatter(x, y, s=[max(12, s["n"] / 15) for s in secs], color=PALETTE[0], alpha=0.8)
+        for s, xi, yi in zip(secs, x, y):
+            ax.annotate(s["section"], (xi, yi), xytext=(4, 3), textcoords="offset points",
+                        fontsize=8)
+        ax.set_xlabel("offset consistency (mean cosine of a relation's difference vectors)")
+        ax.set_ylabel("3CosAdd accuracy")
+        ax.set_ylim(0, 1)
+        ax.set_title("Consistent offsets make working parallelograms (size: questions)")
+        return _done(fig, ax)
+
+
+# -- 6. similarity -----------------------------------------------------------------------------
+def similarity_scatter(results: dict, ax=None):
+    """Model cosine against human score, one panel per dataset, Spearman in the title."""
+    ds = results["datasets"]
+    with styled():
+        fig, axes = _axes(ax, n=len(ds), width=4.8 * len(ds), height=4.2)
+        axes = [axes] if len(ds) == 1 else axes
+        for a, d in zip(axes, ds):
+            a.scatter(d["human"], d["cosine"], s=9, alpha=0.5, color=PALETTE[0], lw=0)
+            a.set_title(f"{d['label']}: Spearman ρ = {d['spearman']:.3f}\n"
+                        f"95% CI {d['spearman_low']:.3f} – {d['spearman_high']:.3f}, "
+                        f"{len(d['human']):,} pairs")
+            a.set_xlabel("human score (dataset's own scale)")
+            a.set_ylabel("model cosine similarity")
+        return _done(fig, axes)
+
+
+# -- 7. polysemy -------------------------------------------------------------------------------
+def sense_map(results: dict, ax=None):
+    """The word's nearest neighbors in a 2-D PCA plane, coloured by the sense each is
+    closest to; the sense centres as crosses."""
+    m = results["map"]
+    senses = results["senses"]
+    with styled():
+        fig, ax = _axes(ax, width=7.5, height=5.2)
+        xy = np.asarray(m["xy"])
+        sense = np.asarray(m["sense"])
+        for k, s in enumerate(senses):
+            sel = sense == k
+            color = PALETTE[k % len(PALETTE)]
+            ax.scatter(xy[sel, 0], xy[sel, 1], s=22, color=color,
+                       label=f"sense {k + 1}: {', '.join(s['words'][:3])}")
+            for w, (x, y) in zip(np.asarray(m["words"])[sel], xy[sel]):
+                ax.annotate(w, (x, y), xytext=(3, 2), textcoords="offset points", fontsize=7,
+                            color=color)
+            ax.scatter(*m["sense_xy"][k], marker="X", s=120, color=color, edgecolor="black")
+        ax.scatter(*m["word_xy"], marker="*", s=220, color="black", label=results["word"])
+        ax.set_xlabel(f"PC 1 ({m['explained'][0]:.0%} of the variance)")
+        ax.set_ylabel(f"PC 2 ({m['explained'][1]:.0%})")
+        ax.set_title(f"The {len(m['words'])} nearest words of '{results['word']}', by sense")
+        ax.legend(loc="best")
+        return _done(fig, ax)
+
+
+def contextual_neighbors(results: dict, ax=None):
+    """Side by side: the word's nearest neighbors (cosine) read in each of two contexts."""
+    ctxs = results["contexts"][:2]
+    with styled():
+        fig, axes = _axes(ax, n=len(ctxs), width=9.0, height=3.8)
+        axes = [axes] if len(ctxs) == 1 else axes
+        for j, (a, c) in enumerate(zip(axes, ctxs)):
+            a.barh(c["neighbors"][::-1], c["neighbor_scores"][::-1],
+                   color=PALETTE[j % len(PALETTE)])
+            a.set_title(f"“{_shorten(c['context'], 44)}”")
+            a.set_xlabel("cosine to the contextual vector")
+            a.set_xlim(0, 1)
+            a.grid(axis="y", visible=False)
+        axes[0].set_ylabel(f"nearest words of '{results['word']}' in context")
+        return _done(fig, axes)
+
+
+def attention_weights(results: dict, ax=None):
+    """The attention weights of the word over each context's words."""
+    ctxs = results["contexts"][:2]
+    with styled():
+        fig, axes = _axes(ax, n=len(ctxs), width=9.0, height=3.4)
+        axes = [axes] if len(ctxs) == 1 else axes
+        for j, (a, c) in enumerate(zip(axes, ctxs)):
+            bars = a.bar(c["attention_words"], c["attention_weights"],
+                         color=PALETTE[j % len(PALETTE)])
+            a.bar_label(bars, [f"{w:.2f}" for w in c["attention_weights"]], fontsize=7)
+            a.set_ylim(0, 1)
+            a.set_ylabel("attention weight (sums to 1)")
+            a.set_xlabel(f"context words ({c['sense']} sense)")
+            a.set_title(f"'{results['word']}' attends over “{_shorten(c['context'], 40)}”")
+            a.tick_params(axis="x", rotation=45)
+            a.grid(axis="x", visible=False)
+        return _done(fig, axes)
+
+
+def _shorten(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+# -- 8. calibration ----------------------------------------------------------------------------
+def reliability_diagram(results: dict, ax=None):
+    """Accuracy against confidence in bins, at T = 1 and at the fitted T, with the diagonal
+    of perfect calibration; the bin counts below."""
+    with styled():
+        fig, axes = _axes(ax, n=2, width=9.0, height=4.2)
+        a, b = axes
+        a.plot([0, 1], [0, 1], color=PALETTE[8], ls="--", lw=1, label="perfect calibration")
+        for rel, label, color in ((results["reliability_t1"], f"T = 1 (ECE "
+                                   f"{results['ece_t1']:.3f})", PALETTE[3]),
+                                  (results["reliability"], f"fitted T = "
+                                   f"{results['temperature']:.3g} (ECE {results['ece']:.3f})",
+                                   PALETTE[0])):
+            keep = [i for i, n in enumerate(rel["count"]) if n > 0]  # empty bins are NaN
+            a.plot([rel["confidence"][i] for i in keep], [rel["accuracy"][i] for i in keep],
+                   marker="o", color=color, label=label)
+        a.set_xlim(0, 1)
+        a.set_ylim(0, 1)
+        a.set_xlabel("confidence (top-1 probability)")
+        a.set_ylabel("accuracy in the bin")
+        a.set_title("Reliability diagram")
+        a.legend(loc="upper left")
+        for rel, label, color in ((results["reliability_t1"], "T = 1", PALETTE[3]),
+                                  (results["reliability"], "fitted T", PALETTE[0])):
+            b.stairs(rel["count"], [*rel["lower"], rel["upper"][-1]], color=color, lw=2,
+                     label=label)
+        b.set_yscale("log")
+        b.legend()
+        b.set_xlabel("confidence (top-1 probability)")
+        b.set_ylabel("questions per bin (log scale)")
+        b.set_title("How many questions per bin")
+        return _done(fig, axes)
+
+
+def frequency_bands(results: dict, ax=None):
+    """Accuracy and mean confidence by the frequency band of the right answer."""
+    bands = results["bands"]
+    with styled():
+        fig, ax = _axes(ax, width=7.5, height=3.8)
+        x = np.arange(len(bands))
+        ax.bar(x - 0.2, [b["accuracy"] for b in bands], 0.4, color=PALETTE[0],
+               label="accuracy")
+        ax.bar(x + 0.2, [b["confidence"] for b in bands], 0.4, color=PALETTE[1],
+               label="mean confidence")
+        ax.set_xticks(x, [f"rank {b['band']}\n({b['n']:,} questions)" for b in bands])
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("fraction")
+        ax.set_xlabel("frequency rank of the expected answer")
+        ax.set_title("Accuracy and confidence by how frequent the answer is")
+        ax.legend()
+        ax.grid(axis="x", visible=False)
+        return _done(fig, ax)
+
+
 # -- 9. projection ----------------------------------------------------------------------------
 def projection_panels(results: dict, ax=None):
     """The same words mapped to 2-D by each method, coloured by k-means cluster (in the
@@ -154,3 +363,148 @@ def projection_panels(results: dict, ax=None):
                        markerscale=4, title="k-means cluster in the 50-d space "
                        "(named by the words nearest its centre)")
         return _done(fig, axes)
+
+
+# -- 2. relevance -----------------------------------------------------------------------------
+def relevance_bars(results: dict, ax=None, *, top: int = 10):
+    """One panel per query: its dot-product logits over the candidates, highest first; the
+    expected answer in orange."""
+    qs = results["queries"]
+    with styled():
+        fig, axes = _axes(ax, n=len(qs), width=3.2 * len(qs), height=3.9)
+        axes = [axes] if len(qs) == 1 else axes
+        for a, q in zip(axes, qs):
+            words, z = q["words"][:top][::-1], q["logits"][:top][::-1]
+            colors = [PALETTE[1] if w == q["expected"] else PALETTE[0] for w in words]
+            a.barh(words, z, color=colors)
+            for y, v in enumerate(z):
+                a.text(v, y, f" {v:.1f}", va="center", fontsize=7.5)
+            a.set_title(f"query: {q['query']}")
+            a.set_xlabel("logit = dot product q · c")
+            a.set_xlim(min(0, min(z)), max(z) * 1.18)
+            a.grid(axis="y", visible=False)
+        axes[0].set_ylabel(f"candidates (top {top} of each set)")
+        return _done(fig, axes)
+
+
+# -- 3. softmax and temperature ---------------------------------------------------------------
+def softmax_temperatures(results: dict, ax=None, *, top: int = 8):
+    """The probabilities of the top candidates at each temperature, as grouped bars."""
+    words = results["words"][:top]
+    temps = list(results["bars"])
+    with styled():
+        fig, ax = _axes(ax, height=3.8)
+        width = 0.8 / len(temps)
+        x = np.arange(len(words))
+        for j, t in enumerate(temps):
+            ax.bar(x + (j - (len(temps) - 1) / 2) * width, results["bars"][t][:top], width,
+                   label=f"T = {t}", color=PALETTE[j % len(PALETTE)])
+        ax.set_xticks(x, words)
+        ax.set_ylim(0, 1.02)
+        ax.set_ylabel("probability softmax(z / T)")
+        ax.set_xlabel(f"candidate (the {top} highest logits for '{results['query']}')")
+        ax.set_title(f"One set of logits, five temperatures: '{results['query']}' over "
+                     f"{len(results['words'])} capitals")
+        ax.legend(ncols=len(temps), loc="upper right")
+        ax.grid(axis="x", visible=False)
+        return _done(fig, ax)
+
+
+def temperature_dial(results: dict, ax=None):
+    """Entropy (left axis) and top-1 probability (right axis) against temperature."""
+    sw = results["sweep"]
+    with styled():
+        fig, ax = _axes(ax, height=3.6)
+        t = sw["temperature"]
+        ax.plot(t, sw["entropy"], color=PALETTE[0], lw=2, label="entropy H(p)")
+        ax.axhline(sw["max_entropy"], color=PALETTE[0], ls="--", lw=1,
+                   label=f"ln {len(results['words'])} (uniform)")
+        ax.set_xscale("log")
+        ax.set_xlabel("temperature T (log scale)")
+        ax.set_ylabel("entropy (nats)", color=PALETTE[0])
+        ax.axvline(1.0, color=PALETTE[8], lw=0.8, ls=":")
+        right = ax.twinx()
+        right.plot(t, sw["top1"], color=PALETTE[3], lw=2, label="top-1 probability")
+        right.set_ylabel("top-1 probability", color=PALETTE[3])
+        right.set_ylim(0, 1.02)
+        right.grid(False)
+        right.spines["right"].set_visible(True)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = right.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, loc="center left")
+        ax.set_title("The thermodynamic dial: cold is one-hot, hot is uniform")
+        return _done(fig, ax)
+
+
+# -- 4. cross-entropy -------------------------------------------------------------------------
+def cross_entropy_curve(results: dict, ax=None):
+    """−ln p against p (log scale), the seed dialogue's points marked, and the ln 10 step."""
+    c, sp = results["curve"], results["seed_points"]
+    with styled():
+        fig, ax = _axes(ax, height=3.8)
+        ax.plot(c["p"], c["loss"], color=PALETTE[0], lw=2, label="cross-entropy −ln p")
+        ax.scatter(sp["p"], sp["loss"], color=PALETTE[3], zorder=5, label="the seeds' points")
+        for p, v in zip(sp["p"], sp["loss"]):
+            ax.annotate(f"p = {p:g}: {v:.2f}", (p, v), xytext=(6, 4), textcoords="offset points",
+                        fontsize=8, color=PALETTE[3])
+        lo, hi = sp["loss"][2], sp["loss"][3]
+        ax.annotate("", xy=(1e-4, hi), xytext=(1e-4, lo),
+                    arrowprops={"arrowstyle": "<->", "color": PALETTE[2]})
+        ax.text(1.3e-4, (lo + hi) / 2, f"+ln 10 = {results['ln10_gap']:.3f}", color=PALETTE[2],
+                fontsize=8, va="center")
+        ax.set_xscale("log")
+        ax.set_xlabel("probability given to the right answer, p (log scale)")
+        ax.set_ylabel("loss −ln p (nats)")
+        ax.set_title("Cross-entropy: every factor of ten less probability costs ln 10 nats")
+        ax.legend(loc="upper right")
+        return _done(fig, ax)
+
+
+def gradient_bars(results: dict, ax=None, *, top: int = 10):
+    """The gradient p − onehot over the top candidates, one panel per right answer."""
+    grads = results["gradients"]
+    words = results["words"]
+    with styled():
+        fig, axes = _axes(ax, n=len(grads), width=9.0, height=3.6)
+        axes = [axes] if len(grads) == 1 else axes
+        keep = list(range(min(top, len(words))))
+        for a, (target, g) in zip(axes, grads.items()):
+            idx = keep if words.index(target) in keep else keep[:-1] + [words.index(target)]
+            vals = [g["grad"][i] for i in idx]
+            colors = [PALETTE[3] if v < 0 else PALETTE[0] for v in vals]
+            bars = a.bar([words[i] for i in idx], vals, color=colors)
+            a.bar_label(bars, [f"{v:+.2g}" for v in vals], fontsize=7, padding=2)
+            a.axhline(0, color="black", lw=0.8)
+            a.set_title(f"right answer: {target} (loss {g['loss']:.3g} nats)")
+            a.set_ylabel("∂ loss / ∂ logit = p − onehot")
+            a.set_xlabel("candidate (blue: pushed down, red: pulled up)")
+            a.tick_params(axis="x", rotation=60)
+            lim = 1.25 * max(abs(v) for v in vals)
+            a.set_ylim(-lim, lim)
+            a.grid(axis="x", visible=False)
+        return _done(fig, axes)
+
+
+def eml_echo(results: dict, ax=None):
+    """eml(x, y) = eˣ − ln y beside ln p = x − ln y as the right answer's logit x is swept
+    (the other logits fixed), on a symmetric log scale."""
+    s = results["echo_sweep"]
+    x = np.asarray(s["x"])
+    e = np.asarray(s["eml"])
+    lp = -np.asarray(s["cross_entropy"])
+    with styled():
+        fig, ax = _axes(ax, height=3.8)
+        ax.plot(x, e, color=PALETTE[3], lw=2, label="eml(x, y) = eˣ − ln y")
+        ax.plot(x, lp, color=PALETTE[0], lw=2, label="ln p = x − ln y = −cross-entropy")
+        ax.axhline(0, color="black", lw=0.8)
+        agree = e < 0
+        if agree.any():
+            ax.axvspan(x[agree].min(), x[agree].max(), color=PALETTE[2], alpha=0.12,
+                       label="same sign (both < 0)")
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_xlabel("x = the right answer's logit (others fixed at "
+                      + ", ".join(f"{v:g}" for v in s["others"]) + ")")
+        ax.set_ylabel("value (symmetric log scale)")
+        ax.set_title("The eml “echo”: same ranking, different sign once eˣ > ln y")
+        ax.legend(loc="upper left")
+        return _done(fig, ax)

@@ -25,7 +25,8 @@ h1 { font-size: 1.8em; margin: 0 0 4px; }
 h2 { font-size: 1.35em; margin: 42px 0 8px; padding-top: 8px; border-top: 2px solid var(--line); }
 h3 { font-size: 1.05em; margin: 18px 0 6px; }
 p.lead { color: var(--muted); margin: 0 0 16px; }
-nav ol { columns: 3; margin: 8px 0 18px; padding-left: 22px; }
+nav ul { columns: 3; margin: 8px 0 18px; padding-left: 0; list-style: none; }
+nav li { margin: 0 0 4px; }
 a { color: var(--accent); }
 figure { margin: 12px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
@@ -84,8 +85,8 @@ def table_html(columns: Sequence[str], rows: Sequence[Sequence], title: str | No
     return f"{cap}<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def section_html(anchor: str, number: int, title: str, body: str) -> str:
-    return (f'<section id="{html.escape(anchor)}"><h2>{number}. {html.escape(title)}</h2>'
+def section_html(anchor: str, title: str, body: str) -> str:
+    return (f'<section id="{html.escape(anchor)}"><h2>{html.escape(title)}</h2>'
             f"{body}</section>")
 
 
@@ -122,7 +123,7 @@ def page(title: str, lead: str, toc: Sequence[tuple[str, str]], sections: Sequen
 <header>
 <h1>{html.escape(title)}</h1>
 <p class="lead">{html.escape(lead)}</p>
-<nav><ol>{nav}</ol></nav>
+<nav><ul>{nav}</ul></nav>
 </header>
 <main>
 {"".join(sections)}

@@ -1,0 +1,228 @@
+"""The HTML report: one quick build on the embedded GloVe, shared by the tests below."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import geomlab
+from geomlab.cli import main
+from geomlab.report import SECTIONS, build, is_report
+
+
+class _Refs(HTMLParser):
+    """Every src/href in a page, by tag, plus the text of its <style> blocks."""
+
+    def __init__(self):
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.refs.append((tag, name, value))
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+_BUILT: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def quick_report(glove, tmp_path_factory) -> Path:
+    """A quick report of every section, built once per session (test_report_browser
+    imports this fixture; the cache keeps it to one build)."""
+    if "quick" not in _BUILT:
+        out = tmp_path_factory.mktemp("report") / "r"
+        index = build(glove, out, quick=True, words=["quantum"], progress=False)
+        assert index == out / "index.html"
+        _BUILT["quick"] = out
+    return _BUILT["quick"]
+
+
+@pytest.fixture(scope="session")
+def results(quick_report) -> dict:
+    return json.loads((quick_report / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def page(quick_report) -> _Refs:
+    parser = _Refs()
+    parser.feed((quick_report / "index.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_image_exists_and_is_not_empty(quick_report, page):
+    images = [v for tag, attr, v in page.refs if tag == "img"]
+    assert images, "the page shows no figure"
+    for src in images:
+        assert not Path(src).is_absolute() and ".." not in Path(src).parts, src
+        f = quick_report / src
+        assert f.is_file() and f.stat().st_size > 1000, src
+        assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", src
+
+
+def test_every_local_link_exists(quick_report, page):
+    for tag, attr, value in page.refs:
+        if value.startswith("#"):
+            continue
+        assert (quick_report / value).is_file(), (tag, attr, value)
+
+
+def test_nothing_references_the_network(quick_report, page):
+    for tag, attr, value in page.refs:
+        assert not re.match(r"(?i)\s*(https?:)?//", value), (tag, attr, value)
+        assert not value.lower().startswith(("data:text/html", "javascript:")), value
+    text = (quick_report / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in text.lower()
+    assert "<link" not in text.lower()
+    css = "".join(page.styles).lower()
+    assert "@import" not in css and "url(" not in css and "@font-face" not in css
+
+
+def test_results_json_has_every_section(results):
+    assert results["generator"] == "geomlab report"
+    assert list(results["sections"]) == list(SECTIONS)
+    for key, sec in results["sections"].items():
+        assert sec["status"] in ("ok", "unavailable"), key
+        assert sec["seconds"] >= 0
+        if sec["status"] == "ok":
+            assert sec["figures"], key
+        else:
+            assert sec["reason"], key
+
+
+def test_sections_that_need_only_vectors_are_computed(results):
+    for key in ("vectors", "projection"):
+        assert results["sections"][key]["status"] == "ok"
+
+
+def test_unavailable_sections_say_so_in_the_page(quick_report, results):
+    text = (quick_report / "index.html").read_text(encoding="utf-8")
+    for sec in results["sections"].values():
+        if sec["status"] == "unavailable":
+            assert "Not available:" in text
+
+
+def test_provenance(results, glove):
+    prov = results["provenance"]
+    assert prov["vectors"]["source"] == glove.source
+    assert prov["vectors"]["n_words"] == len(glove)
+    assert re.fullmatch(r"[0-9a-f]{64}", prov["vectors"]["sha256"])
+    assert prov["packages"]["numpy"] and prov["packages"]["matplotlib"]
+    assert prov["parameters"] == {"quick": True, "seed": 0, "sections": list(SECTIONS),
+                                  "words": ["quantum"]}
+    assert set(prov["timings"]) == {*SECTIONS, "total"}
+    for d in prov["datasets"].values():
+        assert re.fullmatch(r"[0-9a-f]{64}", d["sha256"])
+
+
+def test_vectors_section_numbers(results, glove):
+    v = results["sections"]["vectors"]
+    assert v["n_words"] == len(glove) and v["dim"] == glove.dim
+    assert v["norm_min"] <= v["norm_median"] <= v["norm_max"]
+    assert sum(b["n"] for b in v["bands"]) == len(glove)
+    assert any(m["word"] == "quantum" for m in v["marked"])
+
+
+def test_projection_section_numbers(results):
+    p = results["sections"]["projection"]
+    assert {m["method"] for m in p["maps"]} == {"UMAP", "PCA", "t-SNE"}
+    for m in p["maps"]:
+        assert len(m["xy"]) == p["n_points"]
+        assert 0.5 < m["trustworthiness"] <= 1.0
+    assert "quantum" in p["words"] and "quantum" in p["labelled"]
+
+
+def test_captions_carry_the_measured_numbers(quick_report, results):
+    text = (quick_report / "index.html").read_text(encoding="utf-8")
+    v = results["sections"]["vectors"]
+    assert f"{v['n_words']:,} words" in text
+    assert f"{v['norm_median']:.2f}" in text
+    for m in results["sections"]["projection"]["maps"]:
+        assert f"{m['trustworthiness']:.3f}" in text
+
+
+def test_claims_are_listed_with_their_section(results):
+    for c in results["claims"]:
+        assert results["sections"][c["section"]]["status"] == "ok"
+        assert c["measured"] and isinstance(c["holds"], bool)
+
+
+def test_existing_folder_is_kept_without_force(tmp_path, glove):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(geomlab.GeomlabError, match="not a geomlab report; pass --force"):
+        build(glove, out, quick=True, sections=["vectors"], progress=False)
+    assert (out / "notes.txt").read_text() == "keep me"
+    build(glove, out, quick=True, sections=["vectors"], force=True, progress=False)
+    assert not (out / "notes.txt").exists() and is_report(out)
+
+
+def test_an_earlier_report_is_replaced(tmp_path, glove):
+    out = tmp_path / "r"
+    build(glove, out, quick=True, sections=["vectors"], progress=False)
+    first = json.loads((out / "results.json").read_text())
+    build(glove, out, quick=True, sections=["vectors"], seed=1, progress=False)
+    second = json.loads((out / "results.json").read_text())
+    assert first["provenance"]["parameters"]["seed"] == 0
+    assert second["provenance"]["parameters"]["seed"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no temporary folder left
+
+
+def test_a_failed_build_leaves_nothing(tmp_path, glove, monkeypatch):
+    import dataclasses
+
+    from geomlab.report.sections import vectors
+
+    def boom(r):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(vectors, "SECTION", dataclasses.replace(vectors.SECTION, render=boom))
+    with pytest.raises(RuntimeError, match="render failed"):
+        build(glove, tmp_path / "r", quick=True, sections=["vectors"], progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_arguments(tmp_path, glove):
+    with pytest.raises(geomlab.ParameterError, match="sections must be names from"):
+        build(glove, tmp_path / "r", sections=["nope"])
+    with pytest.raises(geomlab.UnknownWordError, match="kinq"):
+        build(glove, tmp_path / "r", words=["kinq"])
+    with pytest.raises(geomlab.ParameterError, match="seed must be a non-negative integer"):
+        build(glove, tmp_path / "r", seed=-1)
+    assert not (tmp_path / "r").exists()
+
+
+def test_cli_report(tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert main(["report", "--out", str(out), "--quick", "--sections", "vectors",
+                 "--no-progress"]) == 0
+    assert capsys.readouterr().out.strip() == str(out / "index.html")
+    assert is_report(out)
+    (out / "results.json").write_text("{}")  # no longer ours: needs --force
+    assert main(["report", "--out", str(out), "--quick", "--sections", "vectors",
+                 "--no-progress"]) == 1
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["report", "--out", str(out), "--quick", "--sections", "vectors", "--force",
+                 "--no-progress"]) == 0
+
+
+def test_cli_rejects_unknown_section(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--sections", "nope"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["topk_scores", "topk_rows", "merge_topk", "default_block", "BLOCK_BYTES"]
+__all__ = ["topk_scores", "topk_rows", "merge_topk", "default_block", "BLOCK_BYTES", "TILE"]
 
 #: memory one block of float32 scores may take (the ``block`` default is derived from it)
 BLOCK_BYTES = 64 * 2**20
@@ -100,8 +100,7 @@ def topk_scores(
     Parameters
     ----------
     rows : ndarray, shape (n, dim), float32
-        Candidate vectors (e.g. ``emb.vectors[:restrict_vocab]``); never copied unless
-        ``row_norms`` is given for many queries (then one normalised copy per call).
+        Candidate vectors (e.g. ``emb.vectors[:restrict_vocab]``); never copied whole.
     queries : ndarray, shape (q, dim), float32
         One query per row. For cosine pass unit-length queries.
     k : int
@@ -112,60 +111,136 @@ def topk_scores(
     exclude : sequence of q sequences of int, optional
         Rows (0-based within ``rows``) that query ``i`` must not return.
     block : int, optional
-        Queries per matrix product; default :func:`default_block` (64 MiB of scores).
+        Queries per block; by default derived from :data:`BLOCK_BYTES` (64 MiB).
     offset : int
         Added to the returned row indices (the first row's index when ``rows`` is a shard).
 
     Returns
     -------
     indices : ndarray, shape (q, min(k, n)), int64
-        Best rows first. A slot with no valid row left (everything excluded) holds -1.
+        Best rows first (ties by row). A slot with no valid row left (everything
+        excluded) holds -1.
     scores : ndarray, shape (q, min(k, n)), float32
         Their scores; ``-inf`` in the empty slots.
+
+    Notes
+    -----
+    Small candidate sets (or large ``k``) take the dense route: one ``(block, n)`` score
+    block per matrix product, then :func:`topk_rows`. Large ones are tiled: the rows are
+    visited in tiles of :data:`TILE` rows that stay in cache, each tile's scores are
+    reduced at once to strided-column maxima (see the module notes), and only the
+    ``k * 64`` rows of the best columns are scored again, exactly, to pick the ``k`` best.
+    The full score matrix never exists, so memory stays at a few MiB per block.
 
     Examples
     --------
     >>> import numpy as np
     >>> rows = np.array([[1, 0], [0, 1], [1, 1]], np.float32)
     >>> idx, s = topk_scores(rows, np.array([[1, 0.1]], np.float32), 2, exclude=[[0]])
-    >>> idx.tolist(), s.round(2).tolist()
-    ([[2, 1]], [[1.1, 0.1]])
+    >>> idx.tolist(), [round(float(x), 2) for x in s[0]]
+    ([[2, 1]], [1.1, 0.1])
     """
     rows = np.asarray(rows)
     queries = np.asarray(queries, dtype=np.float32)
+    if queries.ndim != 2 or rows.ndim != 2 or queries.shape[1] != rows.shape[1]:
+        raise ValueError(f"queries {queries.shape} and rows {rows.shape} do not match")
     n, dim = rows.shape
     q = queries.shape[0]
     kk = min(int(k), n)
     out_idx = np.empty((q, kk), np.int64)
     out_val = np.empty((q, kk), np.float32)
-    if q == 0:
+    if q == 0 or kk == 0:
         return out_idx, out_val
-    inv = None
-    if row_norms is not None:
-        if q > dim:  # one normalised copy (n x dim) is cheaper than scaling q x n scores
-            rows = rows * _inverse(np.asarray(row_norms))[:, None]
+    inv = None if row_norms is None else _inverse(np.asarray(row_norms))
+    tiled = n >= 4 * TILE and kk * _CHUNK * 8 <= n
+    if block is None:
+        if tiled:  # the exact re-scoring gathers k * 64 rows per query
+            block = min(256, default_block(kk * _CHUNK * (dim + 2)))
         else:
-            inv = _inverse(np.asarray(row_norms))
-    block = default_block(n) if block is None else max(1, int(block))
+            block = default_block(n)
+    block = max(1, int(block))
     for start in range(0, q, block):
         stop = min(q, start + block)
-        s = queries[start:stop] @ rows.T  # (b, n) float32, one BLAS call
-        if inv is not None:
-            s *= inv
-        if exclude is not None:
-            r_ids, c_ids = [], []
-            for i in range(start, stop):
-                ex = np.asarray(exclude[i], dtype=np.int64).ravel()
-                ex = ex[(ex >= 0) & (ex < n)]
-                r_ids.append(np.full(ex.shape, i - start))
-                c_ids.append(ex)
-            if r_ids:
-                s[np.concatenate(r_ids), np.concatenate(c_ids)] = -np.inf
-        idx, val = topk_rows(s, kk)
+        ex = _exclusions(exclude, start, stop, n)
+        if tiled:
+            idx, val = _tiled(rows, queries[start:stop], kk, inv, ex)
+        else:
+            idx, val = _dense(rows, queries[start:stop], kk, inv, ex)
         idx[np.isneginf(val)] = -1 - offset
         out_idx[start:stop] = idx + offset
         out_val[start:stop] = val
     return out_idx, out_val
+
+
+#: rows per tile of the tiled route (a multiple of the 64-row chunk)
+TILE = 4096
+
+
+def _exclusions(exclude, start, stop, n):
+    """(query-in-block, row) pairs to mask, as two int64 arrays (or None)."""
+    if exclude is None:
+        return None
+    r_ids, c_ids = [], []
+    for i in range(start, stop):
+        ex = np.asarray(exclude[i], dtype=np.int64).ravel()
+        ex = ex[(ex >= 0) & (ex < n)]
+        r_ids.append(np.full(ex.shape, i - start, dtype=np.int64))
+        c_ids.append(ex)
+    r, c = np.concatenate(r_ids), np.concatenate(c_ids)
+    return (r, c) if r.size else None
+
+
+def _dense(rows, qb, k, inv, ex):
+    s = qb @ rows.T  # (b, n) float32, one BLAS call
+    if inv is not None:
+        s *= inv
+    if ex is not None:
+        s[ex] = -np.inf
+    return topk_rows(s, k)
+
+
+def _tiled(rows, qb, k, inv, ex):
+    n, dim = rows.shape
+    b = qb.shape[0]
+    c = _CHUNK
+    scale_rows = inv is not None and b > dim  # cheaper to scale a tile than its scores
+    bases, strides, maxima, tails = [], [], [], []
+    for t0 in range(0, n, TILE):
+        t1 = min(n, t0 + TILE)
+        tile = rows[t0:t1]
+        if scale_rows:
+            tile = tile * inv[t0:t1, None]
+        s = qb @ tile.T  # (b, t1 - t0): stays in cache
+        if inv is not None and not scale_rows:
+            s *= inv[t0:t1]
+        if ex is not None:
+            hit = (ex[1] >= t0) & (ex[1] < t1)
+            if hit.any():
+                s[ex[0][hit], ex[1][hit] - t0] = -np.inf
+        m = (t1 - t0) // c
+        if m:
+            maxima.append(s[:, : c * m].reshape(b, c, m).max(axis=1))
+            bases.append(np.arange(t0, t0 + m))
+            strides.append(np.full(m, m))
+        if t0 + c * m < t1:
+            tails.append(np.arange(t0 + c * m, t1))
+    colmax = np.concatenate(maxima, axis=1)
+    base, stride = np.concatenate(bases), np.concatenate(strides)
+    ncol = colmax.shape[1]
+    cols = np.argpartition(colmax, ncol - k, axis=1)[:, ncol - k:]  # (b, k) best columns
+    cand = (base[cols][:, :, None] + stride[cols][:, :, None] * np.arange(c)).reshape(b, k * c)
+    if tails:
+        tail = np.concatenate(tails)
+        cand = np.concatenate([cand, np.broadcast_to(tail, (b, tail.size))], axis=1)
+    # exact scores of the candidates (the same arithmetic as the dense route, row by row)
+    vals = np.matmul(rows[cand], qb[:, :, None])[:, :, 0]
+    if inv is not None:
+        vals *= inv[cand]
+    if ex is not None:
+        keys = ex[0] * n + ex[1]
+        vals[np.isin(np.arange(b)[:, None] * n + cand, keys)] = -np.inf
+    best, top = topk_rows(vals, k)
+    return np.take_along_axis(cand, best, axis=1), top
 
 
 def merge_topk(parts: Sequence[tuple[np.ndarray, np.ndarray]], k: int

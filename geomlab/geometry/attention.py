@@ -233,7 +233,7 @@ def attend(emb, query, context, *, temperature: float = 1.0, projections=None) -
     >>> att.weights.round(4).tolist()       # [e^1.4142, 1] / (e^1.4142 + 1)
     [0.8044, 0.1956]
     >>> att.output.round(4).tolist()
-    [1.6088, 0.3912]
+    [1.6089, 0.3911]
     """
     from ..scoring.softmax import softmax
 
@@ -433,7 +433,8 @@ def contextualize(
     if not kept:
         raise ParameterError(
             "no context word is left once the word itself and function words are dropped "
-            f"(dropped: {', '.join(dropped)}); pass drop_function_words=False to keep them"
+            f"(dropped: {', '.join(dropped)}); keep function words with "
+            "drop_function_words=False (--keep-function-words on the command line)"
         )
     att = attend(emb, word, kept, temperature=t)
     vec = (emb.vectors[row].astype(np.float64) + float(context_weight) * att.output)

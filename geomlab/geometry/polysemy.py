@@ -52,8 +52,8 @@ from . import _dictionary
 from .attention import FUNCTION_WORDS, _check_temperature, _context_tokens
 from .neighbors import check_k
 
-__all__ = ["senses", "Sense", "sense_probabilities", "SenseChoice", "evaluate_polysemy",
-           "PolysemyEvaluation", "Probe", "read_probes", "PROBES_FILE"]
+__all__ = ["senses", "Sense", "word_atoms", "AtomCode", "sense_probabilities", "SenseChoice",
+           "evaluate_polysemy", "PolysemyEvaluation", "Probe", "read_probes", "PROBES_FILE"]
 
 METHODS = ("atoms", "cluster")
 #: the hand-made probe file shipped with geomlab (described in data/README.md)
@@ -305,6 +305,100 @@ def _cluster_senses(emb, row, top, n_words, n_neighbors, max_senses, random_stat
         })
     found.sort(key=lambda s: -s["weight"])
     return found
+
+
+# -- the raw atom code of a word -------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class AtomCode(Record):
+    """A word's sparse code over the discourse atoms: ``unit(x_word) ~ sum_j c_j atom_j``.
+
+    Attributes
+    ----------
+    word : str
+    atoms : tuple of int
+        Rows of the non-zero coefficients, largest coefficient first (negative ones last).
+    coefficients : ndarray, shape (n,)
+    words : tuple of tuple of str
+        The nearest frequent words of each atom.
+    residual : float
+        Length of ``unit(x_word) - sum_j c_j atom_j`` (0: explained exactly; 1: not at all).
+    params : dict
+        The dictionary's parameters.
+    key : str
+        The dictionary's cache key.
+    cache_path : str or None
+    from_cache : bool
+        Whether the dictionary was read from the cache (False: fitted by this call).
+    fit_seconds : float
+        Wall time of the fit that produced the dictionary.
+    """
+
+    word: str
+    atoms: tuple[int, ...]
+    coefficients: np.ndarray = field(repr=False)
+    words: tuple[tuple[str, ...], ...]
+    residual: float
+    params: dict
+    key: str
+    cache_path: str | None
+    from_cache: bool
+    fit_seconds: float
+
+    def rows(self) -> list[dict]:
+        return [{"atom": a, "coefficient": float(c), "words": ", ".join(w[:8])}
+                for a, c, w in zip(self.atoms, self.coefficients, self.words)]
+
+    def summary(self) -> dict:
+        return {"word": self.word, "n_atoms": self.params["n_atoms"],
+                "n_words": self.params["n_words"], "sparsity": self.params["sparsity"],
+                "residual": self.residual, "from_cache": self.from_cache,
+                "fit_seconds": self.fit_seconds, "cache_path": self.cache_path}
+
+
+def word_atoms(
+    emb,
+    word: str,
+    *,
+    top: int = 10,
+    n_words: int = _dictionary.DEFAULTS["n_words"],
+    n_atoms: int = _dictionary.DEFAULTS["n_atoms"],
+    sparsity: int = _dictionary.DEFAULTS["sparsity"],
+    random_state: int = _dictionary.DEFAULTS["random_state"],
+    cache: bool = True,
+) -> AtomCode:
+    """The sparse code of ``word`` over the discourse atoms, negative coefficients included.
+
+    :func:`senses` keeps the atoms with a positive coefficient and labels them; this is the
+    raw decomposition behind it, with the dictionary's provenance (parameters, cache file,
+    fit time). Parameters as in :func:`senses`.
+
+    Examples
+    --------
+    >>> import geomlab
+    >>> from geomlab.geometry.polysemy import word_atoms
+    >>> code = word_atoms(geomlab.load(), "bank")
+    >>> len(code.atoms) <= code.params["sparsity"]
+    True
+    """
+    top = check_k(top)
+    row = _check_word(emb, word)
+    d = _dictionary.fit_dictionary(emb, n_words=n_words, n_atoms=n_atoms, sparsity=sparsity,
+                                   random_state=random_state, cache=cache)
+    x = emb.unit([row])[0].astype(np.float64)
+    code = _dictionary.sparse_code(d, x)
+    nz = [int(j) for j in np.argsort(-code, kind="stable") if code[j] != 0]
+    nz = [j for j in nz if code[j] > 0] + [j for j in nz if code[j] < 0]
+    cand = emb.unit(np.arange(d.n_words))
+    described = []
+    for j in nz:
+        order = [i for i in np.argsort(-(cand @ d.atoms[j]), kind="stable")[: top + 1]
+                 if i != row][:top]
+        described.append(tuple(emb.words[i] for i in order))
+    residual = float(np.linalg.norm(x - code @ d.atoms.astype(np.float64)))
+    return AtomCode(word=word, atoms=tuple(nz), coefficients=code[nz], words=tuple(described),
+                    residual=residual, params=dict(d.params), key=d.key,
+                    cache_path=None if d.path is None else str(d.path),
+                    from_cache=d.from_cache, fit_seconds=float(d.fit_seconds))
 
 
 # -- which sense does a context select? -----------------------------------------------------

@@ -35,9 +35,9 @@ __all__ = [
     "AnalogySection",
     "AnalogySet",
     "WordPairSet",
+    "gensim_datapath",
     "load_analogies",
     "load_word_pairs",
-    "gensim_datapath",
 ]
 
 #: analogy sets known by name -> file name in gensim's test data
@@ -106,7 +106,7 @@ def gensim_datapath(fname: str) -> str:
         raise MissingDependencyError(
             "the named benchmark sets are read from gensim's test data; install gensim"
         )
-    return os.path.join(list(spec.submodule_search_locations)[0], "test", "test_data", fname)
+    return os.path.join(next(iter(spec.submodule_search_locations)), "test", "test_data", fname)
 
 
 def _resolve(dataset, names: dict[str, str], what: str) -> tuple[str, Path]:

@@ -1,0 +1,433 @@
+"""Blocked scoring kernel for benchmark evaluation.
+
+One pass over a (questions x pool) score matrix that is never held whole: questions are
+taken ``block_size`` at a time, the pool ``CHUNK`` columns at a time, and each tile is one
+matrix product (BLAS) followed by a few vectorised reductions. Blocks run on a thread pool
+(numpy and BLAS release the GIL; BLAS is held to one thread per worker meanwhile).
+
+Per question the pass returns the best candidate (or the exact top ``M``), the number of
+candidates scoring above the expected answer (its rank), the exact scores of the answer
+rows, and optionally a *log-partition sketch* for temperature fitting (see
+:class:`geomlab.scoring.calibration.ScoreSketch`): the exact top ``M`` scores plus a
+fine histogram of all the other pool scores.
+
+The score arithmetic follows gensim's, operation for operation (dot product with the raw
+rows, then division by the row norms), so rankings agree with gensim's to the last bit
+except where two candidates tie within float32 rounding.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._progress import progress as _progress
+from ..embeddings import Embeddings
+
+__all__ = ["CHUNK", "METHODS", "ScanOutput", "Scorer", "Vocab", "pad", "scan"]
+
+METHODS = ("3cosadd", "3cosmul", "pairdirection")
+CHUNK = 4096  # pool columns per tile; a multiple of 1024 (see _rowcount)
+COSMUL_EPS = 1e-6  # as gensim's most_similar_cosmul
+_NEG = np.float32(-np.inf)
+
+
+# -- gensim's ok_vocab ----------------------------------------------------------------------
+_FOLDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _upper_index(emb: Embeddings):
+    """Upper-cased word -> row of its first variant, and first row -> all variant rows."""
+    hit = _FOLDED.get(emb)
+    if hit is None:
+        first: dict[str, int] = {}
+        groups: dict[int, list[int]] = {}
+        for i, w in enumerate(emb.words):
+            j = first.setdefault(w.upper(), i)
+            if j != i:
+                groups.setdefault(j, [j]).append(i)
+        hit = (first, {k: np.array(v, dtype=np.int64) for k, v in groups.items()})
+        _FOLDED[emb] = hit
+    return hit
+
+
+class Vocab:
+    """gensim's ``ok_vocab``: the first ``n`` words, case-folded (first variant wins)."""
+
+    def __init__(self, emb: Embeddings, n: int, case_insensitive: bool):
+        self.emb = emb
+        self.n = n
+        if case_insensitive:
+            self.first, groups = _upper_index(emb)
+            self.groups = {k: v[v < n] for k, v in groups.items() if k < n}
+            self.groups = {k: v for k, v in self.groups.items() if len(v) > 1}
+        else:
+            self.first, self.groups = None, {}
+
+    def row(self, word: str) -> int | None:
+        r = self.emb.get_index(word) if self.first is None else self.first.get(word.upper())
+        return r if r is not None and r < self.n else None
+
+    def fold_row(self, r: int) -> int:
+        """The first-variant row of row ``r``'s word."""
+        return r if self.first is None else self.first[self.emb.words[r].upper()]
+
+    def expand(self, prim: np.ndarray) -> np.ndarray:
+        """Primary rows (n, k) (-1 pads) -> every pool row of the same words, deduplicated."""
+        if not self.groups or not np.isin(prim, list(self.groups)).any():
+            return prim
+        rows = [
+            list(dict.fromkeys(
+                x for r in row if r >= 0 for x in self.groups.get(int(r), (int(r),))
+            ))
+            for row in prim
+        ]
+        return pad(rows)
+
+
+def pad(rows: list[list[int]], width: int | None = None) -> np.ndarray:
+    """Ragged lists of rows -> an (n, width) int64 array padded with -1."""
+    width = max((len(r) for r in rows), default=0) if width is None else width
+    out = np.full((len(rows), max(width, 1)), -1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+def gensim_norms(vectors: np.ndarray) -> np.ndarray:
+    """Row norms computed as gensim's ``fill_norms`` does (float32 ``np.linalg.norm``)."""
+    return np.linalg.norm(vectors, axis=1)
+
+
+class Scorer:
+    """Scores of query blocks against pool tiles for one analogy method.
+
+    Parameters
+    ----------
+    method : {"3cosadd", "3cosmul", "pairdirection"}
+    pool : ndarray, shape (n_pool, dim)
+        The candidate rows (the first ``restrict_vocab`` rows of the embedding matrix).
+    norms : ndarray, shape (n_pool,)
+        Their norms (zero rows must be listed in ``bad`` and are masked).
+    unit : callable
+        ``unit(rows) -> (len(rows), dim)`` unit vectors of arbitrary rows, as gensim's
+        ``get_vector(key, norm=True)`` computes them.
+    """
+
+    def __init__(self, method: str, pool: np.ndarray, norms: np.ndarray, unit):
+        self.method = method
+        self.pool = pool
+        self.norms = norms
+        self.unit = unit
+        # the histogram range of the method's scores (cosines, or shifted-cosine ratios)
+        self.range = (0.0, 4.0) if method == "3cosmul" else (-1.0, 1.0)
+
+    def queries(self, ia, ib, ic) -> np.ndarray:
+        """Query rows for questions a : b :: c : ?, shape ``(n, r, dim)`` float32."""
+        ua, ub, uc = self.unit(ia), self.unit(ib), self.unit(ic)
+        if self.method == "3cosadd":
+            # gensim's get_mean_vector: float32 sum of +b +c -a, /3 and unit length in
+            # float64, back to float32
+            m = ((ub + uc) - ua).astype(np.float64) / 3.0
+            length = np.sqrt(np.einsum("ij,ij->i", m, m))
+            m *= (1.0 / np.where(length > 0, length, 1.0))[:, None]
+            return m.astype(np.float32)[:, None, :]
+        if self.method == "3cosmul":
+            return np.stack([ua, ub, uc], axis=1)
+        d = ub - ua  # pairdirection: cos(x - c, b - a) from x.d and x.c
+        return np.stack([d, uc], axis=1)
+
+    def tile(self, q: np.ndarray, c0: int, c1: int, out: np.ndarray | None = None):
+        """Scores of the query block ``q`` (b, r, dim) against pool rows ``c0:c1``."""
+        b, r, _ = q.shape
+        cos = np.matmul(q.reshape(b * r, -1), self.pool[c0:c1].T, out=out if r == 1 else None)
+        np.divide(cos, self.norms[c0:c1], out=cos)
+        return self._combine(cos.reshape(b, r, -1), q, out)
+
+    def pairwise(self, q: np.ndarray, rows: np.ndarray, *, chunk: int = 4096) -> np.ndarray:
+        """Scores of each query against its own rows: ``rows`` (n, k) -> (n, k) float32.
+
+        -1 in ``rows`` pads and scores -inf. Done ``chunk`` questions at a time.
+        """
+        out = np.empty(rows.shape, dtype=np.float32)
+        for i in range(0, len(q), chunk):
+            r = rows[i : i + chunk]
+            safe = np.where(r >= 0, r, 0)
+            cos = np.einsum("nrd,nkd->nrk", q[i : i + chunk], self.pool[safe])
+            cos /= self.norms[safe][:, None, :]
+            out[i : i + chunk] = self._combine(cos, q[i : i + chunk])
+        out[rows < 0] = _NEG
+        return out
+
+    def _combine(self, cos: np.ndarray, q: np.ndarray, out=None) -> np.ndarray:
+        """Method scores from the cosines ``cos`` (b, r, k) of each query row."""
+        if self.method == "3cosadd":
+            return cos[:, 0]
+        if self.method == "3cosmul":
+            # gensim: prod((1 + cos) / 2 for b, c) / ((1 + cos_a) / 2 + 1e-6), in float32
+            sh = (cos + np.float32(1)) / np.float32(2)
+            s = np.multiply(sh[:, 1], sh[:, 2], out=out)
+            den = sh[:, 0]
+            den += np.float32(COSMUL_EPS)
+            return np.divide(s, den, out=s)
+        # pairdirection: (x.d - c.d) / (|d| |x - c|) with |x - c|^2 = 2 - 2 x.c (unit x, c)
+        dd = np.einsum("ij,ij->i", q[:, 0], q[:, 0])
+        cd = np.einsum("ij,ij->i", q[:, 1], q[:, 0])
+        den = np.maximum(np.float32(2) - np.float32(2) * cos[:, 1], np.float32(0))
+        den *= dd[:, None]
+        np.sqrt(den, out=den)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.divide(cos[:, 0] - cd[:, None], den, out=out)
+        s[~np.isfinite(s)] = _NEG  # x == c, or a == b: no direction
+        return s
+
+    def full(self, q1: np.ndarray) -> np.ndarray:
+        """All pool scores of one query, shape (n_pool,) (for the rare exact re-checks)."""
+        return np.concatenate([
+            self.tile(q1, c0, min(c0 + CHUNK, len(self.pool)))[0]
+            for c0 in range(0, len(self.pool), CHUNK)
+        ])
+
+
+@dataclass
+class ScanOutput:
+    """What one pass returns, one row per question."""
+
+    top_scores: np.ndarray  # (n, k) float32, best first (-inf: none)
+    top_rows: np.ndarray  # (n, k) int64 (-1: none)
+    n_above: np.ndarray  # (n,) candidates scoring above the expected answer
+    answer_scores: np.ndarray  # (n, A) exact scores of the answer rows (-inf: pad/excluded)
+    sketch_top: np.ndarray | None = None  # (n, M) exact top-M scores, best first
+    sketch_hist: np.ndarray | None = None  # (n, bins) counts of all other pool scores
+
+
+def _rowcount(mask: np.ndarray) -> np.ndarray:
+    """Per-row count of True in a (b, c) bool array, 8 bytes at a time when c allows."""
+    b, c = mask.shape
+    if c % 1024 or not mask.flags.c_contiguous:
+        return mask.view(np.uint8).sum(axis=1, dtype=np.int64)
+    # each uint64 holds 8 bools; summing 128 of them cannot carry between byte lanes
+    lanes = mask.view(np.uint64).reshape(b, -1, 128).sum(axis=2, dtype=np.uint64)
+    return lanes.view(np.uint8).reshape(b, -1).sum(axis=1, dtype=np.int64)
+
+
+class _TopM:
+    """Exact running top-M per row, merged tile by tile above a rising threshold."""
+
+    def __init__(self, b: int, m: int):
+        self.m = m
+        self.vals = np.full((b, m), _NEG, dtype=np.float32)
+        self.cols = np.full((b, m), -1, dtype=np.int64)
+        self.thr = np.full(b, _NEG, dtype=np.float32)
+
+    def update(self, s: np.ndarray, c0: int) -> None:
+        mask = s > self.thr[:, None]
+        counts = _rowcount(mask)
+        if not counts.any():
+            return
+        flat = np.flatnonzero(mask)
+        r, c = np.divmod(flat, s.shape[1])
+        v = s.reshape(-1)[flat]
+        rows = np.flatnonzero(counts)
+        k = int(counts.max())
+        m = self.m
+        vals = np.full((len(rows), m + k), _NEG, dtype=np.float32)
+        cols = np.full((len(rows), m + k), -1, dtype=np.int64)
+        vals[:, :m] = self.vals[rows]
+        cols[:, :m] = self.cols[rows]
+        start = np.cumsum(counts) - counts
+        pos = np.arange(len(flat)) - start[r]
+        ri = np.searchsorted(rows, r)
+        vals[ri, m + pos] = v
+        cols[ri, m + pos] = c + c0
+        keep = np.argpartition(vals, k, axis=1)[:, k:]
+        self.vals[rows] = np.take_along_axis(vals, keep, axis=1)
+        self.cols[rows] = np.take_along_axis(cols, keep, axis=1)
+        self.thr[rows] = self.vals[rows].min(axis=1)
+
+    def sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.lexsort((self.cols, -self.vals.astype(np.float64)), axis=1)
+        return (np.take_along_axis(self.vals, order, axis=1),
+                np.take_along_axis(self.cols, order, axis=1))
+
+
+def _bins(s: np.ndarray, lo: float, hi: float, nbins: int, offsets=None) -> np.ndarray:
+    """Histogram bin of each score (clipped into the end bins), plus per-row offsets."""
+    scale = nbins / (hi - lo)
+    t = (s - np.float32(lo)) * np.float32(scale)
+    np.clip(t, 0, nbins - 1, out=t)
+    idx = t.astype(np.intp)
+    if offsets is not None:
+        idx += offsets
+    return idx
+
+
+def scan(
+    scorer: Scorer,
+    queries: np.ndarray,
+    *,
+    exclude: np.ndarray,
+    answers: np.ndarray,
+    answer_guess: np.ndarray,
+    bad: np.ndarray,
+    topk: int = 1,
+    sketch: tuple[int, int] | None = None,
+    block_size: int = 256,
+    progress: bool | None = None,
+) -> ScanOutput:
+    """Score every question against the whole pool, block by block.
+
+    Parameters
+    ----------
+    scorer : Scorer
+    queries : ndarray, shape (n, r, dim)
+    exclude : ndarray of int, shape (n, E)
+        Pool rows masked out per question (-1 pads).
+    answers : ndarray of int, shape (n, A)
+        Rows that count as the expected answer (-1 pads).
+    answer_guess : ndarray, shape (n,)
+        The best answer score computed beforehand; candidates above it are counted.
+        (Tile values may differ from it in the last bit; ``scan`` returns the exact tile
+        values in ``answer_scores`` so the caller can correct the count.)
+    bad : ndarray of int
+        Pool rows with no direction (zero norm), masked for every question.
+    topk : int
+        How many best candidates to return.
+    sketch : (M, bins), optional
+        Also keep the exact top ``M`` scores and a ``bins``-bin histogram of the rest.
+    block_size : int
+        Questions per block; memory per worker is about ``block_size * CHUNK * 9`` bytes
+        (plus ``block_size * bins * 8`` with a sketch).
+    progress : bool, optional
+        Show a bar (None: on a terminal).
+    """
+    n = len(queries)
+    n_pool = len(scorer.pool)
+    a_width = answers.shape[1]
+    out = ScanOutput(
+        top_scores=np.full((n, topk), _NEG, dtype=np.float32),
+        top_rows=np.full((n, topk), -1, dtype=np.int64),
+        n_above=np.zeros(n, dtype=np.int64),
+        answer_scores=np.full((n, a_width), _NEG, dtype=np.float32),
+    )
+    m_top = max(topk, sketch[0]) if sketch else topk
+    if sketch:
+        out.sketch_top = np.full((n, sketch[0]), _NEG, dtype=np.float32)
+        out.sketch_hist = np.zeros((n, sketch[1]), dtype=np.float32)
+    lo_hi = scorer.range
+    bad = np.asarray(bad, dtype=np.int64)
+
+    def run_block(q0: int, q1: int) -> int:
+        b = q1 - q0
+        qb = queries[q0:q1]
+        er, ek = np.nonzero(exclude[q0:q1] >= 0)
+        ecol = exclude[q0:q1][er, ek]
+        ar, ak = np.nonzero(answers[q0:q1] >= 0)
+        acol = answers[q0:q1][ar, ak]
+        guess = answer_guess[q0:q1, None].astype(np.float32)
+        ans = np.full((b, a_width), _NEG, dtype=np.float32)
+        arange = np.arange(b)
+        best = np.full(b, _NEG, dtype=np.float32)
+        best_col = np.full(b, -1, dtype=np.int64)
+        above = np.zeros(b, dtype=np.int64)
+        masked = np.zeros(b, dtype=np.int64)  # -inf cells (excluded), sketch only
+        tracker = _TopM(b, m_top) if m_top > 1 else None
+        hist = np.zeros(b * sketch[1], dtype=np.int64) if sketch else None
+        offsets = (np.arange(b, dtype=np.intp) * sketch[1])[:, None] if sketch else None
+        buf = np.empty((b, CHUNK), dtype=np.float32)
+        mask = np.empty((b, CHUNK), dtype=bool)
+        for c0 in range(0, n_pool, CHUNK):
+            c1 = min(c0 + CHUNK, n_pool)
+            w = c1 - c0
+            s = scorer.tile(qb, c0, c1, out=buf if w == CHUNK else None)
+            sel = (ecol >= c0) & (ecol < c1)
+            s[er[sel], ecol[sel] - c0] = _NEG
+            bsel = bad[(bad >= c0) & (bad < c1)]
+            if len(bsel):
+                s[:, bsel - c0] = _NEG
+            sel = (acol >= c0) & (acol < c1)
+            ans[ar[sel], ak[sel]] = s[ar[sel], acol[sel] - c0]
+            if tracker is None:
+                j = s.argmax(axis=1)
+                v = s[arange, j]
+                better = v > best
+                best[better] = v[better]
+                best_col[better] = j[better] + c0
+            else:
+                tracker.update(s, c0)
+            m = mask if w == CHUNK else np.empty((b, w), dtype=bool)
+            if hist is not None:
+                masked += _rowcount(np.equal(s, _NEG, out=m))
+                hist += np.bincount(_bins(s, *lo_hi, sketch[1], offsets).ravel(),
+                                    minlength=b * sketch[1])
+            np.greater(s, guess, out=m)
+            above += _rowcount(m)
+        if tracker is None:
+            out.top_scores[q0:q1, 0] = best
+            out.top_rows[q0:q1, 0] = best_col
+        else:
+            vals, cols = tracker.sorted()
+            out.top_scores[q0:q1] = vals[:, :topk]
+            out.top_rows[q0:q1] = np.where(np.isfinite(vals[:, :topk]), cols[:, :topk], -1)
+        out.n_above[q0:q1] = above
+        out.answer_scores[q0:q1] = ans
+        if hist is not None:
+            hist = hist.reshape(b, sketch[1])
+            top = vals[:, : sketch[0]]
+            # the exact top M and the masked cells (-inf, clipped into bin 0) leave the
+            # histogram
+            fin = np.isfinite(top)
+            idx = _bins(top[fin], *lo_hi, sketch[1]) + np.nonzero(fin)[0] * sketch[1]
+            hist -= np.bincount(idx, minlength=b * sketch[1]).reshape(b, sketch[1])
+            hist[:, 0] -= masked
+            out.sketch_top[q0:q1] = top
+            out.sketch_hist[q0:q1] = hist
+        return b
+
+    blocks = [(q0, min(q0 + block_size, n)) for q0 in range(0, n, block_size)]
+    workers = max(1, min(len(blocks), _cpu_count()))
+    with _blas_threads(1 if workers > 1 else None):
+        if workers == 1:
+            for q0, q1 in _progress(blocks, total=len(blocks), desc="analogies",
+                                    enabled=progress, unit="block"):
+                run_block(q0, q1)
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(run_block, q0, q1) for q0, q1 in blocks]
+                for f in _progress(as_completed(futures), total=len(futures),
+                                   desc="analogies", enabled=progress, unit="block"):
+                    f.result()
+    return out
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class _blas_threads:
+    """Hold BLAS to ``n`` threads inside the block (None: leave it alone)."""
+
+    def __init__(self, n: int | None):
+        self.n = n
+        self.ctl = None
+
+    def __enter__(self):
+        if self.n is not None:
+            try:
+                from threadpoolctl import threadpool_limits
+            except ImportError:  # pragma: no cover - scikit-learn brings it
+                return self
+            self.ctl = threadpool_limits(limits=self.n, user_api="blas")
+        return self
+
+    def __exit__(self, *exc):
+        if self.ctl is not None:
+            self.ctl.restore_original_limits()
+        return False

@@ -43,10 +43,10 @@ def test_new_figure(fn, key, sections, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     fig = fn(_ok(sections, key))
     assert isinstance(fig, Figure)
-    axes = [a for a in fig.axes if a.get_label() != "<colorbar>"]
-    assert axes and all(a.get_title() for a in axes if a.get_visible() and a.has_data())
-    for a in axes:
-        if a.has_data() and a.get_xticks().size:  # maps hide their ticks but keep labels
+    titled = [a for a in fig.axes if a.get_title()]
+    assert titled, fn.__name__
+    for a in fig.axes:
+        if a.has_data():
             assert a.get_xlabel() or a.get_ylabel(), fn.__name__
     assert list(tmp_path.iterdir()) == []  # nothing saved
 

@@ -166,7 +166,7 @@ def analogy_accuracy(results: dict, ax=None):
         ax.set_xlim(0, 1)
         ax.set_xlabel("accuracy (fraction of questions answered exactly)")
         ax.set_title("Google analogies by section")
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3)
         ax.grid(axis="y", visible=False)
         return _done(fig, ax)
 
@@ -186,7 +186,10 @@ def offset_consistency(results: dict, ax=None):
         ax.set_xlabel("offset consistency (mean cosine of a relation's difference vectors)")
         ax.set_ylabel("3CosAdd accuracy")
         ax.set_ylim(0, 1)
-        ax.set_title("Consistent offsets make working parallelograms (size: questions)")
+        rho = results.get("consistency_spearman")
+        ax.set_title("Offset consistency against accuracy"
+                     + (f": Spearman ρ = {rho:.2f}" if rho is not None else "")
+                     + " (size: questions)")
         return _done(fig, ax)
 
 
@@ -221,7 +224,7 @@ def sense_map(results: dict, ax=None):
             sel = sense == k
             color = PALETTE[k % len(PALETTE)]
             ax.scatter(xy[sel, 0], xy[sel, 1], s=22, color=color,
-                       label=f"sense {k + 1}: {', '.join(s['words'][:3])}")
+                       label=f"{k + 1} ({s['kind']}): {', '.join(s['words'][:3])}")
             for w, (x, y) in zip(np.asarray(m["words"])[sel], xy[sel]):
                 ax.annotate(w, (x, y), xytext=(3, 2), textcoords="offset points", fontsize=7,
                             color=color)
@@ -229,8 +232,9 @@ def sense_map(results: dict, ax=None):
         ax.scatter(*m["word_xy"], marker="*", s=220, color="black", label=results["word"])
         ax.set_xlabel(f"PC 1 ({m['explained'][0]:.0%} of the variance)")
         ax.set_ylabel(f"PC 2 ({m['explained'][1]:.0%})")
-        ax.set_title(f"The {len(m['words'])} nearest words of '{results['word']}', by sense")
-        ax.legend(loc="best")
+        ax.set_title(f"The neighborhood of '{results['word']}' ({len(m['words'])} words), "
+                     "by closest sense")
+        ax.legend(loc="best", title="sense (kind): its words; ✕ its centre")
         return _done(fig, ax)
 
 
@@ -243,7 +247,8 @@ def contextual_neighbors(results: dict, ax=None):
         for j, (a, c) in enumerate(zip(axes, ctxs)):
             a.barh(c["neighbors"][::-1], c["neighbor_scores"][::-1],
                    color=PALETTE[j % len(PALETTE)])
-            a.set_title(f"“{_shorten(c['context'], 44)}”")
+            a.set_title(f"{c['sense']} context:\n" + _wrap(f"“{c['context']}”", 48),
+                        fontsize=9.5)
             a.set_xlabel("cosine to the contextual vector")
             a.set_xlim(0, 1)
             a.grid(axis="y", visible=False)
@@ -264,14 +269,17 @@ def attention_weights(results: dict, ax=None):
             a.set_ylim(0, 1)
             a.set_ylabel("attention weight (sums to 1)")
             a.set_xlabel(f"context words ({c['sense']} sense)")
-            a.set_title(f"'{results['word']}' attends over “{_shorten(c['context'], 40)}”")
+            a.set_title(f"'{results['word']}' in its {c['sense']} context:\n"
+                        + _wrap(f"“{c['context']}”", 48), fontsize=9.5)
             a.tick_params(axis="x", rotation=45)
             a.grid(axis="x", visible=False)
         return _done(fig, axes)
 
 
-def _shorten(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 # -- 8. calibration ----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def _parallelogram(emb, quartet, analogy) -> dict:
     honest = analogy(emb, a, b, c, k=10, exclude_inputs=False)
     vecs = np.stack([emb[w] for w in quartet]).astype(np.float64)
     pred = vecs[1] - vecs[0] + vecs[2]
-    xy = PCA(n_components=2).fit(vecs).transform(np.vstack([vecs, pred]))
+    xy = PCA(n_components=2).fit_transform(np.vstack([vecs, pred]))
     cos = float(pred @ vecs[3] / (np.linalg.norm(pred) * np.linalg.norm(vecs[3])))
     hw = list(honest.words)
     return {"words": list(quartet), "xy": xy[:4].tolist(), "predicted_xy": xy[4].tolist(),
@@ -78,12 +78,21 @@ def compute(ctx: Context) -> dict:
             row[m] = float(s.accuracy)
     for s in honest.sections:
         by_section[s.section]["honest"] = float(s.accuracy)
+    words = emb.words
     for name, row in by_section.items():
-        usable = [(x, y) for x, y in pairs.get(name, []) if x in low and y in low]
+        usable = list(dict.fromkeys(
+            (words[low[x.lower()]], words[low[y.lower()]]) for x, y in pairs.get(name, [])
+            if x.lower() in low and y.lower() in low))
         if len(usable) >= 2:
-            oc = consistency(emb, usable)
-            row["consistency"] = float(oc.mean)
+            row["consistency"] = float(consistency(emb, usable))
             row["n_pairs"] = len(usable)
+    scored = [r for r in by_section.values() if "consistency" in r]
+    rho = None
+    if len(scored) >= 3:
+        from scipy.stats import spearmanr
+
+        rho = float(spearmanr([r["consistency"] for r in scored],
+                              [r["3cosadd"] for r in scored]).statistic)
     first = para[0]
     claims = [claim(12, f"{first['words'][1]} − {first['words'][0]} + {first['words'][2]}: "
                         f"'{first['top'][0]}' first with inputs excluded; with inputs kept "
@@ -96,6 +105,7 @@ def compute(ctx: Context) -> dict:
         "honest": {"accuracy": float(honest.accuracy), "n_correct": int(honest.n_correct),
                    "n_evaluated": int(honest.n_evaluated)},
         "sections": list(by_section.values()),
+        "consistency_spearman": rho,
         "claims": claims,
         "params": {"dataset": "google", "restrict_vocab":
                    RESTRICT_QUICK if ctx.quick else RESTRICT, "methods": list(METHODS),
@@ -123,14 +133,13 @@ def render(r: dict) -> Rendered:
         f"{r['honest']['accuracy']:.1%}. Sections range from {best['section']} "
         f"({best['3cosadd']:.1%}) to {worst['section']} ({worst['3cosadd']:.1%}).",
     ]
-    if len(secs) >= 3:
-        from scipy.stats import spearmanr
-
-        rho = spearmanr([s["consistency"] for s in secs], [s["3cosadd"] for s in secs])
+    if r["consistency_spearman"] is not None:
         caption.append(
-            f"Where the difference vectors of a relation point the same way (high offset "
-            f"consistency) the parallelogram works: across the {len(secs)} sections, "
-            f"consistency and 3CosAdd accuracy have Spearman ρ = {rho.statistic:.2f}.")
+            f"Across the {len(secs)} sections, offset consistency (how parallel a relation's "
+            f"difference vectors are) and 3CosAdd accuracy have Spearman ρ = "
+            f"{r['consistency_spearman']:.2f}: "
+            + ("the parallelogram works where the offsets agree."
+               if r["consistency_spearman"] > 0.5 else "a weak link in this run."))
     table = Table(["section", "questions", "3CosAdd", "3CosMul", "3CosAdd, inputs kept",
                    "offset consistency"],
                   [[s["section"], s["n"], s["3cosadd"], s["3cosmul"], s.get("honest"),

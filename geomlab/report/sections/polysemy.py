@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import numpy as np
 
 from . import Context, Figure, Rendered, Section, Table, Unavailable, claim, need
 
 WORD = "bank"
-N_MAP = 60  # neighbors drawn on the sense map
-PROBES = Path(__file__).resolve().parents[2] / "data" / "polysemy_probes.tsv"
-
-
-def read_probes(path: Path = PROBES) -> dict[str, list[dict]]:
-    """word -> its probe rows ({"sense", "context", "indicators"}), in file order."""
-    out: dict[str, list[dict]] = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader((line for line in fh if not line.startswith("#")),
-                              delimiter="\t")
-        for row in rows:
-            out.setdefault(row["word"], []).append(
-                {"sense": row["sense"], "context": row["context"],
-                 "indicators": row["indicators"].split()})
-    return out
+N_NEAREST = 30  # the word's nearest words drawn on the sense map, beside each sense's words
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -32,79 +15,84 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.where(n == 0, 1, n)
 
 
-def _toward(emb, vec, static, own, other) -> float:
-    """How far reading in context moved the word toward its own sense's indicator words
-    and away from the other sense's: the change in (cos to own − cos to other)."""
-    def lean(v):
-        v = _unit(np.asarray(v, dtype=np.float64))
-        return float(v @ _unit(own.mean(axis=0)) - v @ _unit(other.mean(axis=0)))
-    return lean(vec) - lean(static)
+def _sense_map(emb, word, found, nearest, seed) -> dict:
+    """The word's nearest words and each sense's describing words in one PCA plane,
+    each coloured by the sense vector it is closest to."""
+    from sklearn.decomposition import PCA
+
+    words = list(dict.fromkeys([*nearest(emb, word, k=N_NEAREST).words,
+                                *(w for s in found for w in s.words)]))
+    words = [w for w in words if w != word]
+    x = emb.unit(emb.indices([word, *words]))
+    sv = _unit(np.stack([np.asarray(s.vector, dtype=np.float64) for s in found]))
+    pca = PCA(n_components=2, random_state=seed).fit(x)
+    xy = pca.transform(x)
+    return {"words": words, "xy": xy[1:].tolist(), "word_xy": xy[0].tolist(),
+            "sense": np.argmax(x[1:] @ sv.T, axis=1).tolist(),
+            "sense_xy": pca.transform(sv).tolist(),
+            "explained": [float(v) for v in pca.explained_variance_ratio_]}
 
 
 def compute(ctx: Context) -> dict:
     contextualize, senses, nearest = need("contextualize"), need("senses"), need("nearest")
+    evaluate = need("evaluate_polysemy")
+    from ...geometry.polysemy import read_probes
+
     emb = ctx.emb
     probes = read_probes()
-    ctx.record_dataset("polysemy_probes", PROBES)
-    if WORD not in emb or WORD not in probes:
-        raise Unavailable(f"'{WORD}' is not in this vocabulary")
-
-    # every probe word read in each of its contexts: does it move toward the named sense?
-    moves = []
+    mine = [p for p in probes if p.word == WORD]
+    if WORD not in emb or len(mine) != 2:
+        raise Unavailable(f"'{WORD}' is not in this vocabulary or has no probe contexts")
+    # the atoms method fits a dictionary once (cached); --quick uses the fit-free clusters
+    method = "cluster" if ctx.quick else "atoms"
+    ctx.step(f"senses ({method})")
+    found = senses(emb, WORD, method=method)
     shown = []
-    for word, rows in probes.items():
-        if word not in emb or len(rows) != 2:
-            continue
-        ind = [emb.unit(emb.indices([w for w in r["indicators"] if w in emb])) for r in rows]
-        static = emb[word]
-        for i, r in enumerate(rows):
-            c = contextualize(emb, word, r["context"], k=10)
-            moves.append(_toward(emb, c.vector, static, ind[i], ind[1 - i]))
-            if word == WORD:
-                shown.append({"sense": r["sense"], "context": r["context"],
-                              "neighbors": list(c.neighbors.words),
-                              "neighbor_scores": [float(s) for s in c.neighbors.scores],
-                              "static": list(c.static.words),
-                              "attention_words": list(c.attention.words),
-                              "attention_weights": [float(w) for w in c.attention.weights],
-                              "kept_out": list(c.dropped) + list(c.skipped)})
-    moves = np.asarray(moves)
-
-    found = senses(emb, WORD)
-    near = nearest(emb, WORD, k=N_MAP)
-    words = list(near.words)
-    x = emb.unit(emb.indices([WORD, *words]))
-    sv = _unit(np.stack([np.asarray(s.vector, dtype=np.float64) for s in found]))
-    sense_of = np.argmax(x[1:] @ sv.T, axis=1)
-    from sklearn.decomposition import PCA
-
-    pca = PCA(n_components=2, random_state=ctx.seed).fit(x)
-    xy = pca.transform(x)
-    sxy = pca.transform(sv)
-    weights = [float(w) for w in shown[0]["attention_weights"]]
+    for p in mine:
+        c = contextualize(emb, WORD, p.context, k=10)
+        shown.append({"sense": p.sense, "context": p.context,
+                      "indicators": list(p.indicators),
+                      "neighbors": list(c.neighbors.words),
+                      "neighbor_scores": [float(v) for v in c.neighbors.scores],
+                      "static": list(c.static.words),
+                      "attention_words": list(c.attention.words),
+                      "attention_weights": [float(w) for w in c.attention.weights],
+                      "left_out": list(c.dropped) + list(c.skipped)})
+    ctx.step("probe evaluation")
+    ev = evaluate(emb, mine if ctx.quick else probes, method=method)
+    row = next(r for r in ev.per_word if r["word"] == WORD)
+    weights = shown[0]["attention_weights"]
+    top = shown[0]["attention_words"][int(np.argmax(weights))]
     claims = [
-        claim(11, f"'{WORD}' attending over “{shown[0]['context']}”: weights sum to "
-                  f"{sum(weights):.6f}; '{shown[0]['attention_words'][int(np.argmax(weights))]}'"
-                  f" takes {max(weights):.2f}", abs(sum(weights) - 1) < 1e-9),
-        claim(13, f"'{WORD}' near {shown[0]['sense']}: {', '.join(shown[0]['neighbors'][:4])}; "
-                  f"near {shown[1]['sense']}: {', '.join(shown[1]['neighbors'][:4])}. Over "
-                  f"{len(moves)} probe contexts, {int((moves > 0).sum())} move toward the "
-                  "named sense", (moves > 0).mean() > 0.5),
+        claim(11, f"'{WORD}' attending over “{shown[0]['context']}”: the weights sum to "
+                  f"{sum(weights):.6f}; '{top}' takes {max(weights):.2f}",
+              abs(sum(weights) - 1) < 1e-9),
+        claim(13, f"'{WORD}' near {shown[0]['sense']}: {', '.join(shown[0]['neighbors'][:4])};"
+                  f" near {shown[1]['sense']}: {', '.join(shown[1]['neighbors'][:4])}; "
+                  f"{row['contexts_right']} of 2 contexts lean to the named sense"
+                  + ("" if ctx.quick else f"; over all {ev.n_contexts} probe contexts, "
+                     f"{ev.context_accuracy:.0%}"),
+              row["contexts_right"] == 2),
     ]
     return {
         "word": WORD,
         "contexts": shown,
-        "senses": [{"words": list(s.words)[:8], "weight": float(s.weight)} for s in found],
-        "map": {"words": words, "xy": xy[1:].tolist(), "word_xy": xy[0].tolist(),
-                "sense": sense_of.tolist(), "sense_xy": sxy.tolist(),
-                "explained": [float(v) for v in pca.explained_variance_ratio_]},
-        "probe_moves": {"n": int(len(moves)), "toward": int((moves > 0).sum()),
-                        "mean": float(moves.mean())},
+        "senses": [{"words": list(s.words)[:8], "weight": float(s.weight),
+                    "share": float(s.share), "kind": s.kind, "note": s.note}
+                   for s in found],
+        "map": _sense_map(emb, WORD, found, nearest, ctx.seed),
+        "evaluation": {"n_words": int(ev.n_words), "n_contexts": int(ev.n_contexts),
+                       "context_accuracy": float(ev.context_accuracy),
+                       "both_contexts": float(ev.both_contexts),
+                       "senses_recovered": float(ev.senses_recovered),
+                       "sense_choice_accuracy": float(ev.sense_choice_accuracy),
+                       "mean_cross_entropy": float(ev.mean_cross_entropy),
+                       "word_row": row},
         "claims": claims,
-        "params": {"word": WORD, "map_neighbors": N_MAP, "k": 10,
-                   "probes": "geomlab/data/polysemy_probes.tsv",
-                   "toward": "change in cos(v, own indicators) − cos(v, other indicators) "
-                   "from the static to the contextual vector"},
+        "params": {"word": WORD, "senses_method": method, "k": 10,
+                   "map": f"{N_NEAREST} nearest words plus each sense's describing words, "
+                   "PCA of their unit vectors",
+                   "probes": f"geomlab/data/polysemy_probes.tsv ({'the ' + WORD + ' rows' if ctx.quick else 'every row'})"},
     }
 
 
@@ -112,20 +100,28 @@ def render(r: dict) -> Rendered:
     from .. import plots
 
     a, b = r["contexts"][:2]
-    pm = r["probe_moves"]
+    ev = r["evaluation"]
+    strong = [s for s in r["senses"] if s["kind"] == "sense"]
+    method = r["params"]["senses_method"]
     caption = [
-        f"'{r['word']}' alone has one vector; its {len(r['map']['words'])} nearest words "
-        f"split into {len(r['senses'])} senses: "
-        + "; ".join(f"{', '.join(s['words'][:4])} (weight {s['weight']:.2f})"
+        f"'{r['word']}' alone is one vector. The {method} method finds {len(r['senses'])} "
+        f"candidate senses, {len(strong)} of them strong: "
+        + "; ".join(f"{', '.join(s['words'][:4])} ({s['kind']}, share {s['share']:.2f})"
                     for s in r["senses"]) + ".",
         f"Read in context, attention blends the context words into it. In “{a['context']}” "
-        f"the neighbors become {', '.join(a['neighbors'][:5])}; in “{b['context']}” they "
-        f"become {', '.join(b['neighbors'][:5])} (alone: {', '.join(a['static'][:5])}). "
-        f"Across all {pm['n']} probe contexts, {pm['toward']} ({pm['toward'] / pm['n']:.0%}) "
-        "move the word toward the sense the context names.",
+        f"'{r['word']}' attends most to '{_top(a)}' and its neighbors become "
+        f"{', '.join(a['neighbors'][:5])}; in “{b['context']}” it attends most to "
+        f"'{_top(b)}' and they become {', '.join(b['neighbors'][:5])} (alone: "
+        f"{', '.join(a['static'][:5])}).",
+        f"Over {ev['n_contexts']} probe context{'s' if ev['n_contexts'] != 1 else ''} "
+        f"({ev['n_words']} word{'s' if ev['n_words'] != 1 else ''}), "
+        f"{ev['context_accuracy']:.0%} of the contextual neighborhoods lean to the sense the "
+        f"context names; the senses found match both labelled senses for "
+        f"{ev['senses_recovered']:.0%} of the words, and a softmax over the senses picks the "
+        f"named one for {ev['sense_choice_accuracy']:.0%} of the contexts.",
     ]
     n = max(len(a["neighbors"]), len(b["neighbors"]))
-    table = Table(["rank", f"alone", f"near {a['sense']}", f"near {b['sense']}"],
+    table = Table(["rank", "alone", f"near {a['sense']}", f"near {b['sense']}"],
                   [[i + 1, a["static"][i] if i < len(a["static"]) else "",
                     a["neighbors"][i] if i < len(a["neighbors"]) else "",
                     b["neighbors"][i] if i < len(b["neighbors"]) else ""] for i in range(n)],
@@ -137,6 +133,10 @@ def render(r: dict) -> Rendered:
             Figure("polysemy_attention", plots.attention_weights(r),
                    f"Attention weights of '{r['word']}' over each context.")]
     return Rendered(figs, [table], caption)
+
+
+def _top(c: dict) -> str:
+    return c["attention_words"][int(np.argmax(c["attention_weights"]))]
 
 
 SECTION = Section("polysemy", "Polysemy: one word, several points", compute, render)

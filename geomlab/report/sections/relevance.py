@@ -64,11 +64,11 @@ def render(r: dict) -> Rendered:
         f"'{f['words'][1]}' {f['logits'][1]:.2f}: a gap of {f['gap']:.2f}, which softmax "
         f"turns into a weight ratio of e^{f['gap']:.2f} ≈ {f['weight_ratio']:,.0f}.",
         f"{len(hits)} of {len(qs)} queries put the expected answer first"
-        + (". " if not misses else "; " + "; ".join(
+        + ("." if not misses else "; " + "; ".join(
             f"'{q['query']}' prefers '{q['top']}' ({q['logits'][0]:.2f}) to "
             f"'{q['expected']}' ({q['logits'][q['expected_rank'] - 1]:.2f}, rank "
-            f"{q['expected_rank']})" for q in misses) + ". ")
-        + "The geometry ranks by co-occurrence statistics, not by facts.",
+            f"{q['expected_rank']})" for q in misses)
+            + ". The geometry ranks by co-occurrence and vector length, not by facts."),
     ]
     table = Table(["query", "first", "logit", "runner-up", "logit", "gap",
                    "weight ratio e^gap", "expected answer's rank"],

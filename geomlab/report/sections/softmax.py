@@ -133,7 +133,8 @@ def render(r: dict) -> Rendered:
         + "; ".join(
             f"{x['rule']}{' T=' + format(x['temperature'], 'g') if 'temperature' in x else ''}"
             f"{' k=' + str(x['k']) if 'k' in x else ''}{' p=' + str(x['p']) if 'p' in x else ''}"
-            f" drew {x['distinct']} distinct words in {x['draws']:,}, '{x['most_drawn']}' "
+            f" drew {x['distinct']} distinct word{'s' if x['distinct'] != 1 else ''} in "
+            f"{x['draws']:,}, '{x['most_drawn']}' "
             f"{x['most_drawn_share']:.0%} of the time" for x in r["sampling"]) + ".",
     ]
     table = Table(["temperature T", "top-1 word", "top-1 p", "entropy (nats)", "perplexity"],

@@ -13,7 +13,7 @@ from geomlab.report import plots
 
 
 @pytest.fixture(scope="module")
-def sections(quick_report):
+def sections(quick_report):  # noqa: F811
     return json.loads((quick_report / "results.json").read_text())["sections"]
 
 
@@ -69,7 +69,7 @@ def test_a_plot_needs_enough_axes(sections):
         plots.projection_panels(r, ax=ax)
 
 
-def test_no_pyplot_and_no_gui_backend(quick_report):
+def test_no_pyplot_and_no_gui_backend(quick_report):  # noqa: F811
     # in a fresh process: drawing every figure imports neither pyplot nor a GUI toolkit
     code = f"""
 import json, sys

@@ -11,6 +11,6 @@ from __future__ import annotations
 from .build import build, is_report
 from .sections import section_keys
 
-__all__ = ["build", "is_report", "SECTIONS"]
+__all__ = ["SECTIONS", "build", "is_report"]
 
 SECTIONS = tuple(section_keys())

@@ -27,7 +27,7 @@ from . import template
 from .sections import Context, Unavailable, section_keys
 from .sections import get as get_section
 
-__all__ = ["build", "GENERATOR", "is_report"]
+__all__ = ["GENERATOR", "build", "is_report"]
 
 GENERATOR = "geomlab report"
 FIGURES = "figures"
@@ -222,7 +222,7 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
 
     by_key = {k: get_section(k) for k in keys}
     titles = {k: f"{section_keys().index(k) + 1}. {by_key[k].title}" for k in keys}
-    created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    created = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     bar = _progress_bar(keys, desc="report", enabled=progress, unit="section")
     has_bar = hasattr(bar, "set_description")
     ctx = Context(emb=emb, quick=bool(quick), seed=int(seed), words=words,

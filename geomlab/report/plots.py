@@ -23,16 +23,27 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
-    "STYLE", "PALETTE", "new_figure", "styled",
+    "PALETTE",
+    "STYLE",
+    "analogy_accuracy",
+    "attention_weights",
+    "contextual_neighbors",
+    "cross_entropy_curve",
+    "eml_echo",
+    "frequency_bands",
+    "gradient_bars",
+    "new_figure",
     "norms_by_rank",
-    "relevance_bars",
-    "softmax_temperatures", "temperature_dial",
-    "cross_entropy_curve", "gradient_bars", "eml_echo",
-    "parallelogram", "offset_consistency", "analogy_accuracy",
-    "similarity_scatter",
-    "sense_map", "contextual_neighbors", "attention_weights",
-    "reliability_diagram", "frequency_bands",
+    "offset_consistency",
+    "parallelogram",
     "projection_panels",
+    "relevance_bars",
+    "reliability_diagram",
+    "sense_map",
+    "similarity_scatter",
+    "softmax_temperatures",
+    "styled",
+    "temperature_dial",
 ]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
@@ -135,13 +146,14 @@ def parallelogram(results: dict, ax=None):
                 a.annotate("", xy=xy[j], xytext=xy[i],
                            arrowprops={"arrowstyle": "->", "color": color, "lw": 1.6})
             a.scatter(xy[:, 0], xy[:, 1], s=40, color=PALETTE[0], zorder=5)
-            a.scatter(*pred, s=70, marker="*", color=PALETTE[3], zorder=6,
+            a.scatter(*pred, s=90, marker="*", color=PALETTE[3], zorder=6,
                       label=f"{q['words'][1]} − {q['words'][0]} + {q['words'][2]}")
+            a.plot([], [], color=PALETTE[0], label="the relation's offsets a → b, c → d")
             for w, (x, y) in zip(q["words"], xy):
                 a.annotate(w, (x, y), xytext=(5, 5), textcoords="offset points", fontsize=10)
             a.set_title(f"{q['words'][0]} : {q['words'][1]} :: {q['words'][2]} : "
                         f"{q['words'][3]}  (cos {q['cos_to_answer']:.2f})")
-            a.set_xlabel("PC 1 of the four vectors")
+            a.set_xlabel("PC 1 of the four unit vectors")
             a.set_ylabel("PC 2")
             a.legend(loc="best")
             a.margins(0.15)
@@ -290,10 +302,10 @@ def reliability_diagram(results: dict, ax=None):
         fig, axes = _axes(ax, n=2, width=9.0, height=4.2)
         a, b = axes
         a.plot([0, 1], [0, 1], color=PALETTE[8], ls="--", lw=1, label="perfect calibration")
-        for rel, label, color in ((results["reliability_t1"], f"T = 1 (ECE "
-                                   f"{results['ece_t1']:.3f})", PALETTE[3]),
-                                  (results["reliability"], f"fitted T = "
-                                   f"{results['temperature']:.3g} (ECE {results['ece']:.3f})",
+        for rel, label, color in ((results["reliability_t1"], (f"T = 1 (ECE "
+                                   f"{results['ece_t1']:.3f})"), PALETTE[3]),
+                                  (results["reliability"], (f"fitted T = "
+                                   f"{results['temperature']:.3g} (ECE {results['ece']:.3f})"),
                                    PALETTE[0])):
             keep = [i for i, n in enumerate(rel["count"]) if n > 0]  # empty bins are NaN
             a.plot([rel["confidence"][i] for i in keep], [rel["accuracy"][i] for i in keep],

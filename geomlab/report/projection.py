@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import MissingDependencyError, ParameterError
 
-__all__ = ["METHODS", "project", "trustworthiness", "projections"]
+__all__ = ["METHODS", "project", "projections", "trustworthiness"]
 
 METHODS = ("umap", "pca", "tsne")
 _NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}

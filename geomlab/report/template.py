@@ -10,7 +10,7 @@ import html
 import math
 from collections.abc import Sequence
 
-__all__ = ["page", "section_html", "table_html", "fmt"]
+__all__ = ["fmt", "page", "section_html", "table_html"]
 
 CSS = """
 :root { --fg: #1d232b; --muted: #5b6673; --line: #d9dee4; --accent: #0b6e99;

@@ -15,8 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Context", "Section", "Rendered", "Figure", "Table", "Unavailable", "need",
-           "section_keys", "get", "claim"]
+__all__ = [
+    "Context",
+    "Figure",
+    "Rendered",
+    "Section",
+    "Table",
+    "Unavailable",
+    "claim",
+    "get",
+    "need",
+    "section_keys",
+]
 
 
 class Unavailable(Exception):

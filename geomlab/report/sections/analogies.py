@@ -33,10 +33,11 @@ def _parallelogram(emb, quartet, analogy) -> dict:
     a, b, c, d = quartet
     kept = analogy(emb, a, b, c, k=10, exclude_inputs=True)
     honest = analogy(emb, a, b, c, k=10, exclude_inputs=False)
-    vecs = np.stack([emb[w] for w in quartet]).astype(np.float64)
+    # unit vectors, as 3CosAdd uses them; the plane is the one the four words span best
+    vecs = emb.unit(emb.indices(quartet)).astype(np.float64)
     pred = vecs[1] - vecs[0] + vecs[2]
-    xy = PCA(n_components=2).fit_transform(np.vstack([vecs, pred]))
-    cos = float(pred @ vecs[3] / (np.linalg.norm(pred) * np.linalg.norm(vecs[3])))
+    xy = PCA(n_components=2).fit(vecs).transform(np.vstack([vecs, pred]))
+    cos = float(pred @ vecs[3] / np.linalg.norm(pred))
     hw = list(honest.words)
     return {"words": list(quartet), "xy": xy[:4].tolist(), "predicted_xy": xy[4].tolist(),
             "top": list(kept.words[:5]), "top_scores": [float(s) for s in kept.scores[:5]],
@@ -123,15 +124,15 @@ def render(r: dict) -> Rendered:
     best = max(r["sections"], key=lambda s: s["3cosadd"])
     worst = min(r["sections"], key=lambda s: s["3cosadd"])
     caption = [
-        f"{p['words'][1]} − {p['words'][0]} + {p['words'][2]} lands at cosine "
-        f"{p['cos_to_answer']:.3f} from '{p['words'][3]}'. With the three inputs excluded "
-        f"(the benchmark convention) the nearest word is '{p['top'][0]}'; kept, the nearest "
-        f"is '{p['honest_top'][0]}' and '{p['words'][3]}' ranks {p['honest_rank']}.",
-        f"On the Google benchmark 3CosAdd answers {add['n_correct']:,} of "
-        f"{add['n_evaluated']:,} ({add['accuracy']:.1%}) and 3CosMul {mul['n_correct']:,} "
-        f"({mul['accuracy']:.1%}); with inputs kept, 3CosAdd falls to "
-        f"{r['honest']['accuracy']:.1%}. Sections range from {best['section']} "
-        f"({best['3cosadd']:.1%}) to {worst['section']} ({worst['3cosadd']:.1%}).",
+        (f"{p['words'][1]} − {p['words'][0]} + {p['words'][2]} lands at cosine "
+         f"{p['cos_to_answer']:.3f} from '{p['words'][3]}'. With the three inputs excluded "
+         f"(the benchmark convention) the nearest word is '{p['top'][0]}'; kept, the nearest "
+         f"is '{p['honest_top'][0]}' and '{p['words'][3]}' ranks {p['honest_rank']}."),
+        (f"On the Google benchmark 3CosAdd answers {add['n_correct']:,} of "
+         f"{add['n_evaluated']:,} ({add['accuracy']:.1%}) and 3CosMul {mul['n_correct']:,} "
+         f"({mul['accuracy']:.1%}); with inputs kept, 3CosAdd falls to "
+         f"{r['honest']['accuracy']:.1%}. Sections range from {best['section']} "
+         f"({best['3cosadd']:.1%}) to {worst['section']} ({worst['3cosadd']:.1%})."),
     ]
     if r["consistency_spearman"] is not None:
         caption.append(

@@ -61,12 +61,12 @@ def render(r: dict) -> Rendered:
     n_bins = len(occupied)
     under = sum(rel["accuracy"][i] > rel["confidence"][i] for i in occupied)
     caption = [
-        f"Read each analogy's cosines as logits over {r['n_candidates']:,} candidates. At "
-        f"T = 1 the softmax hedges — the right answer costs {r['nll_t1']:.2f} nats on "
-        f"average, next to ln {r['n_candidates']:,} = {math.log(r['n_candidates']):.2f} for "
-        f"a uniform guess: the seeds' “probabilistic mush”. The fitted temperature "
-        f"T = {r['temperature']:.4f} sharpens it to {r['nll']:.2f} nats and the expected "
-        f"calibration error falls from {r['ece_t1']:.3f} to {r['ece']:.3f}.",
+        (f"Read each analogy's cosines as logits over {r['n_candidates']:,} candidates. At "
+         f"T = 1 the softmax hedges — the right answer costs {r['nll_t1']:.2f} nats on "
+         f"average, next to ln {r['n_candidates']:,} = {math.log(r['n_candidates']):.2f} for "
+         f"a uniform guess: the seeds' “probabilistic mush”. The fitted temperature "
+         f"T = {r['temperature']:.4f} sharpens it to {r['nll']:.2f} nats and the expected "
+         f"calibration error falls from {r['ece_t1']:.3f} to {r['ece']:.3f}."),
         "By the expected answer's frequency rank: "
         + "; ".join(f"{b['band']}: accuracy {b['accuracy']:.0%} at confidence "
                     f"{b['confidence']:.2f}" for b in r["bands"] if b["n"])

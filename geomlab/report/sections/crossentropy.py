@@ -149,13 +149,13 @@ def render(r: dict) -> Rendered:
         "Cross-entropy is the surprise −ln p of the right answer: "
         + ", ".join(f"p = {p:g} costs {v:.2f} nats" for p, v in zip(sp["p"], sp["loss"]))
         + f". Each factor of ten less probability adds ln 10 = {r['ln10_gap']:.3f} nats.",
-        f"Its gradient with respect to the logits is p − onehot. With '{w[0]}' right the "
-        f"model was already sure (p = {r['probs'][0]:.4f}): the loss is "
-        f"{g[w[0]]['loss']:.4f} and the gradient on '{w[0]}' only {min(g[w[0]]['grad']):+.4f}. "
-        f"With 'brussels' right the loss is {g['brussels']['loss']:.2f}: the gradient is "
-        f"{min(g['brussels']['grad']):+.3f} on brussels and {max(g['brussels']['grad']):+.3f} "
-        f"on '{w[0]}', so a descent step raises the one and lowers the other. Central "
-        f"differences agree to {r['finite_difference_error']:.0e}.",
+        (f"Its gradient with respect to the logits is p − onehot. With '{w[0]}' right the "
+         f"model was already sure (p = {r['probs'][0]:.4f}): the loss is "
+         f"{g[w[0]]['loss']:.4f} and the gradient on '{w[0]}' only {min(g[w[0]]['grad']):+.4f}. "
+         f"With 'brussels' right the loss is {g['brussels']['loss']:.2f}: the gradient is "
+         f"{min(g['brussels']['grad']):+.3f} on brussels and {max(g['brussels']['grad']):+.3f} "
+         f"on '{w[0]}', so a descent step raises the one and lowers the other. Central "
+         f"differences agree to {r['finite_difference_error']:.0e}."),
         f"The seeds' eml(x, y) = eˣ − ln y with x = the right logit and y = Σ eᶻ echoes "
         f"ln p = x − ln y: for one set of logits both rank the {len(w)} capitals "
         f"identically (Spearman ρ = {er['spearman']:.3f}). But eml − ln p = eˣ − x ≥ 1, so "

@@ -108,17 +108,17 @@ def render(r: dict) -> Rendered:
         f"candidate senses, {len(strong)} of them strong: "
         + "; ".join(f"{', '.join(s['words'][:4])} ({s['kind']}, share {s['share']:.2f})"
                     for s in r["senses"]) + ".",
-        f"Read in context, attention blends the context words into it. In “{a['context']}” "
-        f"'{r['word']}' attends most to '{_top(a)}' and its neighbors become "
-        f"{', '.join(a['neighbors'][:5])}; in “{b['context']}” it attends most to "
-        f"'{_top(b)}' and they become {', '.join(b['neighbors'][:5])} (alone: "
-        f"{', '.join(a['static'][:5])}).",
-        f"Over {ev['n_contexts']} probe context{'s' if ev['n_contexts'] != 1 else ''} "
-        f"({ev['n_words']} word{'s' if ev['n_words'] != 1 else ''}), "
-        f"{ev['context_accuracy']:.0%} of the contextual neighborhoods lean to the sense the "
-        f"context names; the senses found match both labelled senses for "
-        f"{ev['senses_recovered']:.0%} of the words, and a softmax over the senses picks the "
-        f"named one for {ev['sense_choice_accuracy']:.0%} of the contexts.",
+        (f"Read in context, attention blends the context words into it. In “{a['context']}” "
+         f"'{r['word']}' attends most to '{_top(a)}' and its neighbors become "
+         f"{', '.join(a['neighbors'][:5])}; in “{b['context']}” it attends most to "
+         f"'{_top(b)}' and they become {', '.join(b['neighbors'][:5])} (alone: "
+         f"{', '.join(a['static'][:5])})."),
+        (f"Over {ev['n_contexts']} probe context{'s' if ev['n_contexts'] != 1 else ''} "
+         f"({ev['n_words']} word{'s' if ev['n_words'] != 1 else ''}), "
+         f"{ev['context_accuracy']:.0%} of the contextual neighborhoods lean to the sense the "
+         f"context names; the senses found match both labelled senses for "
+         f"{ev['senses_recovered']:.0%} of the words, and a softmax over the senses picks the "
+         f"named one for {ev['sense_choice_accuracy']:.0%} of the contexts."),
     ]
     n = max(len(a["neighbors"]), len(b["neighbors"]))
     table = Table(["rank", "alone", f"near {a['sense']}", f"near {b['sense']}"],

@@ -38,7 +38,7 @@ def compute(ctx: Context) -> dict:
     x = emb.unit(emb.indices(words))
     k = min(N_CLUSTERS, max(2, len(words) // 20))
     km = KMeans(n_clusters=k, n_init=4, random_state=ctx.seed).fit(x)
-    names, labelled = [], list(w for w in ctx.words if w in words)
+    names, labelled = [], [w for w in ctx.words if w in words]
     for c in range(k):
         members = np.flatnonzero(km.labels_ == c)
         closeness = x[members] @ km.cluster_centers_[c]
@@ -72,10 +72,10 @@ def render(r: dict) -> Rendered:
     maps = sorted(r["maps"], key=lambda m: -m["trustworthiness"])
     best, worst = maps[0], maps[-1]
     caption = [
-        f"{r['n_points']:,} frequent words (ranks {min(r['ranks']):,} to "
-        f"{max(r['ranks']):,}) mapped from {len(r['cluster_names'])} k-means clusters of the "
-        "full space to two dimensions by each method; colour is the cluster found in the "
-        "full space, so a colour split across a map is a cluster the map tore apart.",
+        (f"{r['n_points']:,} frequent words (ranks {min(r['ranks']):,} to "
+         f"{max(r['ranks']):,}) mapped from {len(r['cluster_names'])} k-means clusters of the "
+         "full space to two dimensions by each method; colour is the cluster found in the "
+         "full space, so a colour split across a map is a cluster the map tore apart."),
         f"{best['method']} keeps the most neighbourhoods (trustworthiness "
         f"{best['trustworthiness']:.3f}), {worst['method']} the fewest "
         f"({worst['trustworthiness']:.3f}): "

@@ -58,11 +58,11 @@ def render(r: dict) -> Rendered:
     misses = [q for q in qs if q["top"] != q["expected"]]
     f = qs[0]
     caption = [
-        f"A logit here is a plain dot product q · c between the query's vector and each "
-        f"candidate's. For '{f['query']}' over {len(f['words'])} capitals, "
-        f"'{f['words'][0]}' scores {f['logits'][0]:.2f} and the runner-up "
-        f"'{f['words'][1]}' {f['logits'][1]:.2f}: a gap of {f['gap']:.2f}, which softmax "
-        f"turns into a weight ratio of e^{f['gap']:.2f} ≈ {f['weight_ratio']:,.0f}.",
+        (f"A logit here is a plain dot product q · c between the query's vector and each "
+         f"candidate's. For '{f['query']}' over {len(f['words'])} capitals, "
+         f"'{f['words'][0]}' scores {f['logits'][0]:.2f} and the runner-up "
+         f"'{f['words'][1]}' {f['logits'][1]:.2f}: a gap of {f['gap']:.2f}, which softmax "
+         f"turns into a weight ratio of e^{f['gap']:.2f} ≈ {f['weight_ratio']:,.0f}."),
         f"{len(hits)} of {len(qs)} queries put the expected answer first"
         + ("." if not misses else "; " + "; ".join(
             f"'{q['query']}' prefers '{q['top']}' ({q['logits'][0]:.2f}) to "

@@ -119,9 +119,9 @@ def render(r: dict) -> Rendered:
                 None)
     s = r["seed_logits"]
     caption = [
-        f"The exponential amplifies: the seed dialogue's logit 9.2 for {s['words'][0]} "
-        f"becomes e^9.2 = {s['exp'][0]:,.1f} and 1.4 for {s['words'][1]} becomes "
-        f"{s['exp'][1]:.2f}, so softmax gives {s['words'][0]} p = {s['probs'][0]:.4f}.",
+        (f"The exponential amplifies: the seed dialogue's logit 9.2 for {s['words'][0]} "
+         f"becomes e^9.2 = {s['exp'][0]:,.1f} and 1.4 for {s['words'][1]} becomes "
+         f"{s['exp'][1]:.2f}, so softmax gives {s['words'][0]} p = {s['probs'][0]:.4f}."),
         f"On the real dot products of '{r['query']}' over {len(w)} capitals, T = 1 gives "
         f"'{w[0]}' p = {p1:.4f} (entropy {h1:.3f} nats); at T = 10 the top-1 falls to "
         f"{p10:.3f} and the entropy rises to {h10:.3f} of the maximum ln {len(w)} = "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from . import Context, Figure, Rendered, Section, Table
@@ -26,7 +28,7 @@ def compute(ctx: Context) -> dict:
     sample = np.unique(np.clip(np.exp(rng.uniform(0, np.log(n), n_sample)).astype(int), 1, n)) - 1
     edges = np.unique(np.geomspace(1, n + 1, 41).astype(int))
     bins = {"rank": [], "median": [], "q10": [], "q90": [], "count": []}
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         part = norms[lo - 1:hi - 1]
         if len(part) == 0:
             continue
@@ -35,13 +37,13 @@ def compute(ctx: Context) -> dict:
         bins["median"].append(float(med))
         bins["q10"].append(float(q10))
         bins["q90"].append(float(q90))
-        bins["count"].append(int(len(part)))
+        bins["count"].append(len(part))
     bands = []
     for lo, hi in BANDS:
         if lo > n:
             break
         part = norms[lo - 1:(hi if hi else n)]
-        bands.append({"band": _band_label(lo, hi, n), "n": int(len(part)),
+        bands.append({"band": _band_label(lo, hi, n), "n": len(part),
                       "median": float(np.median(part)), "mean": float(part.mean()),
                       "q10": float(np.percentile(part, 10)),
                       "q90": float(np.percentile(part, 90))})
@@ -80,16 +82,15 @@ def render(r: dict) -> Rendered:
     first, last = r["bands"][0], r["bands"][-1]
     trend = "falls" if last["median"] < first["median"] else "rises"
     caption = [
-        f"The matrix holds {r['n_words']:,} words × {r['dim']} dimensions "
-        f"({r['memory_mb']:.1f} MB of {r['dtype']}); {r['zero_vectors']:,} rows are zero. "
-        f"Norms run from {r['norm_min']:.2f} ('{r['shortest']}') to {r['norm_max']:.2f} "
-        f"('{r['longest']}'), median {r['norm_median']:.2f}.",
-        f"Length tracks frequency: the median norm is {first['median']:.2f} among ranks "
-        f"{first['band']}, peaks at {r['peak_median']:.2f} around rank "
-        f"{r['peak_rank']:,.0f}, and {trend} to {last['median']:.2f} among ranks "
-        f"{last['band']} (Spearman ρ between rank and norm {r['spearman_rank_norm']:+.2f}). "
-        "Dot products, unlike cosines, carry this length: frequent words score higher "
-        "against everything.",
+        (f"The matrix holds {r['n_words']:,} words × {r['dim']} dimensions "
+         f"({r['memory_mb']:.1f} MB of {r['dtype']}); {r['zero_vectors']:,} rows are zero. "
+         f"Norms run from {r['norm_min']:.2f} ('{r['shortest']}') to {r['norm_max']:.2f} "
+         f"('{r['longest']}'), median {r['norm_median']:.2f}."),
+        (f"Length tracks frequency: the median norm is {first['median']:.2f} among ranks "
+         f"{first['band']}, peaks at {r['peak_median']:.2f} around rank "
+         f"{r['peak_rank']:,.0f}, and {trend} to {last['median']:.2f} among ranks "
+         f"{last['band']} (Spearman ρ between rank and norm {r['spearman_rank_norm']:+.2f}). "
+         "Dot products, unlike cosines, carry this length."),
     ]
     table = Table(["frequency rank", "words", "median norm", "mean norm", "10th pct",
                    "90th pct"],

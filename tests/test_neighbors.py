@@ -150,3 +150,24 @@ def test_merge_topk_combines_shards():
     np.testing.assert_allclose(val, ref_v)
     i, v = topk_rows(np.array([[1.0, 3.0, 2.0, 3.0]], np.float32), 3)
     assert i.tolist() == [[1, 3, 2]]  # ties by column
+
+
+def test_a_list_of_queries_is_one_kernel_call(glove, monkeypatch):
+    import geomlab.geometry.neighbors as mod
+
+    calls = []
+    real = mod.topk_scores
+
+    def counting(rows, queries, k, **kw):
+        calls.append(queries.shape)
+        return real(rows, queries, k, **kw)
+
+    monkeypatch.setattr(mod, "topk_scores", counting)
+    out = geomlab.nearest(glove, ["king", "queen", "man + woman", glove["paris"]], k=3)
+    assert calls == [(4, 50)] and len(out) == 4
+    assert out[2].excluded == ("man", "woman") and out[3].excluded == ()
+
+
+def test_topk_kernel_shape_error():
+    with pytest.raises(ShapeError, match=r"queries \(1, 3\) and rows \(2, 2\) do not match"):
+        topk_scores(np.eye(2, dtype=np.float32), np.ones((1, 3), np.float32), 1)

@@ -3,8 +3,9 @@
 The shape of every batched geometry computation here is the same: a block of query
 vectors becomes one matrix product against the candidate rows (BLAS), exclusions are
 written into the score block as ``-inf``, and the best ``k`` per query are found without a
-full sort. Memory is bounded by the block size: one float32 block of ``block x n_rows``
-scores exists at a time.
+full sort. Memory is bounded by the block size: the dense route holds one float32
+``block x n_rows`` score block at a time; the tiled route (many queries against many rows)
+only ``TILE x block`` scores plus the ``block x n_rows / 64`` column maxima.
 
 Top-k selection ("chunk maxima"): the score row of length ``n`` is viewed as ``c`` strided
 slices (column ``j`` of slice ``t`` is row ``t * m + j``, ``m = n // c``). An element among
@@ -25,10 +26,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..errors import ShapeError
+
 __all__ = ["topk_scores", "topk_rows", "merge_topk", "default_block", "BLOCK_BYTES", "TILE"]
 
 #: memory one block of float32 scores may take (the ``block`` default is derived from it)
 BLOCK_BYTES = 64 * 2**20
+#: rows per tile of the tiled route (a multiple of the 64-row chunk; 2 MiB of scores for
+#: 256 queries, so a tile's scores stay in cache)
+TILE = 2048
 _CHUNK = 64
 
 
@@ -118,8 +124,9 @@ def topk_scores(
     Returns
     -------
     indices : ndarray, shape (q, min(k, n)), int64
-        Best rows first (ties by row). A slot with no valid row left (everything
-        excluded) holds -1.
+        Best rows first; equal scores in row order among those returned (which of several
+        rows tied at the k-th place is returned is unspecified). A slot with no valid row
+        left (everything excluded) holds -1.
     scores : ndarray, shape (q, min(k, n)), float32
         Their scores; ``-inf`` in the empty slots.
 
@@ -143,7 +150,8 @@ def topk_scores(
     rows = np.asarray(rows)
     queries = np.asarray(queries, dtype=np.float32)
     if queries.ndim != 2 or rows.ndim != 2 or queries.shape[1] != rows.shape[1]:
-        raise ValueError(f"queries {queries.shape} and rows {rows.shape} do not match")
+        raise ShapeError(f"queries {queries.shape} and rows {rows.shape} do not match: "
+                         "both must be 2-D with the same number of columns")
     n, dim = rows.shape
     q = queries.shape[0]
     kk = min(int(k), n)
@@ -171,10 +179,6 @@ def topk_scores(
         out_idx[start:stop] = idx + offset
         out_val[start:stop] = val
     return out_idx, out_val
-
-
-#: rows per tile of the tiled route (a multiple of the 64-row chunk)
-TILE = 2048
 
 
 def _exclusions(exclude, start, stop, n):
@@ -235,7 +239,7 @@ def _tiled(rows, qb, k, inv, ex):
     if tails:
         tail = np.concatenate(tails)
         cand = np.concatenate([cand, np.broadcast_to(tail, (b, tail.size))], axis=1)
-    # exact scores of the candidates (the same arithmetic as the dense route, row by row)
+    # score the candidates again, exactly: the maxima above only located them
     vals = np.matmul(rows[cand], qb[:, :, None])[:, :, 0]
     if inv is not None:
         vals *= inv[cand]

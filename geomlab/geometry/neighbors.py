@@ -118,7 +118,8 @@ def nearest(emb, query, *, k: int = 10, metric: str = "cosine", exclude=None,
     Cosine is ``v . q / (|v| |q|)`` computed as gensim does (scores of the raw rows divided
     by their norms, the query scaled to unit length). A zero-length row has no direction:
     its cosine with anything is 0, never NaN; a zero query vector scores 0 against every
-    word (its neighbors are then arbitrary words with score 0). Ties are ordered by row.
+    word (its neighbors are then arbitrary words with score 0). Equal scores are listed in
+    row order.
 
     Raises
     ------

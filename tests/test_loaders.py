@@ -593,3 +593,15 @@ def test_bulk_parsing_around_odd_lines(tmp_path):
     assert emb.words == tuple(words[i] for i in keep)
     np.testing.assert_array_equal(emb.vectors, vectors[keep])
     assert [line for line, _ in emb.load_report.problems] == [121, 122, 251]
+
+
+def test_a_huge_line_is_refused(tmp_path, monkeypatch):
+    from geomlab.loaders import formats
+
+    monkeypatch.setattr(formats, "_MAX_LINE_BYTES", 1000)
+    path = write(tmp_path, "oneline.txt", b"w " + b"0.5 " * 2000)
+    with pytest.raises(geomlab.FormatError, match=r"oneline.txt: a line longer than 64 MB"):
+        geomlab.load(path, cache=False)
+    path = write(tmp_path, "oneline.gz", gzip.compress(b"w " + b"0.5 " * 40000))
+    with pytest.raises(geomlab.FormatError, match=r"oneline.gz: a line longer than 64 MB"):
+        geomlab.load(path, cache=False)

@@ -12,6 +12,7 @@ Formats
                     ``words.txt`` (UTF-8, one word per line), written by ``Embeddings.save``
 
 Text and binary files may be gzip, bz2 or xz compressed; that too is seen from content.
+gensim files are Python pickles, which can run code when loaded: load only files you trust.
 
 Every file reads to exactly the words (same order) and float32 vectors that gensim's
 ``KeyedVectors.load_word2vec_format`` gives for it. Where gensim is lenient or fails
@@ -57,6 +58,7 @@ _WS = b" \t\r\x0b\x0c"  # what bytes.rstrip() removes, '\n' aside (gensim strips
 _CHUNK = 32 << 20  # bytes of text parsed at a time: bounds memory on huge files
 _MAX_PROBLEMS = 20  # skipped lines kept (with their reasons) in a load report
 _MAX_WORD_BYTES = 1 << 20  # a binary record whose word runs longer is corrupt
+_MAX_LINE_BYTES = 64 << 20  # a text line longer than this is not a vector (dim ~ 5M)
 _MAGIC = {
     b"\x1f\x8b": "gzip",
     b"BZh": "bz2",
@@ -363,6 +365,9 @@ def _line_blocks(reader: _Reader, size: int) -> Iterator[bytearray]:
             return
         cut = block.rfind(b"\n")
         if cut < 0:
+            if len(block) > _MAX_LINE_BYTES:
+                raise FormatError("a line longer than 64 MB: not a word-vector text file?",
+                                  reader.path)
             pending = bytes(block)
             continue
         pending = bytes(block[cut + 1:])

@@ -116,10 +116,17 @@ class LoadReport(Record):
     cache: str = "off"
     seconds: float = 0.0
 
-    def rows(self) -> list[dict]:
-        return [self.summary()] + [
-            {"line": line, "problem": reason} for line, reason in self.problems
-        ]
+    def __str__(self) -> str:
+        lines = [super().__str__()]
+        lines += [f"  skipped line {line}: {reason}" if line is not None else f"  skipped: {reason}"
+                  for line, reason in self.problems]
+        if self.skipped > len(self.problems):
+            lines.append(f"  ... and {self.skipped - len(self.problems)} more skipped")
+        lines += [f"  warning: {w}" for w in self.warnings]
+        if self.zero_words:
+            lines.append("  all-zero vectors: " + ", ".join(map(repr, self.zero_words))
+                         + (" ..." if self.zero_vectors > len(self.zero_words) else ""))
+        return "\n".join(lines)
 
 
 class _Stats:

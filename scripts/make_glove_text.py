@@ -20,28 +20,15 @@ from pathlib import Path
 
 
 def write_glove_text(path: Path, limit: int | None = None) -> tuple[int, int]:
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     import geomlab
-    from geomlab._io import atomic_file
 
     emb = geomlab.load()
     if limit is not None:
         emb = emb.head(limit)
-    vectors = np.asarray(emb.vectors, dtype=np.float32)
-    n, dim = vectors.shape
-    block = 50_000
-    with atomic_file(path, "wb") as fh:
-        for start in range(0, n, block):
-            stop = min(start + block, n)
-            # Arrow's float -> string cast writes the shortest round-trip form, as repr does.
-            cols = [pa.array(emb.words[start:stop], type=pa.string())]
-            cols += [pc.cast(pa.array(vectors[start:stop, j]), pa.string()) for j in range(dim)]
-            lines = pc.binary_join_element_wise(*cols, " ")
-            fh.write(("\n".join(lines.to_pylist()) + "\n").encode("utf-8"))
-    return n, dim
+    # GloVe text: no header; each value the shortest decimal that reads back to the same
+    # float32, which is how the Stanford file writes them. Written atomically.
+    emb.save(path, format="glove")
+    return len(emb), emb.dim
 
 
 def main(argv: list[str] | None = None) -> int:

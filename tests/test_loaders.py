@@ -605,3 +605,19 @@ def test_a_huge_line_is_refused(tmp_path, monkeypatch):
     path = write(tmp_path, "oneline.gz", gzip.compress(b"w " + b"0.5 " * 40000))
     with pytest.raises(geomlab.FormatError, match=r"oneline.gz: a line longer than 64 MB"):
         geomlab.load(path, cache=False)
+
+
+def test_format_comes_from_content_not_the_extension(tmp_path):
+    misnamed = {
+        "binary.txt": ("tricky.bin", "word2vec-binary", None),
+        "glove.bin": ("tricky.glove.txt", "glove", None),
+        "gzipped.txt": ("tricky.w2v.txt.gz", "word2vec-text", "gzip"),
+        "bzipped.vec": ("tricky.glove.txt.bz2", "glove", "bz2"),
+    }
+    for name, (source, fmt, compression) in misnamed.items():
+        path = tmp_path / name
+        shutil.copy(DATA / source, path)
+        assert detect_format(path) == (fmt, compression)
+        emb = geomlab.load(path, cache=False)
+        assert emb.words == TRICKY_WORDS
+        assert (emb.load_report.format, emb.load_report.compression) == (fmt, compression)

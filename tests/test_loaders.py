@@ -621,3 +621,8 @@ def test_format_comes_from_content_not_the_extension(tmp_path):
         emb = geomlab.load(path, cache=False)
         assert emb.words == TRICKY_WORDS
         assert (emb.load_report.format, emb.load_report.compression) == (fmt, compression)
+    import lzma
+
+    path = write(tmp_path, "xz.txt", lzma.compress((DATA / "tricky.vec").read_bytes()))
+    assert detect_format(path) == ("word2vec-text", "xz")
+    assert geomlab.load(path, cache=False).words == TRICKY_WORDS

@@ -89,8 +89,8 @@ def run_context(args) -> int:
                       temperature=args.temperature,
                       drop_function_words=not args.keep_function_words)
     lines = [f"{args.word!r} in: {' '.join(r.context)}",
-             "", "attention of the word over the context (temperature "
-             f"{r.temperature:g}, logits = q.k / {r.attention.scale:.4g})",
+             "", (f"attention of the word over the context (temperature {r.temperature:g}, "
+                  f"logits = q.k / {r.attention.scale:.4g})"),
              format_table(r.attention.rows())]
     if r.dropped:
         lines.append(f"left out: {', '.join(r.dropped)}")

@@ -54,7 +54,7 @@ from .. import _paths
 from .._io import atomic_file
 from ..errors import FormatError, ParameterError
 
-__all__ = ["Dictionary", "fit_dictionary", "sparse_code", "DEFAULTS", "CACHE_VERSION"]
+__all__ = ["CACHE_VERSION", "DEFAULTS", "Dictionary", "fit_dictionary", "sparse_code"]
 
 #: default parameters of :func:`fit_dictionary` (see the module notes for the choices)
 DEFAULTS = {"n_words": 30000, "n_atoms": 500, "sparsity": 5, "alpha": 0.2, "max_epochs": 5,

@@ -24,10 +24,10 @@ def test_matches_gensim_most_similar(glove, kv, word):
 
 
 def test_batch_equals_single_and_gensim(glove, kv):
-    words = list(glove.words[1000:1300])  # more queries than one block, tiled route
+    words = list(glove.words[1000:1100])  # enough queries for the tiled route
     batch = geomlab.nearest(glove, words, k=5)
     assert isinstance(batch, list) and len(batch) == len(words)
-    for w, r in zip(words[::37], batch[::37]):
+    for w, r in zip(words[::13], batch[::13]):
         _same(r, kv.most_similar(w, topn=5))
         single = geomlab.nearest(glove, w, k=5)
         assert single.words == r.words

@@ -22,7 +22,10 @@ combine with :func:`merge_topk`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -36,6 +39,23 @@ BLOCK_BYTES = 64 * 2**20
 #: 256 queries, so a tile's scores stay in cache)
 TILE = 2048
 _CHUNK = 64
+
+
+def _workers() -> int:
+    """Threads for the tiled route: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _blas_threads(limit: int):
+    """Limit BLAS's own threads while ours run (a no-op without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=limit, user_api="blas")
 
 
 def default_block(n_rows: int, *, block_bytes: int = BLOCK_BYTES) -> int:
@@ -209,28 +229,48 @@ def _tiled(rows, qb, k, inv, ex):
     b = qb.shape[0]
     c = _CHUNK
     scale_rows = inv is not None and b > dim  # cheaper to scale a tile than its scores
-    bases, strides, maxima, tails = [], [], [], []
-    for t0 in range(0, n, TILE):
-        t1 = min(n, t0 + TILE)
-        tile = rows[t0:t1]
-        if scale_rows:
-            tile = tile * inv[t0:t1, None]
-        # rows x queries: the strided-column maxima are then a reduction over the first
-        # axis, i.e. an elementwise max of c contiguous slabs (far faster than a middle axis)
-        s = tile @ qb.T
-        if inv is not None and not scale_rows:
-            s *= inv[t0:t1, None]
-        if ex is not None:
-            hit = (ex[1] >= t0) & (ex[1] < t1)
-            if hit.any():
-                s[ex[1][hit] - t0, ex[0][hit]] = -np.inf
-        m = (t1 - t0) // c
-        if m:
-            maxima.append(s[: c * m].reshape(c, m, b).max(axis=0))
-            bases.append(np.arange(t0, t0 + m))
-            strides.append(np.full(m, m))
-        if t0 + c * m < t1:
-            tails.append(np.arange(t0 + c * m, t1))
+
+    def scan(lo: int, hi: int):
+        """Column maxima of the tiles starting in rows [lo, hi)."""
+        bases, strides, maxima, tails = [], [], [], []
+        for t0 in range(lo, hi, TILE):
+            t1 = min(n, t0 + TILE)
+            tile = rows[t0:t1]
+            if scale_rows:
+                tile = tile * inv[t0:t1, None]
+            # rows x queries: the strided-column maxima are then a reduction over the first
+            # axis, an elementwise max of c contiguous slabs (far faster than a middle axis)
+            s = tile @ qb.T
+            if inv is not None and not scale_rows:
+                s *= inv[t0:t1, None]
+            if ex is not None:
+                hit = (ex[1] >= t0) & (ex[1] < t1)
+                if hit.any():
+                    s[ex[1][hit] - t0, ex[0][hit]] = -np.inf
+            m = (t1 - t0) // c
+            if m:
+                maxima.append(s[: c * m].reshape(c, m, b).max(axis=0))
+                bases.append(np.arange(t0, t0 + m))
+                strides.append(np.full(m, m))
+            if t0 + c * m < t1:
+                tails.append(np.arange(t0 + c * m, t1))
+        return bases, strides, maxima, tails
+
+    n_tiles = -(-n // TILE)
+    workers = min(_workers(), n_tiles)
+    if workers > 1:
+        # one thread per core over disjoint tile ranges, each with single-threaded BLAS:
+        # numpy releases the GIL in matmul and max, and many small multi-threaded BLAS
+        # calls would spin against each other (badly so on a busy machine)
+        cuts = [TILE * (n_tiles * i // workers) for i in range(workers + 1)]
+        with _blas_threads(1), ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(scan, cuts[:-1], cuts[1:]))
+    else:
+        parts = [scan(0, n)]
+    bases = [x for p in parts for x in p[0]]
+    strides = [x for p in parts for x in p[1]]
+    maxima = [x for p in parts for x in p[2]]
+    tails = [x for p in parts for x in p[3]]
     colmax = np.ascontiguousarray(np.concatenate(maxima, axis=0).T)  # (b, n_columns)
     base, stride = np.concatenate(bases), np.concatenate(strides)
     ncol = colmax.shape[1]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Embeddings"]
 
 _ALPHABET = string.ascii_lowercase + string.digits + "-'."
+_SCANS_BEFORE_INDEX = 8
 
 
 def _edits1(word: str) -> set[str]:
@@ -53,7 +54,8 @@ class Embeddings:
     (False, 2, 2)
     """
 
-    __slots__ = ("_words", "_vectors", "_source", "_index", "_norms", "_lower", "load_report",
+    __slots__ = ("_words", "_vectors", "_source", "_index", "_scans", "_norms", "_lower",
+                 "load_report",
                  "__weakref__")
 
     def __init__(self, words: Sequence[str], vectors, source: str | None = None):
@@ -67,28 +69,59 @@ class Embeddings:
             )
         if arr.shape[1] < 1:
             raise ShapeError(f"vectors must have at least one column, got shape {arr.shape}")
-        if arr.dtype != np.float32:
-            arr = arr.astype(np.float32)
         if not all(isinstance(w, str) for w in words):
             bad = next(w for w in words if not isinstance(w, str))
             raise ParameterError(f"words must be strings, got {type(bad).__name__} {bad!r}")
-        index = {w: i for i, w in enumerate(words)}
+        index = dict(zip(words, range(len(words))))
         if len(index) != len(words):
             seen: set[str] = set()
             dup = next(w for w in words if w in seen or seen.add(w))
             raise ParameterError(f"words must be unique; {dup!r} appears more than once")
+        self._setup(words, arr, source)
+        self._index = index
+
+    @classmethod
+    def _trusted(cls, words: tuple[str, ...], vectors: np.ndarray,
+                 source: str | None = None) -> "Embeddings":
+        """Build without re-checking words a loader has already validated (unique strings).
+
+        The word index is then built lazily: a command-line call that looks up three words
+        should not pay for a 400,000-entry dict.
+        """
+        self = cls.__new__(cls)
+        arr = np.asarray(vectors)
+        if arr.ndim != 2 or arr.shape[0] != len(words):
+            raise ShapeError(f"{len(words)} words but vectors has shape {arr.shape}")
+        self._setup(tuple(words), arr, source)
+        return self
+
+    def _setup(self, words: tuple[str, ...], arr: np.ndarray, source: str | None) -> None:
+        if arr.dtype != np.float32:
+            arr = arr.astype(np.float32)
         if arr.flags.writeable:
             arr = arr.view()
             arr.flags.writeable = False
         self._words = words
         self._vectors = arr
         self._source = source
-        self._index = index
+        self._index: dict[str, int] | None = None
+        self._scans = 0
         self._norms: np.ndarray | None = None
         self._lower: dict[str, int] | None = None
-        #: What the loader found (a ``LoadReport``: skipped lines, zero vectors, cache use);
-        #: None for objects not read from a file.
         self.load_report = None
+
+    def _lookup(self, word: str) -> int | None:
+        """Row of ``word`` or None. The first few lookups scan the tuple (a C loop, a few
+        ms on 400k words); after that the dict is built once and used."""
+        if self._index is None:
+            if self._scans < _SCANS_BEFORE_INDEX:
+                self._scans += 1
+                try:
+                    return self._words.index(word)
+                except ValueError:
+                    return None
+            self._index = dict(zip(self._words, range(len(self._words))))
+        return self._index.get(word)
 
     # -- basic protocol -------------------------------------------------------------------
     @property
@@ -115,7 +148,7 @@ class Embeddings:
         return len(self._words)
 
     def __contains__(self, word: object) -> bool:
-        return word in self._index
+        return isinstance(word, str) and self._lookup(word) is not None
 
     def __iter__(self):
         return iter(self._words)
@@ -129,14 +162,12 @@ class Embeddings:
 
     def index(self, word: str) -> int:
         """The row of ``word``; raises :class:`UnknownWordError` with suggestions."""
-        try:
-            return self._index[word]
-        except (KeyError, TypeError):
-            if not isinstance(word, str):
-                raise ParameterError(
-                    f"a word must be a string, got {type(word).__name__} {word!r}"
-                ) from None
-            raise UnknownWordError(word, self.suggest(word)) from None
+        if not isinstance(word, str):
+            raise ParameterError(f"a word must be a string, got {type(word).__name__} {word!r}")
+        row = self._lookup(word)
+        if row is None:
+            raise UnknownWordError(word, self.suggest(word))
+        return row
 
     def indices(self, words: Iterable[str]) -> np.ndarray:
         """Rows of several words (int64 array); the first unknown word raises."""
@@ -144,7 +175,8 @@ class Embeddings:
 
     def get_index(self, word: str, default: int | None = None) -> int | None:
         """The row of ``word``, or ``default`` when it is absent."""
-        return self._index.get(word, default)
+        row = self._lookup(word) if isinstance(word, str) else None
+        return default if row is None else row
 
     def suggest(self, word: str, n: int = 3) -> tuple[str, ...]:
         """Close vocabulary words for a misspelling, most frequent first.
@@ -157,6 +189,8 @@ class Embeddings:
             return ()
         found: list[int] = []
         low = word.lower()
+        self._scans = _SCANS_BEFORE_INDEX  # many lookups follow: build the dict
+        self._lookup(low)
         if low != word and low in self._index:
             found.append(self._index[low])
         e1 = _edits1(low)

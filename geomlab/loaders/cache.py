@@ -258,7 +258,8 @@ def load_cached(path: Path, fmt: str, compression: str | None, stats, limit: int
         # A file read with skipped lines must still raise for a caller who asks it to.
         clean = report is not None and not report.skipped and not report.warnings
         if report is not None and (clean or stats.on_error == "skip"):
-            emb = Embeddings(words, vectors, source=str(path))
+            # checksummed entry written from validated words: skip the re-check
+            emb = Embeddings._trusted(words, vectors, source=str(path))
             emb.load_report = report
             return emb
     writer = _Writer(entry)
@@ -312,7 +313,7 @@ def load_embedded_fast(name: str, vec_path: str, idx_path: str):
             return None
         state = "written"
     words, vectors, _ = hit
-    emb = Embeddings(words, vectors, source=name)
+    emb = Embeddings._trusted(words, vectors, source=name)
     emb.load_report = LoadReport(path=os.path.dirname(vec_path), format="embedded",
                                  compression=None, words=len(words), dim=vectors.shape[1],
                                  cache=state)

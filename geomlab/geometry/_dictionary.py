@@ -17,13 +17,15 @@ The defaults, for 50-dimensional vectors
 ----------------------------------------
 ``n_words=30000``
     The frequent words carry the discourse structure; rarer GloVe 6B words are mostly
-    names, numbers and foreign tokens whose vectors are noisy. 30,000 words is also the
-    largest vocabulary whose fit stays near half a minute on 2 cores.
+    names, numbers and foreign tokens whose vectors are noisy. The fit's cost grows with
+    the number of words (see Cost below): 30,000 words cost about half a minute of CPU.
 ``n_atoms=500``
     Arora et al. use 2,000 atoms for 300 dimensions (about 7x overcomplete). In 50
-    dimensions 500 atoms is already 10x overcomplete; 1,000 atoms gave finer, less coherent
-    atoms (median coherence 0.65 against 0.68) and no better recovery of the probe senses,
-    300 atoms merged senses (apple's fruit and company atoms fell together more often).
+    dimensions 500 atoms is already 10x overcomplete. In early comparisons (first draft of
+    the probe file, a looser matching rule than :func:`~geomlab.evaluate_polysemy` now
+    uses) 300 atoms on 20,000 words recovered fewer probe senses than 500 (0.62 against
+    0.70), and 1,000 atoms on 30,000 words gave less coherent atoms (median coherence of
+    the top 10 words 0.65 against 0.68) and no better recovery (0.68 against 0.68).
 ``sparsity=5``
     The paper's value: a word is explained by at most five atoms, enough for two or three
     senses plus one or two generic atoms (a name atom, a date atom).
@@ -31,10 +33,14 @@ The defaults, for 50-dimensional vectors
     The L1 weight while learning, for unit-length rows: codes stay sparse (a few atoms
     active per word) without starving the atoms of data.
 
-Measured on the embedded GloVe with these defaults: about 35 s for the first fit on a
-loaded 2-core machine (``scripts/polysemy_eval.py`` prints the figure); 5 ms to read the
-cache. More epochs (5 instead of early stopping after about one) took 3x longer and did
-not improve the probe figures.
+Cost: scikit-learn's LARS codes one word at a time (about 1 ms per word and pass, in
+Python), so the fit costs in proportion to the words seen; early stopping ends it after
+about one pass over the 30,000 words. Measured on the 2-core development machine: 30-32 s
+of CPU time for the first fit (78-88 s of wall time while the machine was shared with other
+jobs at a load average near 9); reading the cache back takes about 30 ms. Running all 5
+passes instead of stopping early took about five times longer and did not improve the
+probe figures (0.68 against 0.70 in the same early comparison). ``scripts/polysemy_eval.py``
+measures the fit again.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ import geomlab
 from geomlab import ParameterError, ShapeError, UnknownWordError
 from geomlab.geometry.directions import Offsets, offsets
 
+KINQ = r"'kinq' is not in the vocabulary\. Did you mean 'king'"
+
 
 def test_project_and_reject_on_plain_vectors():
     np.testing.assert_allclose(geomlab.project(None, [3.0, 4.0], [2.0, 0.0]), [3, 0])
@@ -37,8 +39,10 @@ def test_direction_is_the_mean_offset(tiny):
 
 def test_offset_consistency(tiny, glove):
     # king->queen and man->woman are exactly parallel in the tiny set
-    assert geomlab.offset_consistency(tiny, [("king", "queen"), ("man", "woman")]) == pytest.approx(1)
-    assert geomlab.offset_consistency(tiny, [("king", "queen"), ("woman", "man")]) == pytest.approx(-1)
+    parallel = [("king", "queen"), ("man", "woman")]
+    assert geomlab.offset_consistency(tiny, parallel) == pytest.approx(1)
+    opposite = [("king", "queen"), ("woman", "man")]
+    assert geomlab.offset_consistency(tiny, opposite) == pytest.approx(-1)
     pairs = [("man", "woman"), ("king", "queen"), ("he", "she"), ("boy", "girl")]
     off = offsets(glove, pairs)
     assert isinstance(off, Offsets) and off.cosines.shape == (4, 4)
@@ -63,11 +67,12 @@ def test_bad_input(tiny, glove):
         geomlab.project(None, [1.0, 2.0, 3.0], [1.0, 0.0])
     with pytest.raises(ParameterError, match="at least one \\(a, b\\) pair, got an empty list"):
         geomlab.direction(tiny, [])
-    with pytest.raises(ParameterError, match=r"each pair must be \(a, b\), two words; got \('king',\)"):
+    with pytest.raises(ParameterError,
+                       match=r"each pair must be \(a, b\), two words; got \('king',\)"):
         geomlab.direction(tiny, [("king",)])
     with pytest.raises(ParameterError, match="mean offset is zero"):
         geomlab.direction(tiny, [("king", "king")])
     with pytest.raises(ParameterError, match="needs at least two pairs, got 1"):
         geomlab.offset_consistency(tiny, [("king", "queen")])
-    with pytest.raises(UnknownWordError, match=r"'kinq' is not in the vocabulary\. Did you mean 'king'"):
+    with pytest.raises(UnknownWordError, match=KINQ):
         geomlab.direction(glove, [("kinq", "queen")])

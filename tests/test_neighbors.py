@@ -5,6 +5,8 @@ import geomlab
 from geomlab import Neighbors, ParameterError, ShapeError, UnknownWordError
 from geomlab.geometry._kernels import merge_topk, topk_rows, topk_scores
 
+KINQ = r"'kinq' is not in the vocabulary\. Did you mean 'king'"
+
 
 @pytest.fixture(scope="module")
 def kv(glove):
@@ -86,9 +88,10 @@ def test_bad_input_messages(tiny, glove):
         geomlab.nearest(tiny, "king", k=True)
     with pytest.raises(ParameterError, match="metric must be one of 'cosine', 'dot'; got 'l2'"):
         geomlab.nearest(tiny, "king", metric="l2")
-    with pytest.raises(ParameterError, match="restrict_vocab must be a positive integer or None, got 0"):
+    with pytest.raises(ParameterError,
+                       match="restrict_vocab must be a positive integer or None, got 0"):
         geomlab.nearest(tiny, "king", restrict_vocab=0)
-    with pytest.raises(UnknownWordError, match=r"'kinq' is not in the vocabulary\. Did you mean 'king'"):
+    with pytest.raises(UnknownWordError, match=KINQ):
         geomlab.nearest(glove, "kinq")
     with pytest.raises(UnknownWordError, match="'kinq'"):
         geomlab.nearest(glove, ["queen", "kinq"])
@@ -148,7 +151,7 @@ def test_merge_topk_combines_shards():
     ref_i, ref_v = topk_scores(rows, q, 5)
     np.testing.assert_array_equal(idx, ref_i)
     np.testing.assert_allclose(val, ref_v)
-    i, v = topk_rows(np.array([[1.0, 3.0, 2.0, 3.0]], np.float32), 3)
+    i, _ = topk_rows(np.array([[1.0, 3.0, 2.0, 3.0]], np.float32), 3)
     assert i.tolist() == [[1, 3, 2]]  # ties by column
 
 

@@ -90,8 +90,8 @@ def run_analogy(args) -> int:
     emb = embeddings(args)
     r = analogy(emb, args.a, args.b, args.c, k=args.k, method=args.method,
                 exclude_inputs=not args.keep_inputs, restrict_vocab=args.restrict_vocab)
-    lines = [f"{args.a} : {args.b} :: {args.c} : ?  ({r.method}, "
-             f"{'inputs kept' if args.keep_inputs else 'inputs excluded'})", str(r)]
+    kept = "inputs kept" if args.keep_inputs else "inputs excluded"
+    lines = [f"{args.a} : {args.b} :: {args.c} : ?  ({r.method}, {kept})", str(r)]
     if r.top_is_input:
         lines.append(f"the top answer {r.words[0]!r} is an input; the best other answer is "
                      f"{r.answer!r} at rank {r.answer_rank}")

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import ShapeError
 
-__all__ = ["topk_scores", "topk_rows", "merge_topk", "default_block", "BLOCK_BYTES", "TILE"]
+__all__ = ["BLOCK_BYTES", "TILE", "default_block", "merge_topk", "topk_rows", "topk_scores"]
 
 #: memory one block of float32 scores may take (the ``block`` default is derived from it)
 BLOCK_BYTES = 64 * 2**20

@@ -29,7 +29,7 @@ from ._kernels import topk_rows
 from .neighbors import check_k, check_restrict
 from .queries import resolve
 
-__all__ = ["analogy", "Analogy", "METHODS", "analogy_block", "check_method", "COSMUL_EPS"]
+__all__ = ["COSMUL_EPS", "METHODS", "Analogy", "analogy", "analogy_block", "check_method"]
 
 METHODS = ("3cosadd", "3cosmul", "pairdirection")
 #: the epsilon of 3CosMul's denominator (as gensim's ``most_similar_cosmul``)

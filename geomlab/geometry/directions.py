@@ -18,7 +18,7 @@ from .._record import Record
 from ..errors import ParameterError, ShapeError
 from .queries import resolve
 
-__all__ = ["project", "reject", "direction", "offset_consistency", "offsets", "Offsets"]
+__all__ = ["Offsets", "direction", "offset_consistency", "offsets", "project", "reject"]
 
 
 def _as_vectors(emb, query) -> np.ndarray:

@@ -11,7 +11,7 @@ from ..errors import ParameterError
 from ._kernels import topk_scores
 from .queries import is_batch, resolve_many
 
-__all__ = ["nearest", "Neighbors", "METRICS", "check_k", "check_metric", "check_restrict"]
+__all__ = ["METRICS", "Neighbors", "check_k", "check_metric", "check_restrict", "nearest"]
 
 METRICS = ("cosine", "dot")
 

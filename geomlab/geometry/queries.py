@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ParameterError, ShapeError
 
-__all__ = ["vector", "query_words", "parse_query", "resolve", "resolve_many", "is_batch"]
+__all__ = ["is_batch", "parse_query", "query_words", "resolve", "resolve_many", "vector"]
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _WEIGHT = re.compile(rf"\s*({_NUMBER})\s*\*")

@@ -11,7 +11,7 @@ from ..errors import ParameterError
 from .neighbors import check_metric
 from .queries import resolve
 
-__all__ = ["relevance", "Relevance"]
+__all__ = ["Relevance", "relevance"]
 
 _SHOWN = 20  # rows printed before "... N more"
 

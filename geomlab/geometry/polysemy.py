@@ -72,8 +72,10 @@ METHODS = ("atoms", "cluster")
 PROBES_FILE = "polysemy_probes.tsv"
 
 # thresholds of the sense kinds, set by reading the atoms of the probe words on the embedded
-# GloVe: the first-name, place and date atoms that code a word have cosines below 0.25 with
-# it; the 500 atoms' coherence has its 5th percentile near 0.32 and its median near 0.68
+# GloVe: most stray atoms in a word's code (tie: jessica, jennifer; apple: alaska, montana)
+# have cosines below 0.25 with the word, though not all (crane's first-name atom, from the
+# surname, has 0.44 and stays a "sense"); the atoms' coherence has its 5th percentile near
+# 0.32 and its median near 0.68
 WEAK_WEIGHT = 0.2      # atoms: OMP coefficient of a unit word vector
 WEAK_SHARE = 0.15      # clusters: share of the neighbors' similarity mass
 NOISY_COSINE = 0.25    # the sense vector's cosine with the word itself

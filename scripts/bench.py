@@ -41,7 +41,12 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Some machines here set these to force OpenBLAS's AVX2 "Haswell" kernels (older OpenBLAS
+# builds misbehave on their processors); a current numpy then runs at half its speed. The
+# measures run without them unless --keep-blas-env; the kernel used is recorded.
+BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 N_QUERIES = 1000
+GRAPH_WORDS = 50_000
 ONE_QUERY_REPEATS = 25
 
 
@@ -205,6 +210,15 @@ def m_similarity(lib: str, ctx: dict, runs: int) -> dict:
     return {"times": times, "spearman_ws353_simlex": [round(float(r), 6) for r in rho]}
 
 
+def m_graph(lib: str, ctx: dict, runs: int) -> dict:
+    """geomlab only: the exact 10-nearest-neighbor graph of the first 50,000 words."""
+    import geomlab
+
+    emb = _geomlab_emb(ctx).head(GRAPH_WORDS)
+    return {"times": [_timed(lambda: geomlab.neighbor_graph(emb, k=10))[0]
+                      for _ in range(runs)]}
+
+
 def m_sgemm(lib: str, ctx: dict, runs: int) -> dict:
     """The machine's float32 matrix-multiply rate, in multiply-adds per second.
 
@@ -265,6 +279,7 @@ MEASURES = {
     "queries_1000": m_queries_1000,
     "analogy": m_analogy,
     "similarity": m_similarity,
+    "graph": m_graph,
     "sgemm": m_sgemm,
 }
 
@@ -280,6 +295,7 @@ def worker(measure: str, lib: str, ctx: dict, runs: int) -> None:
         import gensim.models  # noqa: F401
     out = MEASURES[measure](lib, ctx, runs)
     out["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    out["blas"] = _blas_info()
     sys.stdout.write("\n" + json.dumps(out) + "\n")
 
 
@@ -289,10 +305,14 @@ def worker(measure: str, lib: str, ctx: dict, runs: int) -> None:
 def run(measure: str, lib: str, ctx: dict, runs: int) -> dict:
     load0 = os.getloadavg()
     t0 = time.perf_counter()
+    env = dict(os.environ)
+    if not ctx["keep_blas_env"]:
+        for name in BLAS_ENV:
+            env.pop(name, None)
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", measure, "--lib", lib, "--runs", str(runs),
          "--ctx", json.dumps(ctx)],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env=env,
     )
     if proc.returncode != 0:
         raise SystemExit(f"{measure}/{lib} failed:\n{proc.stderr[-3000:]}")
@@ -350,6 +370,7 @@ ROWS = [  # (label, measure, target ratio gensim/geomlab or None)
     (f"{N_QUERIES:,} neighbor queries", "queries_1000", 10),
     ("Google analogies, 3CosAdd", "analogy", 20),
     ("WS353 + SimLex-999", "similarity", None),
+    (f"neighbor graph, first {GRAPH_WORDS:,} words, k=10 (geomlab only)", "graph", None),
 ]
 
 
@@ -385,10 +406,13 @@ def floor_text(results: dict) -> str:
     f = results.get("floor")
     if not f:
         return ""
+    kernel = ", ".join(f"{b.get('internal_api')} {b.get('architecture')}"
+                       for b in f.get("blas", [])) or "BLAS"
     return (
         f"Floor of the Google evaluation: {f['questions']:,} questions x {f['candidates']:,} "
         f"candidates x {f['dim']} dims = {f['multiply_adds']:.3g} multiply-adds. Measured "
-        f"float32 matmul rate: {f['square_rate'] / 1e9:.1f} G multiply-adds/s (2048^3, all "
+        f"float32 matmul rate ({kernel}): {f['square_rate'] / 1e9:.1f} G multiply-adds/s "
+        f"(2048^3, all "
         f"cores), {f['analogy_rate'] / 1e9:.1f} G/s for the evaluation's own product shape "
         f"(256 x 50 x 4096 tiles, one BLAS thread per core), i.e. the bare products take "
         f"{f['products_s']:.2f} s. geomlab's whole evaluation takes {f['geomlab_s']:.2f} s: "
@@ -421,6 +445,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, default=None, metavar="PATH",
                     help="also write every figure as JSON")
     ap.add_argument("--quick", action="store_true", help="geomlab only, one run each")
+    ap.add_argument("--keep-blas-env", action="store_true",
+                    help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE for the measures "
+                    "(by default they are removed: see BLAS_ENV)")
     ap.add_argument("--only", default=None, metavar="M1,M2",
                     help="only these measures (" + ", ".join(k for _, k, _ in ROWS) + ")")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -446,17 +473,22 @@ def main(argv=None) -> int:
         "versions": {"geomlab": geomlab.__version__, "gensim": gensim.__version__,
                      "numpy": numpy.__version__},
         "env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_"))},
+        "blas_env_removed_for_measures": [] if args.keep_blas_env else
+        [k for k in BLAS_ENV if k in os.environ],
         "runs": runs, "loadavg_start": [round(x, 2) for x in os.getloadavg()],
         "measures": {},
     }
     with tempfile.TemporaryDirectory(prefix="geomlab-bench-") as tmp:
         print("preparing: GloVe text file, warm caches ...", flush=True)
         ctx = _prepare(Path(tmp), args.glove, max(runs, args.gensim_analogy_runs))
+        ctx["keep_blas_env"] = bool(args.keep_blas_env)
         only = set(args.only.split(",")) if args.only else {k for _, k, _ in ROWS}
         for _, key, _ in ROWS:
             if key not in only:
                 continue
             for lib in libs:
+                if key == "graph" and lib == "gensim":
+                    continue
                 r = runs
                 if lib == "gensim" and key == "analogy":
                     r = args.gensim_analogy_runs

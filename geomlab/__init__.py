@@ -25,8 +25,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "load": "geomlab.loaders",
     "sources": "geomlab.loaders",
+    "LoadReport": "geomlab.loaders.formats",
+    "detect_format": "geomlab.loaders.formats",
     # geometry
     "vector": "geomlab.geometry.queries",
+    "query_words": "geomlab.geometry.queries",
+    "parse_query": "geomlab.geometry.queries",
     "relevance": "geomlab.geometry.relevance",
     "Relevance": "geomlab.geometry.relevance",
     "nearest": "geomlab.geometry.neighbors",
@@ -37,6 +41,8 @@ _LAZY = {
     "reject": "geomlab.geometry.directions",
     "direction": "geomlab.geometry.directions",
     "offset_consistency": "geomlab.geometry.directions",
+    "offsets": "geomlab.geometry.directions",
+    "Offsets": "geomlab.geometry.directions",
     # evaluation
     "evaluate_analogies": "geomlab.evaluation.analogies",
     "evaluate_similarity": "geomlab.evaluation.similarity",

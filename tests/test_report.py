@@ -226,3 +226,26 @@ def test_cli_rejects_unknown_section(capsys):
         main(["report", "--sections", "nope"])
     assert exc.value.code == 2
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_a_missing_module_makes_its_section_unavailable(tmp_path, glove, monkeypatch):
+    monkeypatch.delattr(geomlab, "relevance", raising=False)  # drop the resolved name
+    monkeypatch.setitem(geomlab._LAZY, "relevance", "geomlab.geometry.not_written_yet")
+    build(glove, tmp_path / "r", quick=True, sections=["relevance"], progress=False)
+    sec = json.loads((tmp_path / "r" / "results.json").read_text())["sections"]["relevance"]
+    assert sec["status"] == "unavailable"
+    assert "geomlab.geometry.not_written_yet is missing" in sec["reason"]
+    assert "logits" not in sec  # no numbers for it
+    text = (tmp_path / "r" / "index.html").read_text()
+    assert "Not available:" in text and "not_written_yet" in text
+
+
+def test_vectors_without_the_probe_words(tmp_path, glove):
+    # five words: the sections that need probe words or benchmark coverage say why not
+    build(glove.head(5), tmp_path / "r", quick=True, progress=False)
+    secs = json.loads((tmp_path / "r" / "results.json").read_text())["sections"]
+    assert secs["vectors"]["status"] == "ok"
+    assert secs["relevance"]["status"] == "unavailable"
+    assert "are in this vocabulary" in secs["relevance"]["reason"]
+    assert secs["projection"]["status"] == "unavailable"
+    assert "cannot be computed on these vectors" in secs["projection"]["reason"]

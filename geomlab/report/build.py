@@ -112,6 +112,15 @@ def _vectors_provenance(emb) -> dict:
             "words_sha256": words}
 
 
+def _ordinary_permissions(folder: Path) -> None:
+    """The temporary folder and files are private (0700/0600); a report is ordinary
+    output, so give it the modes the user's umask gives any new file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in (folder, *folder.rglob("*")):
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
+
+
 def _save(fig, folder: Path, name: str, svg: bool) -> dict:
     png = folder / f"{name}.png"
     fig.savefig(png, format="png", metadata={"Software": f"geomlab {GENERATOR}"})
@@ -241,8 +250,13 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
             t0 = time.perf_counter()
             try:
                 numbers = sec.compute(ctx)
-            except Unavailable as exc:
-                result = {"status": "unavailable", "title": sec.title, "reason": str(exc)}
+            except (Unavailable, GeomlabError) as exc:
+                # a missing module, or vectors the section cannot work on (a probe word
+                # missing, no benchmark question covered): said in the report, not hidden;
+                # any other exception is a bug and fails the build
+                reason = str(exc) if isinstance(exc, Unavailable) else (
+                    f"cannot be computed on these vectors: {exc}")
+                result = {"status": "unavailable", "title": sec.title, "reason": reason}
                 rendered = None
             else:
                 rendered = sec.render(numbers)
@@ -285,4 +299,5 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
         page = template.page("geomlab report: how geometry becomes preference", lead, toc,
                              [_claims_html(claims, titles), *html_sections], _footer(prov))
         write_text_atomic(tmp / "index.html", page)
+        _ordinary_permissions(tmp)
     return out / "index.html"

@@ -357,6 +357,7 @@ def projection_panels(results: dict, ax=None):
         fig, axes = _axes(ax, n=len(maps), width=5.0 * len(maps), height=5.2)
         axes = [axes] if len(maps) == 1 else axes
         cluster = np.asarray(results["cluster"])
+        colors = [c for c in PALETTE if c != "#F0E442"]  # no pale yellow for small dots
         names = results["cluster_names"]
         labelled = set(results["labelled"])
         words = results["words"]
@@ -364,8 +365,8 @@ def projection_panels(results: dict, ax=None):
             xy = np.asarray(m["xy"])
             for c, name in enumerate(names):
                 sel = cluster == c
-                a.scatter(xy[sel, 0], xy[sel, 1], s=4, alpha=0.55, lw=0,
-                          color=PALETTE[c % len(PALETTE)], label=name)
+                a.scatter(xy[sel, 0], xy[sel, 1], s=max(4, 2400 / len(xy)), alpha=0.6, lw=0,
+                          color=colors[c % len(colors)], label=name)
             for i, w in enumerate(words):
                 if w in labelled:
                     a.annotate(w, xy[i], fontsize=7.5, ha="center", va="bottom",
@@ -380,7 +381,7 @@ def projection_panels(results: dict, ax=None):
         if fig is not None:
             handles, labels = axes[0].get_legend_handles_labels()
             fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(names)),
-                       markerscale=4, title="k-means cluster in the 50-d space "
+                       markerscale=3, title="k-means cluster in the full space "
                        "(named by the words nearest its centre)")
         return _done(fig, axes)
 

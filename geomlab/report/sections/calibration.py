@@ -21,18 +21,18 @@ def compute(ctx: Context) -> dict:
     at1 = fit.calibration_at(1.0)
     bands = [{"band": b.band, "lo": b.lo, "hi": b.hi, "n": int(b.n),
               "accuracy": float(b.accuracy), "confidence": b.confidence, "ece": b.ece}
-             for b in fit.by_frequency(BANDS_QUICK if ctx.quick else BANDS).bands]
-    n_pool = int(fit.restrict_vocab)
+             for b in fit.by_frequency(BANDS_QUICK if ctx.quick else BANDS).bands if b.n]
+    n_pool = min(int(fit.restrict_vocab), len(ctx.emb))
     lo, hi = bands[0], bands[-1]
-    claims = [
-        claim(15, f"analogy NLL {at1.nll:.2f} nats at T = 1 (ln {n_pool:,} = "
-                  f"{math.log(n_pool):.2f}); fitted T = {fit.temperature:.4f}: NLL "
-                  f"{fit.nll:.2f}", at1.nll > 2 * fit.nll),
-        claim(16, f"answer rank ≤ {lo['hi']:,}: accuracy {lo['accuracy']:.2f}, confidence "
-                  f"{lo['confidence']:.2f}; rank > {hi['lo'] - 1:,}: accuracy "
-                  f"{hi['accuracy']:.2f}, confidence {hi['confidence']:.2f}",
-              lo["accuracy"] > hi["accuracy"] and hi["confidence"] > hi["accuracy"]),
-    ]
+    claims = [claim(15, f"analogy NLL {at1.nll:.2f} nats at T = 1 (ln {n_pool:,} = "
+                        f"{math.log(n_pool):.2f}); fitted T = {fit.temperature:.4f}: NLL "
+                        f"{fit.nll:.2f}", at1.nll > 2 * fit.nll)]
+    if len(bands) > 1:
+        claims.append(claim(
+            16, f"answer rank ≤ {lo['hi']:,}: accuracy {lo['accuracy']:.2f}, confidence "
+                f"{lo['confidence']:.2f}; rank > {hi['lo'] - 1:,}: accuracy "
+                f"{hi['accuracy']:.2f}, confidence {hi['confidence']:.2f}",
+            lo["accuracy"] > hi["accuracy"] and hi["confidence"] > hi["accuracy"]))
     return {
         "temperature": float(fit.temperature), "nll": float(fit.nll), "ece": float(fit.ece),
         "perplexity": float(fit.perplexity), "mean_confidence": float(fit.mean_confidence),
@@ -60,26 +60,30 @@ def render(r: dict) -> Rendered:
     occupied = [i for i, n in enumerate(rel["count"]) if n]
     n_bins = len(occupied)
     under = sum(rel["accuracy"][i] > rel["confidence"][i] for i in occupied)
+    over = sum(rel["accuracy"][i] < rel["confidence"][i] for i in occupied)
+    mush = r["nll_t1"] > 0.5 * math.log(r["n_candidates"])
     caption = [
         (f"Read each analogy's cosines as logits over {r['n_candidates']:,} candidates. At "
-         f"T = 1 the softmax hedges — the right answer costs {r['nll_t1']:.2f} nats on "
-         f"average, next to ln {r['n_candidates']:,} = {math.log(r['n_candidates']):.2f} for "
-         f"a uniform guess: the seeds' “probabilistic mush”. The fitted temperature "
-         f"T = {r['temperature']:.4f} sharpens it to {r['nll']:.2f} nats and the expected "
-         f"calibration error falls from {r['ece_t1']:.3f} to {r['ece']:.3f}."),
+         f"T = 1 the right answer costs {r['nll_t1']:.2f} nats on average, next to "
+         f"ln {r['n_candidates']:,} = {math.log(r['n_candidates']):.2f} for a uniform guess"
+         + (": the softmax hedges, the seeds' “probabilistic mush”." if mush else ".")
+         + f" The fitted temperature T = {r['temperature']:.4f} brings it to "
+         f"{r['nll']:.2f} nats, and the expected calibration error goes from "
+         f"{r['ece_t1']:.3f} to {r['ece']:.3f}."),
         "By the expected answer's frequency rank: "
         + "; ".join(f"{b['band']}: accuracy {b['accuracy']:.0%} at confidence "
-                    f"{b['confidence']:.2f}" for b in r["bands"] if b["n"])
-        + (". The geometry is best where training was densest"
-           if lo["accuracy"] > hi["accuracy"] else
-           ". In this run the rarest band is not the least accurate")
-        + (", and at the rare edge confidence exceeds accuracy: confidently wrong."
-           if hi["confidence"] > hi["accuracy"] else "."),
-        f"At the fitted T accuracy exceeds confidence in {under} of {n_bins} occupied "
-        f"confidence bins"
+                    f"{b['confidence']:.2f}" for b in r["bands"])
+        + ("." if len(r["bands"]) < 2 else
+           (". The geometry is best where training was densest"
+            if lo["accuracy"] > hi["accuracy"] else
+            ". In this run the rarest band is not the least accurate")
+           + (", and at the rare edge confidence exceeds accuracy: confidently wrong."
+              if hi["confidence"] > hi["accuracy"] else ".")),
+        f"At the fitted T accuracy exceeds confidence in {under} and falls short of it in "
+        f"{over} of {n_bins} occupied confidence bins"
         + (": under-confident. The NLL fit keeps T warm enough to spare the questions whose "
            "answer sits far down the ranking, so the ones it gets right are under-claimed."
-           if under > n_bins / 2 else ": mostly over-confident."),
+           if under > n_bins / 2 else ": over-confident." if over > n_bins / 2 else "."),
     ]
     table = Table(["answer's frequency rank", "questions", "accuracy", "mean confidence",
                    "ECE"], [[b["band"], b["n"], b["accuracy"], b["confidence"], b["ece"]]

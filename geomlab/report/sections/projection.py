@@ -58,6 +58,7 @@ def compute(ctx: Context) -> dict:
         "params": {"words": f"the {n:,} most frequent words made of letters only"
                    + (", plus --words" if ctx.words else ""),
                    "metric": "cosine", "trustworthiness_neighbors": 10, "k_means": k,
+                   "dim": int(emb.dim),
                    "umap": {"n_neighbors": 15, "min_dist": 0.1,
                             "n_epochs": 200 if ctx.quick else "auto"},
                    "tsne": {"perplexity": 30, "init": "pca",
@@ -73,9 +74,10 @@ def render(r: dict) -> Rendered:
     best, worst = maps[0], maps[-1]
     caption = [
         (f"{r['n_points']:,} frequent words (ranks {min(r['ranks']):,} to "
-         f"{max(r['ranks']):,}) mapped from {len(r['cluster_names'])} k-means clusters of the "
-         "full space to two dimensions by each method; colour is the cluster found in the "
-         "full space, so a colour split across a map is a cluster the map tore apart."),
+         f"{max(r['ranks']):,}) mapped to two dimensions by each method. Colour is the "
+         f"k-means cluster (k = {len(r['cluster_names'])}) each word has in the full "
+         f"{r['params']['dim']}-d space, so a colour split across a map is a cluster the map "
+         "tore apart."),
         f"{best['method']} keeps the most neighbourhoods (trustworthiness "
         f"{best['trustworthiness']:.3f}), {worst['method']} the fewest "
         f"({worst['trustworthiness']:.3f}): "

@@ -47,7 +47,9 @@ def compute(ctx: Context) -> dict:
                       "median": float(np.median(part)), "mean": float(part.mean()),
                       "q10": float(np.percentile(part, 10)),
                       "q90": float(np.percentile(part, 90))})
-    peak = int(np.argmax(bins["median"]))
+    # the peak among bins of at least 100 words (the first few ranks are single words)
+    medians = np.where(np.asarray(bins["count"]) >= 100, bins["median"], -np.inf)
+    peak = int(np.argmax(medians))
     rho = spearmanr(np.arange(n), norms).statistic if n > 2 else float("nan")
     marked = []
     for w in dict.fromkeys((*ctx.words, *SHOWN)):
@@ -86,12 +88,16 @@ def render(r: dict) -> Rendered:
          f"({r['memory_mb']:.1f} MB of {r['dtype']}); {r['zero_vectors']:,} rows are zero. "
          f"Norms run from {r['norm_min']:.2f} ('{r['shortest']}') to {r['norm_max']:.2f} "
          f"('{r['longest']}'), median {r['norm_median']:.2f}."),
-        (f"Length tracks frequency: the median norm is {first['median']:.2f} among ranks "
-         f"{first['band']}, peaks at {r['peak_median']:.2f} around rank "
-         f"{r['peak_rank']:,.0f}, and {trend} to {last['median']:.2f} among ranks "
-         f"{last['band']} (Spearman ρ between rank and norm {r['spearman_rank_norm']:+.2f}). "
-         "Dot products, unlike cosines, carry this length."),
     ]
+    if len(r["bands"]) > 1:
+        caption.append(
+            ("Length tracks frequency: " if abs(r["spearman_rank_norm"]) > 0.2 else
+             "Length hardly tracks frequency: ")
+            + f"the median norm is {first['median']:.2f} among ranks "
+            f"{first['band']}, peaks at {r['peak_median']:.2f} around rank "
+            f"{r['peak_rank']:,.0f}, and {trend} to {last['median']:.2f} among ranks "
+            f"{last['band']} (Spearman ρ between rank and norm "
+            f"{r['spearman_rank_norm']:+.2f}). Dot products, unlike cosines, carry this length.")
     table = Table(["frequency rank", "words", "median norm", "mean norm", "10th pct",
                    "90th pct"],
                   [[b["band"], b["n"], b["median"], b["mean"], b["q10"], b["q90"]]

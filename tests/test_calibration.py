@@ -167,15 +167,15 @@ def exact_scores(u, rows):
 
 
 def test_sketch_against_exact_log_partition(glove, unit300k, tmp_path):
-    path, rows = write_sample(tmp_path / "s.txt", glove, 160, seed=3)
+    path, rows = write_sample(tmp_path / "s.txt", glove, 120, seed=3)
     r = geomlab.evaluate_analogies(glove, path, temperature=1.0)
     sk = r.sketch
-    assert len(sk) == 160
+    assert len(sk) == 120
     fit = fit_temperature(sk)
-    temps = (0.01, 0.03, 0.3, 3.0)
+    temps = (0.01, 0.1, 3.0)
     around = fit.temperature * np.array([0.8, 1.0, 1.25])
     exact_nll = np.zeros(3)
-    for chunk in np.array_split(np.arange(160), 2):
+    for chunk in np.array_split(np.arange(120), 2):
         s = exact_scores(unit300k, rows[chunk])
         target = s[np.arange(len(chunk)), rows[chunk, 3]]
         for t in temps:
@@ -191,7 +191,7 @@ def test_sketch_against_exact_log_partition(glove, unit300k, tmp_path):
             assert np.allclose(sk.confidence(t)[chunk], top1, rtol=0.07, atol=1e-9)
         exact_nll += [(logsumexp(s / t, axis=1) - target / t).sum() for t in around]
     # the temperature fitted on the sketches is the minimum of the exact NLL too
-    exact_nll /= 160
+    exact_nll /= 120
     assert exact_nll[1] < exact_nll[0] and exact_nll[1] < exact_nll[2]
     assert fit.nll == pytest.approx(exact_nll[1], abs=fit.error_bound + 1e-4)
     assert fit.error_bound < 0.01
@@ -225,7 +225,7 @@ def test_fitted_temperature_and_calibration_figures(glove, tmp_path):
 
 
 def test_fixed_temperature_and_other_methods(glove, tmp_path):
-    path, _ = write_sample(tmp_path / "s.txt", glove, 150, seed=5)
+    path, _ = write_sample(tmp_path / "s.txt", glove, 100, seed=5)
     r = geomlab.evaluate_analogies(glove, path, temperature=0.05)
     assert r.temperature == 0.05
     same = r.calibration_at(0.05)

@@ -77,7 +77,7 @@ class ScoreSketch:
 
     def __init__(self, top, hist, lo: float, hi: float, targets=None):
         top = np.asarray(top, dtype=np.float64)
-        hist = np.asarray(hist, dtype=np.float64)
+        hist = np.asarray(hist, dtype=np.float32)  # counts: exact up to 2**24 per bin
         if top.ndim != 2 or hist.ndim != 2 or len(top) != len(hist):
             raise ShapeError(f"top {top.shape} and hist {hist.shape} must be (n, M) and (n, bins)")
         if not hi > lo:
@@ -119,7 +119,11 @@ class ScoreSketch:
             e = np.exp((self.top - m[:, None]) / t).sum(axis=1)
             # sum_b h_b exp((c_b - m)/T) = exp((hi - m)/T) * (hist @ exp((c_b - hi)/T)):
             # one matrix-vector product instead of a rows x bins exponential
-            g = self.hist @ np.exp((self.centres - self.hi) / t)
+            w = np.exp((self.centres - self.hi) / t)
+            g = np.concatenate([  # float64 products, a few thousand rows at a time
+                self.hist[i : i + 4096].astype(np.float64) @ w
+                for i in range(0, len(self.hist), 4096)
+            ]) if len(self.hist) else np.zeros(0)
             log_h = np.log(g) + (self.hi - m) / t
             bad = (~np.isfinite(log_h) | (g < _TINY)) & (self.hist.sum(axis=1) > 0)
             if bad.any():  # underflow at very low T: this row's bins lie far below hi

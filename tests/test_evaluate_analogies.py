@@ -270,6 +270,8 @@ def test_restrict_vocab_none_uses_every_word(tiny, tmp_path):
     path = write_questions(tmp_path / "q.txt", [("s", [("man", "king", "woman", "queen")])])
     r = geomlab.evaluate_analogies(tiny, path, restrict_vocab=None)
     assert r.restrict_vocab == 5 and r.n_correct == 1
+    huge = geomlab.evaluate_analogies(tiny, path, restrict_vocab=None, topk=10**12)
+    assert huge.topk == 5 and huge.questions[0].predicted == ("queen", "apple")
     r2 = geomlab.evaluate_analogies(tiny, path, restrict_vocab=3)  # queen is word 2
     assert r2.n_oov == 1 and r2.n_evaluated == 0 and r2.accuracy == 0.0
 

@@ -101,8 +101,10 @@ def test_bad_input(glove, tmp_path):
     few.write_text("cat dog 5\nqqqxz zzqqx 3\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="only 1 of 2 pairs in few.txt have both words"):
         geomlab.evaluate_similarity(glove, few)
-    with pytest.raises(ParameterError, match="seed must be an integer, got 'x'"):
+    with pytest.raises(ParameterError, match="seed must be a non-negative integer, got 'x'"):
         geomlab.evaluate_similarity(glove, seed="x")
+    with pytest.raises(ParameterError, match="seed must be a non-negative integer, got -1"):
+        geomlab.evaluate_similarity(glove, seed=-1)
 
 
 def test_cli_similarity(capsys, tmp_path):

@@ -421,7 +421,7 @@ def evaluate_analogies(
         Nissim et al. 2020): the candidates include the inputs.
     topk : int
         A question counts as correct when the expected answer is among the ``topk`` best
-        candidates (1: gensim's accuracy).
+        candidates (1: gensim's accuracy); capped at the number of candidates.
     temperature : float, "fit" or None
         Also score the answers as distributions: the probability of the expected answer
         under softmax(score / T) over the same candidates; ``"fit"`` picks the T that
@@ -480,6 +480,7 @@ def evaluate_analogies(
     ds = dataset if isinstance(dataset, AnalogySet) else load_analogies(dataset,
                                                                         on_error=on_error)
     n_pool = len(emb) if restrict_vocab is None else min(restrict_vocab, len(emb))
+    topk = min(topk, n_pool)  # no more answers than candidates
     vocab = _kernel.Vocab(emb, n_pool, bool(case_insensitive))
     qs, oov = _build_questions(ds, vocab)
     n = len(qs.rows)

@@ -126,7 +126,7 @@ def evaluate_similarity(
     case_insensitive : bool
         Compare words upper-cased, as gensim does.
     seed : int
-        Seed of the bootstrap resampling (2,000 resamples, percentile interval).
+        Non-negative seed of the bootstrap resampling (2,000 resamples, percentile interval).
     on_error : {"raise", "skip"}
         Malformed lines raise, or are skipped and counted in ``n_invalid``.
 
@@ -152,8 +152,8 @@ def evaluate_similarity(
         raise ParameterError(
             f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ParameterError(f"seed must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     ds = dataset if isinstance(dataset, WordPairSet) else load_word_pairs(dataset,
                                                                           on_error=on_error)
     n_pool = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))

@@ -13,6 +13,8 @@ commands (report, graph, evaluate) are run on their error paths only.
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import os
 import stat
 import subprocess
@@ -418,3 +420,155 @@ def test_debug_shows_the_traceback():
     r = _geomlab("--debug", "neighbors", "kinq")
     assert r.returncode == 1 and "Traceback" in r.stderr
     assert "UnknownWordError" in r.stderr and UNKNOWN in r.stderr
+
+
+# -- interrupted writes: the previous result stays, nothing partial is left ------------------
+
+def _disk_full(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+def _half_then(exc: BaseException):
+    """A writer that puts some bytes into its file, then fails with ``exc``."""
+    def write(*args, **kwargs):
+        handles = [a for a in args if hasattr(a, "write")]
+        if handles:  # a stream writer: (emb, fh, fmt) or (fh, ...)
+            handles[0].write(b"PARTIAL" * 100)
+        else:  # np.save(path, array)
+            Path(args[0]).write_bytes(b"PARTIAL" * 100)
+        raise exc
+    return write
+
+
+@pytest.fixture(params=["disk-full", "interrupted"])
+def failure(request) -> tuple[BaseException, int, str]:
+    """(exception raised midway, expected exit code, expected stderr)."""
+    if request.param == "disk-full":
+        return OSError(28, "No space left on device"), 1, "geomlab: error: No space left"
+    return KeyboardInterrupt(), 130, "geomlab: interrupted"
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("fmt, name", [("word2vec-text", "v.txt"), ("word2vec-binary", "v.bin"),
+                                       ("geomlab", "v")])
+def test_failed_convert_keeps_the_previous_file(capsys, tmp_path, monkeypatch, failure, fmt,
+                                                name):
+    import geomlab.loaders.formats as formats
+
+    exc, code, text = failure
+    dest = tmp_path / name
+    if fmt == "geomlab":
+        assert main(["convert", "glove-6b-50d", str(dest), "--limit", "7"]) == 0
+        old = {p.name: p.read_bytes() for p in dest.iterdir()}
+        monkeypatch.setattr(formats.np, "save", _half_then(exc))
+    else:
+        dest.write_bytes(b"the previous result\n")
+        monkeypatch.setattr(formats, "_write_stream", _half_then(exc))
+    capsys.readouterr()
+    got = _run(capsys, ["convert", "glove-6b-50d", str(dest), "--limit", "50", "--force",
+                        "--format", fmt])
+    assert got[0] == code and got[2].startswith(text) and "Traceback" not in got[2]
+    assert _listing(tmp_path) == [name]  # no temporary file or folder left beside it
+    if fmt == "geomlab":
+        assert {p.name: p.read_bytes() for p in dest.iterdir()} == old
+    else:
+        assert dest.read_bytes() == b"the previous result\n"
+
+
+def test_failed_graph_keeps_the_previous_file(capsys, tmp_path, monkeypatch, failure):
+    import numpy as np
+
+    exc, code, text = failure
+    out = tmp_path / "g.npz"
+    out.write_bytes(b"the previous graph")
+    monkeypatch.setattr(np, "savez", _half_then(exc))
+    got = _run(capsys, ["graph", "--out", str(out), "--limit", "300", "--k", "3"])
+    assert got[0] == code and got[2].startswith(text) and "Traceback" not in got[2]
+    assert _listing(tmp_path) == ["g.npz"] and out.read_bytes() == b"the previous graph"
+
+
+def test_failed_report_keeps_the_previous_report(capsys, tmp_path, monkeypatch, failure):
+    report_build = importlib.import_module("geomlab.report.build")
+
+    exc, code, text = failure
+    out = tmp_path / "r"
+    out.mkdir()
+    earlier = {"generator": report_build.GENERATOR}
+    (out / "results.json").write_text(json.dumps(earlier))
+    (out / "index.html").write_text("<p>the previous report</p>")
+
+    def page(*args, **kwargs):  # the figures and results.json are written by now
+        raise exc
+
+    monkeypatch.setattr(report_build.template, "page", page)
+    got = _run(capsys, ["report", "--out", str(out), "--quick", "--sections", "vectors",
+                        "--no-progress"])
+    assert got[0] == code and got[2].startswith(text) and "Traceback" not in got[2]
+    assert _listing(tmp_path) == ["r"] and _listing(out) == ["index.html", "results.json"]
+    assert (out / "index.html").read_text() == "<p>the previous report</p>"
+    assert json.loads((out / "results.json").read_text()) == earlier
+
+
+def test_failed_csv_keeps_the_previous_file(capsys, tmp_path, monkeypatch, paths):
+    import geomlab._io as io_mod
+
+    csv = tmp_path / "a.csv"
+    csv.write_text("previous\n")
+    real = io_mod.os.fsync
+    monkeypatch.setattr(io_mod.os, "fsync", _disk_full)  # after the rows went to the temp file
+    got = _run(capsys, ["evaluate", "analogies", paths["q"], "--restrict-vocab", "20000",
+                        "--csv", str(csv)])
+    monkeypatch.setattr(io_mod.os, "fsync", real)
+    _check(*got, 1, ["No space left on device"])
+    assert csv.read_text() == "previous\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".a.csv")]
+
+
+def test_killed_convert_keeps_the_previous_file(tmp_path):
+    # a real SIGKILL in the middle of writing 400,000 rows: the target is never partial;
+    # only the hidden temporary file beside it can be left (no code runs after SIGKILL)
+    import signal
+    import time
+
+    dest = tmp_path / "v.txt"
+    dest.write_text("the previous result\n")
+    env = {**os.environ, "GEOMLAB_NO_PROGRESS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "geomlab", "convert", "glove-6b-50d",
+                             str(dest), "--force"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    temps: list[Path] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        temps = [p for p in tmp_path.iterdir() if p.name.startswith(".v.txt.")]
+        if temps and temps[0].stat().st_size > 0:
+            break
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.skip("the conversion finished before it could be killed")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert dest.read_text() == "the previous result\n"
+    left = [p.name for p in tmp_path.iterdir() if p != dest]
+    assert all(n.startswith(".v.txt.") and n.endswith(".tmp") for n in left), left
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "BUG geomlab/_io.py atomic_file/atomic_dir: tempfile.mkstemp/mkdtemp create 0600 "
+    "files and 0700 folders and the rename keeps those modes, so `geomlab convert` output "
+    "(text, binary, or a geomlab folder) and `geomlab graph --out` files are private "
+    "(-rw------- / drwx------) instead of the umask's 0644 / 0755; report/build.py works "
+    "around it with _ordinary_permissions. Fix: in _io, chmod the temporary file/folder "
+    "to 0o666/0o777 & ~umask before os.replace (the cache may stay private)."))
+def test_written_files_get_ordinary_permissions(capsys, tmp_path):
+    mask = os.umask(0o022)
+    try:
+        assert main(["convert", "glove-6b-50d", str(tmp_path / "v.txt"), "--limit", "5"]) == 0
+        assert main(["convert", "glove-6b-50d", str(tmp_path / "v"), "--limit", "5"]) == 0
+        assert main(["graph", "--out", str(tmp_path / "g.npz"), "--limit", "50"]) == 0
+    finally:
+        os.umask(mask)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == {"v.txt": 0o644, "v": 0o755, "g.npz": 0o644}

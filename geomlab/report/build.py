@@ -54,6 +54,11 @@ CLAIMS = {
     16: "the geometry is best where training was densest; at the edges confidently wrong",
     17: "sampling collapses the distribution into one choice",
 }
+# the section that measures each claim
+CLAIM_SECTION = {1: "crossentropy", 2: "crossentropy", 3: "softmax", 4: "softmax", 5: "softmax",
+                 6: "crossentropy", 7: "crossentropy", 8: "crossentropy", 9: "crossentropy",
+                 10: "crossentropy", 11: "polysemy", 12: "analogies", 13: "polysemy",
+                 14: "softmax", 15: "calibration", 16: "calibration", 17: "softmax"}
 
 
 def is_report(path: str | os.PathLike) -> bool:
@@ -145,18 +150,42 @@ def _section_body(key: str, result: dict, rendered) -> str:
     return "".join(parts)
 
 
+def _all_claims(measured: list[dict], results: dict) -> list[dict]:
+    """Every seed claim: measured ones as they came, the others marked as not measured."""
+    by_number = {c["claim"]: c for c in measured}
+    out = []
+    for number, key in CLAIM_SECTION.items():
+        if number in by_number:
+            out.append(by_number[number])
+        else:
+            why = ("section not run" if key not in results else
+                   "section unavailable" if results[key]["status"] != "ok" else
+                   "not measurable on these vectors")
+            out.append({"claim": number, "measured": None, "holds": None, "section": key,
+                        "why_not": why})
+    return out
+
+
 def _claims_html(claims: list[dict], titles: dict) -> str:
-    if not claims:
-        return ""
     rows = []
-    for c in sorted(claims, key=lambda c: c["claim"]):
-        mark = '<span class="ok">holds</span>' if c["holds"] else '<span class="no">does not</span>'
+    for c in claims:
+        if c["holds"] is None:
+            mark, measured = '<span class="meta">not measured</span>', c["why_not"]
+        else:
+            mark = ('<span class="ok">holds</span>' if c["holds"]
+                    else '<span class="no">does not hold</span>')
+            measured = c["measured"]
+        title = titles.get(c["section"], c["section"])
+        link = (f'<a href="#{c["section"]}">{html.escape(title)}</a>' if c["section"] in titles
+                else html.escape(title))
         rows.append(
             f"<tr><td class=\"num\">{c['claim']}</td><td>{html.escape(CLAIMS[c['claim']])}</td>"
-            f"<td>{html.escape(c['measured'])}</td><td>{mark}</td>"
-            f"<td><a href=\"#{c['section']}\">{html.escape(titles[c['section']])}</a></td></tr>")
+            f"<td>{html.escape(measured)}</td><td>{mark}</td><td>{link}</td></tr>")
+    n_ok = sum(c["holds"] is True for c in claims)
+    n_measured = sum(c["holds"] is not None for c in claims)
     return ('<section id="claims"><h2>The seed claims, measured</h2>'
-            "<p>Each claim from the two seed dialogues, with what this run computed.</p>"
+            f"<p>Each claim from the two seed dialogues, with what this run computed: "
+            f"{n_ok} of {n_measured} measured claims hold.</p>"
             "<table><thead><tr><th>#</th><th>claim</th><th>measured</th><th>verdict</th>"
             f"<th>section</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
 
@@ -285,17 +314,16 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
             "timings": {**{k: r["seconds"] for k, r in results.items()},
                         "total": time.perf_counter() - t_start},
         }
+        claims = _all_claims(claims, results)
         doc = {"generator": GENERATOR, "geomlab_version": prov["packages"]["geomlab"],
-               "provenance": prov, "claims": sorted(claims, key=lambda c: c["claim"]),
-               "sections": results}
+               "provenance": prov, "claims": claims, "sections": results}
         write_text_atomic(tmp / "results.json",
                           json.dumps(to_jsonable(doc), indent=1, ensure_ascii=False) + "\n")
         available = sum(r["status"] == "ok" for r in results.values())
         lead = (f"{emb.source or 'in-memory vectors'}: {len(emb):,} words × {emb.dim} "
                 f"dimensions. {available} of {len(keys)} sections computed"
                 f"{' (quick run)' if quick else ''}, in {prov['timings']['total']:.0f} s.")
-        toc = [("claims", "The seed claims, measured")] if claims else []
-        toc += [(k, titles[k]) for k in keys]
+        toc = [("claims", "The seed claims, measured"), *((k, titles[k]) for k in keys)]
         page = template.page("geomlab report: how geometry becomes preference", lead, toc,
                              [_claims_html(claims, titles), *html_sections], _footer(prov))
         write_text_atomic(tmp / "index.html", page)

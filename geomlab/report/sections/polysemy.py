@@ -36,10 +36,14 @@ def _sense_map(emb, word, found, nearest, seed) -> dict:
 def compute(ctx: Context) -> dict:
     contextualize, senses, nearest = need("contextualize"), need("senses"), need("nearest")
     evaluate = need("evaluate_polysemy")
-    from ...geometry.polysemy import read_probes
+    from importlib import resources
+
+    from ...geometry.polysemy import PROBES_FILE, read_probes
 
     emb = ctx.emb
     probes = read_probes()
+    ctx.record_dataset("polysemy_probes",
+                       resources.files("geomlab").joinpath("data", PROBES_FILE))
     mine = [p for p in probes if p.word == WORD]
     if WORD not in emb or len(mine) != 2:
         raise Unavailable(f"'{WORD}' is not in this vocabulary or has no probe contexts")

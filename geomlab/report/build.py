@@ -12,7 +12,6 @@ import html
 import json
 import os
 import platform
-import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -136,7 +135,29 @@ def _save(fig, folder: Path, name: str, svg: bool) -> dict:
     return out
 
 
-def _section_body(key: str, result: dict, rendered) -> str:
+def _run_section(sec, ctx: Context, figdir: Path) -> tuple[dict, object]:
+    """Compute and render one section: (its results, its Rendered or None)."""
+    t0 = time.perf_counter()
+    try:
+        numbers = sec.compute(ctx)
+    except (Unavailable, GeomlabError) as exc:
+        # a missing module, or vectors the section cannot work on (a probe word missing, no
+        # benchmark question covered): said in the report, not hidden; any other exception
+        # is a bug and fails the build
+        reason = str(exc) if isinstance(exc, Unavailable) else (
+            f"cannot be computed on these vectors: {exc}")
+        result = {"status": "unavailable", "title": sec.title, "reason": reason}
+        rendered = None
+    else:
+        rendered = sec.render(numbers)
+        figs = [{**_save(f.figure, figdir, f.name, f.svg), "alt": f.alt}
+                for f in rendered.figures]
+        result = {"status": "ok", "title": sec.title, **numbers, "figures": figs}
+    result["seconds"] = time.perf_counter() - t0
+    return to_jsonable(result), rendered
+
+
+def _section_body(result: dict, rendered) -> str:
     if result["status"] != "ok":
         return template.unavailable_html(result["reason"])
     parts = [template.figure_html(f["png"], f["alt"], f.get("svg"))
@@ -220,8 +241,9 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
         provenance) and ``figures/``. An existing folder is replaced only when ``force`` is
         true, when it is empty, or when it holds an earlier geomlab report.
     quick : bool
-        A smaller, faster run (smaller projection and benchmark vocabulary, fewer
-        bootstrap samples), for tests and previews.
+        A smaller, faster run for tests and previews: 400 words on the maps instead of
+        3,000, analogies over the first 30,000 words instead of 300,000, the fit-free
+        cluster senses instead of discourse atoms, and the polysemy probes of one word.
     sections : iterable of str, optional
         Only these sections (names as in ``geomlab.report.SECTIONS``); all by default.
     words : iterable of str
@@ -272,35 +294,18 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
     with atomic_dir(out, replace=True) as tmp:
         figdir = tmp / FIGURES
         figdir.mkdir()
-        for key in bar:
-            sec = by_key[key]
+        try:
+            for key in bar:
+                sec = by_key[key]
+                if has_bar:
+                    bar.set_description(f"report: {sec.title[:28]}")
+                results[key], rendered = _run_section(sec, ctx, figdir)
+                claims.extend({**c, "section": key} for c in results[key].get("claims", []))
+                html_sections.append(template.section_html(
+                    key, titles[key], _section_body(results[key], rendered)))
+        finally:
             if has_bar:
-                bar.set_description(f"report: {sec.title[:28]}")
-            t0 = time.perf_counter()
-            try:
-                numbers = sec.compute(ctx)
-            except (Unavailable, GeomlabError) as exc:
-                # a missing module, or vectors the section cannot work on (a probe word
-                # missing, no benchmark question covered): said in the report, not hidden;
-                # any other exception is a bug and fails the build
-                reason = str(exc) if isinstance(exc, Unavailable) else (
-                    f"cannot be computed on these vectors: {exc}")
-                result = {"status": "unavailable", "title": sec.title, "reason": reason}
-                rendered = None
-            else:
-                rendered = sec.render(numbers)
-                figs = []
-                for f in rendered.figures:
-                    figs.append({**_save(f.figure, figdir, f.name, f.svg), "alt": f.alt})
-                result = {"status": "ok", "title": sec.title, **numbers, "figures": figs}
-                for c in numbers.get("claims", []):
-                    claims.append({**c, "section": key})
-            result["seconds"] = time.perf_counter() - t0
-            results[key] = to_jsonable(result)
-            html_sections.append(template.section_html(
-                key, titles[key], _section_body(key, results[key], rendered)))
-        if has_bar:
-            bar.close()
+                bar.close()
         prov = {
             "created": created,
             "vectors": _vectors_provenance(emb),
@@ -308,7 +313,6 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
             "packages": _versions(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
-            "argv": sys.argv if "geomlab" in os.path.basename(sys.argv[0] or "") else None,
             "parameters": {"quick": bool(quick), "seed": int(seed), "sections": keys,
                            "words": list(words)},
             "timings": {**{k: r["seconds"] for k, r in results.items()},

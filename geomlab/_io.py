@@ -14,6 +14,18 @@ from .errors import GeomlabError
 __all__ = ["atomic_file", "atomic_dir", "write_text_atomic"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _ordinary_mode(path: str | os.PathLike, *, folder: bool) -> None:
+    """mkstemp/mkdtemp make private (0600/0700) temporaries; give the result the mode a
+    plain open()/mkdir() would have had."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
 def _check_parent(path: Path) -> None:
     parent = path.parent
     try:
@@ -38,6 +50,7 @@ def atomic_file(path: str | os.PathLike, mode: str = "wb") -> Iterator:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        _ordinary_mode(tmp, folder=False)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -67,6 +80,7 @@ def atomic_dir(path: str | os.PathLike, *, replace: bool = True) -> Iterator[Pat
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
+        _ordinary_mode(tmp, folder=True)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
             os.rmdir(old)

@@ -544,13 +544,6 @@ def test_killed_convert_keeps_the_previous_file(tmp_path):
     assert all(n.startswith(".v.txt.") and n.endswith(".tmp") for n in left), left
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG geomlab/_io.py atomic_file/atomic_dir: tempfile.mkstemp/mkdtemp create 0600 "
-    "files and 0700 folders and the rename keeps those modes, so `geomlab convert` output "
-    "(text, binary, or a geomlab folder) and `geomlab graph --out` files are private "
-    "(-rw------- / drwx------) instead of the umask's 0644 / 0755; report/build.py works "
-    "around it with _ordinary_permissions. Fix: in _io, chmod the temporary file/folder "
-    "to 0o666/0o777 & ~umask before os.replace (the cache may stay private)."))
 def test_written_files_get_ordinary_permissions(capsys, tmp_path):
     mask = os.umask(0o022)
     try:

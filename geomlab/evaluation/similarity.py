@@ -170,15 +170,23 @@ def evaluate_similarity(
     r2 = np.array([r[1] for r, k in zip(rows, known) if k], dtype=np.int64)
     v1 = emb.vectors[r1].astype(np.float64)
     v2 = emb.vectors[r2].astype(np.float64)
-    cos = np.einsum("ij,ij->i", v1, v2) / (np.linalg.norm(v1, axis=1)
-                                           * np.linalg.norm(v2, axis=1))
+    norms = np.linalg.norm(v1, axis=1) * np.linalg.norm(v2, axis=1)
+    # a zero vector has no direction: cosine 0, as nearest() and relevance() document
+    cos = np.einsum("ij,ij->i", v1, v2) / np.where(norms == 0, 1.0, norms)
     gold = np.array([p[2] for p, k in zip(ds.pairs, known) if k])
+    if np.ptp(gold) == 0:
+        raise ParameterError(
+            f"the human scores of the {n} known pairs in {ds.name} are all equal "
+            f"({gold[0]:g}): a correlation with a constant is undefined"
+        )
     sp = stats.spearmanr(gold, cos)
     pe = stats.pearsonr(gold, cos)
-    boot = stats.bootstrap(
-        (gold, cos), _spearman, paired=True, vectorized=True, n_resamples=_N_RESAMPLES,
-        confidence_level=0.95, method="percentile", rng=np.random.default_rng(seed),
-    )
+    # paired percentile bootstrap; a resample whose values are all tied has no rank
+    # correlation and is left out rather than turning the interval into NaN
+    idx = np.random.default_rng(seed).integers(0, n, size=(_N_RESAMPLES, n))
+    rhos = _spearman(gold[idx], cos[idx], axis=-1)
+    rhos = rhos[np.isfinite(rhos)]
+    ci_low, ci_high = np.percentile(rhos, [2.5, 97.5]) if rhos.size else (np.nan, np.nan)
     it = iter(cos)
     pairs = tuple(
         PairScore(w1, w2, float(g), float(next(it)) if k else None, line)
@@ -189,6 +197,6 @@ def evaluate_similarity(
         spearman=float(sp.statistic), pearson=float(pe.statistic),
         spearman_pvalue=float(sp.pvalue), pearson_pvalue=float(pe.pvalue),
         n_pairs=n, n_oov=len(ds.pairs) - n, n_invalid=ds.n_invalid,
-        spearman_ci=(float(boot.confidence_interval.low), float(boot.confidence_interval.high)),
+        spearman_ci=(float(ci_low), float(ci_high)),
         confidence_level=0.95, seed=int(seed), _pairs=pairs,
     )

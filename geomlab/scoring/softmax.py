@@ -278,13 +278,6 @@ def boltzmann(energies, temperature: float = 1.0, *, axis: int = -1, mask=None) 
     array([0.8808, 0.1192])
     """
     e = _as_array(energies, "energies")
-    t = _check_temperature(temperature)
-    ax = _check_axis(axis, e.ndim)
-    f = free_energy(-e, t, axis=ax, mask=mask)
-    f = np.expand_dims(np.asarray(f), ax)
-    with np.errstate(over="ignore", under="ignore"):
-        p = np.exp(-(e - f) / t)
-    keep = _check_mask(mask, e.shape, ax)
-    if keep is not None:
-        p[~keep] = 0.0
-    return p
+    # exp(-(E - F)/T) written out loses every digit when T is tiny next to E; it is the
+    # softmax of -E, which shifts by the maximum before dividing.
+    return softmax(-e, temperature=temperature, axis=axis, mask=mask)

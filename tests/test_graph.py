@@ -162,4 +162,4 @@ def test_cli_help_mentions_the_file_layout(capsys):
     with pytest.raises(SystemExit):
         main(["graph", "--help"])
     out = capsys.readouterr().out
-    assert "--scheduler" in out and "indices (n, k) int32" in out
+    assert "--scheduler" in out and "indices  (n, k) int32" in out

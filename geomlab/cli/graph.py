@@ -11,20 +11,27 @@ def register(sub, parent) -> None:
     p = sub.add_parser(
         "graph", parents=[parent],
         help="k-nearest-neighbor graph of every word (or of a word list), to a .npz file",
-        description="Find the k nearest neighbors (cosine, the word itself excluded) of every "
-        "word of the vocabulary, or of the words in --words-file, and write them to OUT "
-        "atomically as a NumPy .npz file with the arrays: indices (n, k) int32, rows of "
-        "`words`, nearest first; scores (n, k) float32; words, the vocabulary the indices "
-        "point into (the first --limit words when given); rows, the row in `words` of each "
-        "graph row's query word; k; metric. The exact graph costs (queries x vocabulary x "
-        "dim) multiply-adds: the whole embedded GloVe (400,000 words) takes several "
-        "minutes on 2 cores. --scheduler runs the same blocks on a Dask cluster (the matrix "
-        "is sent to every worker once; the result is identical). --ann builds an "
-        "approximate hnswlib index instead and reports its recall@10.",
-        epilog="examples: geomlab graph --k 10 --limit 50000 --out graph.npz\n"
-        "          geomlab graph --out graph.npz --scheduler tcp://10.0.0.5:8786\n"
-        "reading it: g = numpy.load('graph.npz'); g['words'][g['indices'][i]] are the "
-        "neighbors of g['words'][g['rows'][i]]",
+        description=(
+            "Find the k nearest neighbors (cosine, the word itself excluded) of every word\n"
+            "of the vocabulary, or of the words in --words-file, and write them to OUT\n"
+            "atomically as a NumPy .npz file with the arrays:\n"
+            "  indices  (n, k) int32, rows of `words`, nearest first\n"
+            "  scores   (n, k) float32\n"
+            "  words    the vocabulary the indices point into (the first --limit words)\n"
+            "  rows     (n,) the row in `words` of each graph row's query word\n"
+            "  k, metric\n"
+            "The exact graph costs queries x vocabulary x dim multiply-adds: the whole\n"
+            "embedded GloVe (400,000 words) takes minutes on 2 cores. --scheduler runs the\n"
+            "same blocks on a Dask cluster (the matrix is sent to every worker once; the\n"
+            "result is identical). --ann builds an approximate hnswlib index instead and\n"
+            "reports its recall@10 against the exact answer."
+        ),
+        epilog="examples:\n"
+        "  geomlab graph --k 10 --limit 50000 --out graph.npz\n"
+        "  geomlab graph --out graph.npz --scheduler tcp://10.0.0.5:8786\n"
+        "reading it:\n"
+        "  g = numpy.load('graph.npz')\n"
+        "  g['words'][g['indices'][i]]   # the neighbors of g['words'][g['rows'][i]]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--k", type=positive_int, default=10, help="neighbors per word (default 10)")

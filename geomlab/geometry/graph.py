@@ -101,7 +101,9 @@ def neighbor_graph(
     client : dask.distributed.Client, optional
         Run the blocks as tasks on this cluster: the matrix (and its norms) is scattered
         to every worker once, each block is one task. The result is identical to the
-        local one. Needs the ``dask`` extra.
+        local one, bit for bit when the workers run the same BLAS build on the same kind
+        of processor (otherwise scores may differ in the last float32 bit). Needs the
+        ``dask`` extra.
     block_size : int
         Words per block (per task with a ``client``). Memory per block is bounded by the
         kernel, a few MiB, whatever the vocabulary.

@@ -145,8 +145,9 @@ class Scorer:
         """Scores of the query block ``q`` (b, r, dim) against pool rows ``c0:c1``."""
         b, r, _ = q.shape
         cos = np.matmul(q.reshape(b * r, -1), self.pool[c0:c1].T, out=out if r == 1 else None)
-        np.divide(cos, self.norms[c0:c1], out=cos)
-        return self._combine(cos.reshape(b, r, -1), q, out)
+        with np.errstate(divide="ignore", invalid="ignore"):  # zero rows: masked by the caller
+            np.divide(cos, self.norms[c0:c1], out=cos)
+            return self._combine(cos.reshape(b, r, -1), q, out)
 
     def pairwise(self, q: np.ndarray, rows: np.ndarray, *, chunk: int = 4096) -> np.ndarray:
         """Scores of each query against its own rows: ``rows`` (n, k) -> (n, k) float32.

@@ -18,7 +18,7 @@ except where two candidates tie within float32 rounding.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import weakref
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ import numpy as np
 
 from .._progress import progress as _progress
 from ..embeddings import Embeddings
+from ..geometry._kernels import _blas_threads, _workers
 
 __all__ = ["CHUNK", "METHODS", "ScanOutput", "Scorer", "Vocab", "pad", "scan"]
 
@@ -390,8 +391,8 @@ def scan(
         return b
 
     blocks = [(q0, min(q0 + block_size, n)) for q0 in range(0, n, block_size)]
-    workers = max(1, min(len(blocks), _cpu_count()))
-    with _blas_threads(1 if workers > 1 else None):
+    workers = max(1, min(len(blocks), _workers()))
+    with _blas_threads(1) if workers > 1 else contextlib.nullcontext():
         if workers == 1:
             for q0, q1 in _progress(blocks, total=len(blocks), desc="analogies",
                                     enabled=progress, unit="block"):
@@ -403,32 +404,3 @@ def scan(
                                    desc="analogies", enabled=progress, unit="block"):
                     f.result()
     return out
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-class _blas_threads:
-    """Hold BLAS to ``n`` threads inside the block (None: leave it alone)."""
-
-    def __init__(self, n: int | None):
-        self.n = n
-        self.ctl = None
-
-    def __enter__(self):
-        if self.n is not None:
-            try:
-                from threadpoolctl import threadpool_limits
-            except ImportError:  # pragma: no cover - scikit-learn brings it
-                return self
-            self.ctl = threadpool_limits(limits=self.n, user_api="blas")
-        return self
-
-    def __exit__(self, *exc):
-        if self.ctl is not None:
-            self.ctl.restore_original_limits()
-        return False

@@ -55,12 +55,6 @@ def test_fit_temperature_refuses_nan_logits():
         geomlab.fit_temperature([[1.0, NAN, 0.5]], [0])
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=(
-    "BUG geomlab/scoring/calibration.py _DenseScores: only NaN is refused, so "
-    "fit_temperature([[1, inf, 0.5]], [0]) returns T = 1000 (the upper bound) with "
-    "nll = inf, a meaningless fit and no error. Fix: refuse non-finite logits as softmax "
-    "does ('logits must be finite ... use mask= to leave candidates out'); -inf is "
-    "likewise accepted today and acts as a mask, unlike softmax."))
 def test_fit_temperature_refuses_infinite_logits():
     with pytest.raises(ParameterError, match="logits"):
         geomlab.fit_temperature([[1.0, INF, 0.5]], [0])
@@ -331,13 +325,6 @@ def test_evaluate_analogies_with_a_zero_row_in_the_pool(zemb, tmp_path, method):
     assert all(math.isfinite(x.score) and x.rank == 1 for x in r.questions)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG geomlab/evaluation/_kernel.py (Scorer, pairdirection): a question with a == b has "
-    "d = b - a = 0, every candidate scores 0/0 = NaN, and the question comes back with no "
-    "prediction, rank 0 ('not a candidate') and score NaN, although the expected word is "
-    "a candidate; geomlab.analogy scores the same question 0 for every word (analogy.py "
-    "analogy_block: den > 1e-6 guard). Fix: the same guard in the kernel (score 0 where "
-    "|x - c| |b - a| is ~0)."))
 def test_evaluate_analogies_pairdirection_with_a_equal_b(zemb, tmp_path):
     q = tmp_path / "q.txt"
     q.write_text(": s\nman man woman queen\n")
@@ -348,13 +335,6 @@ def test_evaluate_analogies_pairdirection_with_a_equal_b(zemb, tmp_path):
     assert question.rank >= 1 and math.isfinite(question.score)
 
 
-@pytest.mark.xfail(strict=True, raises=ParameterError, reason=(
-    "BUG geomlab/scoring/calibration.py ScoreSketch.confidence: at temperatures below "
-    "about 2e-4 the top-1 probability is 0/0 = NaN (the partition sums e + h underflow), "
-    "and evaluate_analogies(..., temperature=1e-4) / `geomlab calibrate -t 1e-4` fail "
-    "with the internal 'confidences must be probabilities in [0, 1]'. Fix: compute the "
-    "confidence in log space, 1 / (1 + sum_{j != top} exp((s_j - s_top) / T)), as "
-    "log_prob does."))
 def test_calibration_at_a_tiny_temperature(glove, tmp_path):
     q = tmp_path / "q.txt"
     q.write_text(": s\nman king woman queen\nfrance paris germany berlin\n")

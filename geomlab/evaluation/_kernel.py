@@ -184,7 +184,10 @@ class Scorer:
         np.sqrt(den, out=den)
         with np.errstate(divide="ignore", invalid="ignore"):
             s = np.divide(cos[:, 0] - cd[:, None], den, out=out)
-        s[~np.isfinite(s)] = _NEG  # x == c, or a == b: no direction
+        s[~np.isfinite(s)] = _NEG  # x == c: no direction from c to x
+        # a == b: the relation has no direction, so no candidate is preferred (as
+        # geometry.analogy scores it: 0 everywhere) rather than none being a candidate
+        s[dd <= np.float32(1e-12)] = 0
         return s
 
     def full(self, q1: np.ndarray) -> np.ndarray:

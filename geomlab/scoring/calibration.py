@@ -125,9 +125,17 @@ class ScoreSketch:
                 for i in range(0, len(self.hist), 4096)
             ]) if len(self.hist) else np.zeros(0)
             log_h = np.log(g) + (self.hi - m) / t
-            bad = (~np.isfinite(log_h) | (g < _TINY)) & (self.hist.sum(axis=1) > 0)
-            if bad.any():  # underflow at very low T: this row's bins lie far below hi
-                x = (self.centres[None, :] - m[bad, None]) / t
+            # Every histogram score lies at or below the row's lowest exact top score, so
+            # log H can be at most that score's term times the count. A bin centre up to
+            # half a bin above it breaks this bound at very low T (e^(width/2T) overflows).
+            n_hist = self.hist.sum(axis=1)
+            ceiling = np.where(np.isfinite(self.top[:, -1]), self.top[:, -1], m)
+            limit = (ceiling - m) / t + np.log(np.maximum(n_hist, 1))
+            bad = ((~np.isfinite(log_h) | (g < _TINY) | (log_h > limit + 1e-9))
+                   & (n_hist > 0))
+            if bad.any():  # bins far below hi (underflow) or a centre above the ceiling
+                centres = np.minimum(self.centres[None, :], ceiling[bad, None])
+                x = (centres - m[bad, None]) / t
                 log_h[bad] = np.log((self.hist[bad] * np.exp(x)).sum(axis=1))
             h = np.exp(log_h)
         return e, h
@@ -185,6 +193,10 @@ class _DenseScores:
             raise ShapeError(f"logits must be 2-D (n, k), got shape {z.shape}")
         if np.isnan(z).any():
             raise ParameterError("logits contain NaN")
+        if np.isinf(z).any():
+            raise ParameterError(
+                "logits must be finite (found inf); use mask= to leave candidates out"
+            )
         tgt = np.asarray(targets)
         if tgt.shape != (len(z),) or not np.issubdtype(tgt.dtype, np.integer):
             raise ShapeError(

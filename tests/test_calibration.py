@@ -101,7 +101,7 @@ def test_fit_temperature_with_mask():
     ({"targets": np.array([0])}, ShapeError, "targets must be 2 integer indices"),
     ({"targets": np.array([0, 5])}, ParameterError, r"targets must be column indices in \[0, 2\)"),
     ({"targets": np.array([0, 1]), "bounds": (0, 1)}, ParameterError,
-     "bounds must be positive and finite, got 0"),
+     "bounds must be a positive finite number, got 0"),
     ({"targets": np.array([0, 1]), "bounds": (5, 1)}, ParameterError,
      r"bounds must be \(low, high\) with low < high"),
     ({"targets": np.array([0, 1]), "mask": np.array([[False, True], [True, True]])},
@@ -126,7 +126,7 @@ def test_sketch_on_a_small_example_is_exact_where_the_top_covers_everything():
         assert np.allclose(sk.logsumexp(t), logsumexp(s / t, axis=1))
         assert np.allclose(sk.error_bound(t), 0)
         assert np.allclose(sk.log_prob(t), s[:, 0] / t - logsumexp(s / t, axis=1))
-    with pytest.raises(ParameterError, match="temperature must be positive and finite, got 0"):
+    with pytest.raises(ParameterError, match="temperature must be a positive finite number, got 0"):
         sk.logsumexp(0)
     with pytest.raises(ParameterError, match="this sketch has no targets"):
         ScoreSketch(top, np.zeros((2, 16)), -1, 1).log_prob(1.0)

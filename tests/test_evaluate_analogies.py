@@ -345,8 +345,8 @@ def test_full_google_3cosmul(glove):
     ({"restrict_vocab": 2.5}, "restrict_vocab must be a positive integer or None, got 2.5"),
     ({"topk": 0}, "topk must be a positive integer, got 0"),
     ({"block_size": -1}, "block_size must be a positive integer, got -1"),
-    ({"temperature": 0}, "temperature must be positive and finite, got 0"),
-    ({"temperature": float("nan")}, "temperature must be positive and finite, got nan"),
+    ({"temperature": 0}, "temperature must be a positive finite number, got 0"),
+    ({"temperature": float("nan")}, "temperature must be a positive finite number, got nan"),
     ({"temperature": "hot"}, "temperature must be a positive number or 'fit', got 'hot'"),
     ({"on_error": "ignore"}, "on_error must be 'raise' or 'skip', got 'ignore'"),
 ])

@@ -45,6 +45,7 @@ import numpy as np
 
 from .._record import Record
 from ..errors import ParameterError, ShapeError
+from ..scoring.softmax import check_temperature as _check_temperature
 from .neighbors import Neighbors, check_k, check_restrict, nearest
 from .queries import resolve
 
@@ -107,17 +108,6 @@ def _context_tokens(context) -> list[str]:
     if bad is not None:
         raise ParameterError(f"context words must be strings, got {type(bad).__name__} {bad!r}")
     return [t.lower() for t in tokens]
-
-
-def _check_temperature(temperature) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)):
-        raise ParameterError(
-            f"temperature must be a positive finite number, got {temperature!r}"
-        )
-    t = float(temperature)
-    if not (t > 0 and math.isfinite(t)):
-        raise ParameterError(f"temperature must be a positive finite number, got {t!r}")
-    return t
 
 
 def _check_projections(projections, dim: int):

@@ -20,6 +20,7 @@ import numpy as np
 
 from .._record import Record
 from ..errors import ParameterError, ShapeError
+from .softmax import check_temperature
 
 __all__ = [
     "ReliabilityBins",
@@ -32,18 +33,6 @@ __all__ = [
 ]
 
 _TINY = 1e-290  # below this a float64 sum has lost its relative precision (subnormal)
-
-
-def check_temperature(temperature, name: str = "temperature") -> float:
-    """A positive, finite temperature as float, or :class:`ParameterError`."""
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)):
-        raise ParameterError(
-            f"{name} must be a positive number, got {type(temperature).__name__} {temperature!r}"
-        )
-    t = float(temperature)
-    if not (math.isfinite(t) and t > 0):
-        raise ParameterError(f"{name} must be positive and finite, got {temperature!r}")
-    return t
 
 
 # -- the sketch ---------------------------------------------------------------------------

@@ -33,17 +33,23 @@ __all__ = ["boltzmann", "free_energy", "log_softmax", "logsumexp", "softmax"]
 
 
 # -- argument checks (shared with the other scoring modules) -------------------------------
-def _check_temperature(temperature) -> float:
-    """``temperature`` as a float; a ParameterError unless it is finite and > 0."""
+def check_temperature(temperature, name: str = "temperature") -> float:
+    """``temperature`` as a float; a ParameterError unless it is finite and > 0.
+
+    The one check every temperature in geomlab goes through.
+    """
     if isinstance(temperature, bool) or not isinstance(temperature, Real):
         raise ParameterError(
-            f"temperature must be a positive finite number, got {type(temperature).__name__} "
+            f"{name} must be a positive finite number, got {type(temperature).__name__} "
             f"{temperature!r}"
         )
     t = float(temperature)
     if not (t > 0 and math.isfinite(t)):
-        raise ParameterError(f"temperature must be a positive finite number, got {t!r}")
+        raise ParameterError(f"{name} must be a positive finite number, got {t!r}")
     return t
+
+
+_check_temperature = check_temperature
 
 
 def _check_finite(arr: np.ndarray, name: str) -> None:

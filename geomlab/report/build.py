@@ -127,10 +127,11 @@ def _ordinary_permissions(folder: Path) -> None:
 
 def _save(fig, folder: Path, name: str, svg: bool) -> dict:
     png = folder / f"{name}.png"
-    fig.savefig(png, format="png", metadata={"Software": f"geomlab {GENERATOR}"})
+    fig.savefig(png, format="png", metadata={"Software": GENERATOR})
     out = {"png": f"{FIGURES}/{png.name}"}
     if svg:
-        fig.savefig(folder / f"{name}.svg", format="svg", metadata={"Date": None})
+        fig.savefig(folder / f"{name}.svg", format="svg",
+                    metadata={"Date": None, "Creator": GENERATOR})
         out["svg"] = f"{FIGURES}/{name}.svg"
     return out
 

@@ -16,9 +16,10 @@ mutation keeps the content) or raise a ``GeomlabError`` whose message names the 
 for a problem on one line, that line -- checked against the file's bytes, not just
 present. Never another exception and never a hang (a per-case alarm).
 
-Known library bugs the fuzzer finds are listed in ``KNOWN_BUGS``; each has a minimal
-strict-xfail test below, and ``test_fuzzer_finds_no_known_bug`` (strict xfail) fails
-loudly once they are all fixed, so that the allowance is removed.
+Library bugs the fuzzer found (non-finite scores, the csv field limit, CSV quotes running
+over lines, str.splitlines() line breaks, line numbers after a BOM, an empty set in skip
+mode) are fixed; each keeps a minimal regression test below. ``KNOWN_BUGS`` is the
+allowance for a newly found, not yet fixed bug: empty, and it must stay so when it is fixed.
 """
 
 from __future__ import annotations
@@ -287,19 +288,11 @@ def all_cases():
 WHOLE_FILE = re.compile(
     r"empty file|no analogy questions found|a BATS category needs at least 2 word pairs|"
     r"only a header line|no category files|"
-    r"no valid word pairs"  # the message the fix of test_bug_skip_mode_leaves_no_pairs uses
+    r"no valid word pairs"  # the message the fix of test_regression_skip_mode_leaves_no_pairs uses
 )
-# Known library bugs, matched against problem descriptions: the fuzzer finds them today;
-# each is reproduced by a strict-xfail test below. Remove an entry once its bug is fixed.
-KNOWN_BUGS = {
-    "nan-score": re.compile(r"non-finite (score|spearman|pearson)|"
-                            r"\[score b'(nan|NaN|inf|-inf|1e999)'.*RuntimeWarning"),
-    "csv-rows-over-lines": re.compile(r"holds a row of \d+ fields|CSV rows merged"),
-    "empty-after-skip": re.compile(r"skip/read: unsound word pairs: 0 pairs"),
-    "csv-field-limit": re.compile(r"Error: field larger than field limit"),
-    "splitlines": re.compile(r"\(the file holds a character str.splitlines\(\) breaks"),
-    "bom-utf8-line": re.compile(r"line \d+ is valid UTF-8: .* \(after a BOM\)"),
-}
+# Known library bugs, matched against problem descriptions: a bug the fuzzer finds and that is
+# not fixed yet gets an entry here and a strict-xfail test below; remove both once fixed.
+KNOWN_BUGS: dict[str, re.Pattern] = {}
 
 
 class Hang(Exception):
@@ -583,10 +576,9 @@ def test_fuzzed_dataset_files(fuzz_run):
     assert count >= MIN_CASES, count
 
 
-@pytest.mark.xfail(strict=True, reason="the known bugs below (KNOWN_BUGS) are still there")
 def test_fuzzer_finds_no_known_bug(fuzz_run):
-    # fails while the fuzzer still meets a known bug; passes (XPASS -> strict failure) once
-    # all are fixed: then empty KNOWN_BUGS and remove this marker
+    # with KNOWN_BUGS empty this holds trivially; while it has entries, mark this test
+    # xfail(strict=True) so it fails loudly once they are all fixed
     count, problems, _ = fuzz_run
     hits = sorted({known(p) for p in problems} - {None})
     assert not hits, f"known bugs still met: {hits}"
@@ -612,26 +604,16 @@ def test_checks_catch_a_wrong_line_number(tmp_path):
 
 
 # -- the bugs the fuzzer found, one minimal case each -------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG geomlab/evaluation/datasets.py:352 _is_number accepts 'nan'/'inf'/'1e999', so a "
-    "NaN or infinite score is read and evaluate_similarity returns spearman/pearson NaN "
-    "silently; fix: require math.isfinite(float(parts[col])) in the check at :352 (raise "
-    "FormatError 'score ... is not a finite number' at path:line, or skip and count)"))
 @pytest.mark.parametrize("score", ["nan", "inf", "1e999"])
-def test_bug_non_finite_score_is_rejected(tmp_path, score):
+def test_regression_non_finite_score_is_rejected(tmp_path, score):
     p = tmp_path / "pairs.tsv"
     p.write_text(PAIRS_TSV.replace("6.1", score), encoding="utf-8")
     with pytest.raises(geomlab.FormatError, match=r"pairs\.tsv:4: "):
         load_word_pairs(p)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG geomlab/evaluation/datasets.py:230 and :300 csv.reader raises _csv.Error 'field "
-    "larger than field limit (131072)' on a comma-separated line with a field over 128 KiB "
-    "(not a GeomlabError, no path); fix: catch csv.Error there and raise "
-    "FormatError(str(exc), path, line)"))
 @pytest.mark.parametrize("name", ["pairs.csv", "questions.csv"])
-def test_bug_csv_long_field_is_a_format_error(tmp_path, name):
+def test_regression_csv_long_field_is_a_format_error(tmp_path, name):
     p = tmp_path / name
     text = PAIRS_CSV if name == "pairs.csv" else QCSV
     lines = text.splitlines()
@@ -644,12 +626,7 @@ def test_bug_csv_long_field_is_a_format_error(tmp_path, name):
         reader(p)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG geomlab/evaluation/datasets.py:137 str.splitlines() also breaks lines at \\x0b, "
-    "\\x0c, \\x1c-\\x1e, \\x85, \\u2028, \\u2029, so every line number after such a character "
-    "is off by one; fix: fh.read().split('\\n') (newline=None has already turned CRLF/CR "
-    "into '\\n')"))
-def test_bug_line_numbers_after_a_form_feed(tmp_path):
+def test_regression_line_numbers_after_a_form_feed(tmp_path):
     p = tmp_path / "q.txt"
     p.write_bytes(b"king queen man woman\nparis\x0cfrance rome italy\nbad line\n")
     with pytest.raises(geomlab.FormatError, match=r"q\.txt:3: ") as info:
@@ -657,37 +634,21 @@ def test_bug_line_numbers_after_a_form_feed(tmp_path):
     assert info.value.line == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG geomlab/evaluation/datasets.py:139 with a BOM, UnicodeDecodeError.start counts from "
-    "after the BOM (utf-8-sig), but the line is counted in the raw bytes, 3 bytes short: "
-    "an invalid byte within 3 bytes after a newline is reported on the line before; fix: "
-    "count newlines in the bytes after the BOM (data[3:] when data starts with it)"))
-def test_bug_invalid_utf8_line_after_a_bom(tmp_path):
+def test_regression_invalid_utf8_line_after_a_bom(tmp_path):
     p = tmp_path / "q.txt"
     p.write_bytes(b"\xef\xbb\xbfking queen man woman\n\xffparis france rome italy\n")
     with pytest.raises(geomlab.FormatError, match=r"q\.txt:2: not UTF-8 text"):
         load_analogies(p)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG geomlab/evaluation/datasets.py:363 with on_error='skip', a word-pair file whose "
-    "every row is malformed reads to an empty WordPairSet (only n_invalid says so), where "
-    "load_analogies raises 'no analogy questions found' (:258); fix: before the return, "
-    "if not pairs: raise FormatError(f'no valid word pairs ({bad} malformed lines "
-    "skipped)', path)"))
-def test_bug_skip_mode_leaves_no_pairs(tmp_path):
+def test_regression_skip_mode_leaves_no_pairs(tmp_path):
     p = tmp_path / "pairs.csv"
     p.write_text("word1,word2,score\nking\nqueen,\n", encoding="utf-8")
     with pytest.raises(geomlab.FormatError, match=r"pairs\.csv: no valid word pairs"):
         load_word_pairs(p, on_error="skip")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG geomlab/evaluation/datasets.py:230 csv.reader(lines) lets a quoted field run over "
-    "line breaks, so rows stop matching lines: every later error names the wrong line "
-    "(i + 1 is a row index, :247) and the merged text becomes one 'word'; fix: parse each "
-    "line on its own, next(csv.reader([line])), as _split does at :300"))
-def test_bug_csv_quote_over_lines(tmp_path):
+def test_regression_csv_quote_over_lines(tmp_path):
     p = tmp_path / "questions.csv"
     p.write_text('category,a,b,c,d\ncapital,"paris,france,rome,italy\n'
                  'capital,berlin",germany,tokyo,japan\nplural,cat,cats,dog\n'

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -131,15 +132,41 @@ def _check_on_error(on_error: str) -> None:
         raise ParameterError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
 
 
+_BOM = b"\xef\xbb\xbf"
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
 def _read_lines(path: Path) -> list[str]:
+    """The file's lines, numbered as an editor numbers them (LF, CRLF or CR; BOM removed).
+
+    Only ``\\n``, ``\\r\\n`` and ``\\r`` end a line: ``str.splitlines()`` would also
+    break at form feeds, ``\\x85``, ``\\u2028`` and others, putting every later line
+    number off by one.
+    """
     try:
-        with open(path, encoding="utf-8-sig", newline=None) as fh:
-            return fh.read().splitlines()
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise FormatError("not UTF-8 text", path, line) from None
+        data = path.read_bytes()
     except IsADirectoryError:
         raise FormatError("expected a file, got a folder", path) from None
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # counted in the bytes after the BOM, where exc.start points
+        line = len(_LINE_BREAK.split(data[: exc.start]))
+        raise FormatError("not UTF-8 text", path, line) from None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and not lines[-1]:  # the final line break ends the last line; no line follows
+        lines.pop()
+    return lines
+
+
+def _csv_row(line: str, path: Path, no: int) -> list[str]:
+    """One line parsed as CSV on its own, so a quoted field never runs over lines."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise FormatError(f"unreadable CSV line: {exc}", path, no) from None
 
 
 # -- analogy sets -----------------------------------------------------------------------------
@@ -227,17 +254,26 @@ def _read_question_lines(name, path, lines, on_error) -> AnalogySet:
 
 
 def _read_question_csv(name, path, lines, on_error) -> AnalogySet:
-    rows = list(csv.reader(lines))
-    start = next(i for i, r in enumerate(rows) if any(c.strip() for c in r))
-    header = [c.strip().lower() for c in rows[start]]
+    # the first line that is neither blank nor a comment is the header (load_analogies
+    # found it); an unreadable header raises in either mode
+    start = next(
+        i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")
+    )
+    header = [c.strip().lower() for c in _csv_row(lines[start], path, start + 1)]
     sec_col = next((header.index(h) for h in _SECTION_HEADERS if h in header), None)
     width = len(header)
     if width < 4:
         raise FormatError(f"a CSV question file needs 4 word columns, got {width}", path, start + 1)
     sections: dict[str, list] = {}
     bad = 0
-    for i in range(start + 1, len(rows)):
-        row = [c.strip() for c in rows[i]]
+    for i in range(start + 1, len(lines)):
+        try:
+            row = [c.strip() for c in _csv_row(lines[i], path, i + 1)]
+        except FormatError:
+            if on_error == "raise":
+                raise
+            bad += 1
+            continue
         if not any(row):
             continue
         words = row[-4:]
@@ -286,6 +322,7 @@ def _read_bats_file(path: Path, on_error, lines=None) -> tuple[AnalogySection, i
 
 # -- word pairs -------------------------------------------------------------------------------
 def _is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (NaN and infinities too: used to find columns)."""
     try:
         float(text)
     except ValueError:
@@ -293,11 +330,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _split(line: str) -> list[str]:
+def _is_score(text: str) -> bool:
+    """Whether ``text`` is a usable score: a finite number (not 'nan', 'inf', '1e999')."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _split(line: str, path: Path, no: int) -> list[str]:
     if "\t" in line:
         return [p.strip() for p in line.split("\t")]
     if "," in line:
-        return [p.strip() for p in next(csv.reader([line]))]
+        return [p.strip() for p in _csv_row(line, path, no)]
     return line.split()
 
 
@@ -327,11 +372,19 @@ def load_word_pairs(dataset="wordsim353", *, on_error: str = "raise") -> WordPai
     _check_on_error(on_error)
     name, path = _resolve(dataset, PAIR_SETS, "word-pair dataset")
     lines = _read_lines(path)
-    rows = [
-        (no, _split(raw.strip())) for no, raw in enumerate(lines, 1)
-        if raw.strip() and not raw.lstrip().startswith("#")
-    ]
+    rows, bad = [], 0
+    for no, raw in enumerate(lines, 1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        try:
+            rows.append((no, _split(raw.strip(), path, no)))
+        except FormatError:  # an unreadable CSV line
+            if on_error == "raise":
+                raise
+            bad += 1
     if not rows:
+        if bad:
+            raise FormatError(f"no valid word pairs ({bad} malformed lines skipped)", path)
         raise FormatError("empty file: no word pairs", path)
     col = None
     no, first = rows[0]
@@ -347,9 +400,18 @@ def load_word_pairs(dataset="wordsim353", *, on_error: str = "raise") -> WordPai
         if col is None:
             raise FormatError(f"expected 'word1 word2 score', got {' '.join(first)[:60]!r}",
                               path, no)
-    pairs, where, bad = [], [], 0
+    pairs, where = [], []
     for no, parts in rows:
         ok = len(parts) > col and parts[0] and parts[1] and _is_number(parts[col])
+        if ok and not _is_score(parts[col]):
+            # NaN or an infinity would turn the correlations into NaN without a word
+            if on_error == "raise":
+                raise FormatError(
+                    f"score {parts[col]!r} in column {col + 1} is not a finite number",
+                    path, no,
+                )
+            bad += 1
+            continue
         if not ok:
             if on_error == "raise":
                 raise FormatError(
@@ -360,4 +422,6 @@ def load_word_pairs(dataset="wordsim353", *, on_error: str = "raise") -> WordPai
             continue
         pairs.append((parts[0], parts[1], float(parts[col])))
         where.append(no)
+    if not pairs:  # on_error="skip" dropped every row; load_analogies raises here too
+        raise FormatError(f"no valid word pairs ({bad} malformed lines skipped)", path)
     return WordPairSet(name, str(path), tuple(pairs), tuple(where), bad)

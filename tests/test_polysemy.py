@@ -113,12 +113,14 @@ def test_dictionary_is_deterministic(glove):
     assert a.atoms.shape == (20, 50) and a.atoms.dtype == np.float32
 
 
-def test_damaged_cache_is_an_error(glove, tmp_path, monkeypatch):
+def test_damaged_cache_is_rebuilt_not_trusted(glove, tmp_path, monkeypatch):
     monkeypatch.setenv("GEOMLAB_CACHE_DIR", str(tmp_path))
     d = _dictionary.fit_dictionary(glove, **SMALL)
-    d.path.write_bytes(b"not an npz file")
-    with pytest.raises(geomlab.FormatError, match="unreadable atom cache"):
-        _dictionary.fit_dictionary(glove, **SMALL)
+    for junk in (b"not an npz file", d.path.read_bytes()[:100]):  # foreign, truncated
+        d.path.write_bytes(junk)
+        again = _dictionary.fit_dictionary(glove, **SMALL)
+        assert np.array_equal(again.atoms, d.atoms)
+        assert _dictionary._read(d.path, again.params, glove.dim) is not None  # rewritten
 
 
 def test_dictionary_bad_parameters(glove):

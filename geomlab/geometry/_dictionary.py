@@ -48,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zipfile
 import math
 import time
 import warnings
@@ -58,7 +59,7 @@ import numpy as np
 
 from .. import _paths
 from .._io import atomic_file
-from ..errors import FormatError, ParameterError
+from ..errors import ParameterError
 
 __all__ = ["CACHE_VERSION", "DEFAULTS", "Dictionary", "fit_dictionary", "sparse_code"]
 
@@ -154,19 +155,19 @@ def _key(emb, params: dict) -> str:
 
 
 def _read(path: Path, params: dict, dim: int) -> tuple[np.ndarray, float] | None:
+    """The cached atoms, or None when there are none or the file cannot be trusted
+    (unreadable, truncated, or written for other parameters): the caller then refits and
+    replaces it atomically."""
     try:
         with np.load(path, allow_pickle=False) as z:
             atoms = np.array(z["atoms"], dtype=np.float32)
             stored = json.loads(str(z["params"]))
             seconds = float(z["fit_seconds"])
-    except FileNotFoundError:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None
-    except (OSError, KeyError, ValueError) as exc:
-        raise FormatError(f"unreadable atom cache ({exc}); delete the file to refit",
-                          path) from None
-    if stored != params or atoms.shape != (params["n_atoms"], dim):
-        raise FormatError("atom cache does not match its parameters; delete the file to "
-                          "refit", path)
+    if stored != params or atoms.shape != (params["n_atoms"], dim) \
+            or not np.isfinite(atoms).all():
+        return None
     return atoms, seconds
 
 

@@ -405,3 +405,16 @@ def test_cli_analogies_errors(tmp_path, capsys):
         main(["evaluate", "analogies", "--method", "nope"])
     assert exc.value.code == 2
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_dask_local_cluster_gives_the_identical_evaluation(glove):
+    distributed = pytest.importorskip("distributed")
+    local = geomlab.evaluate_analogies(glove, "google", restrict_vocab=20_000, temperature=1.0)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = geomlab.evaluate_analogies(glove, "google", restrict_vocab=20_000,
+                                            temperature=1.0, client=client)
+    assert remote.n_correct == local.n_correct and remote.n_evaluated == local.n_evaluated
+    for key in ("pred_rows", "pred_scores", "rank", "score", "prob"):
+        np.testing.assert_array_equal(remote._q[key], local._q[key])

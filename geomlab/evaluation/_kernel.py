@@ -407,3 +407,63 @@ def scan(
                                    desc="analogies", enabled=progress, unit="block"):
                     f.result()
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# the same pass on a Dask cluster
+# ---------------------------------------------------------------------------------------
+def _scan_task(method: str, pool: np.ndarray, norms: np.ndarray, queries: np.ndarray,
+               kwargs: dict) -> ScanOutput:
+    """One Dask task: :func:`scan` over a slice of the questions, on a worker.
+
+    The scorer is rebuilt from plain arrays (its ``unit`` callable is only needed to form
+    the queries, which the caller already did).
+    """
+    return scan(Scorer(method, pool, norms, unit=None), queries, **kwargs)
+
+
+def scan_distributed(client, scorer: Scorer, queries: np.ndarray, *, exclude, answers,
+                     answer_guess, bad, topk: int = 1, sketch=None, block_size: int = 256,
+                     blocks_per_task: int = 8, progress: bool | None = None) -> ScanOutput:
+    """:func:`scan` with the question blocks run as Dask tasks on ``client``'s cluster.
+
+    The pool and its norms are scattered to every worker once; each task is a plain
+    :func:`scan` over ``blocks_per_task * block_size`` questions, so every block is the
+    very block the local pass computes and the output is identical.
+    """
+    from ..geometry.graph import _distributed
+
+    distributed = _distributed()
+    n = len(queries)
+    step = block_size * max(1, int(blocks_per_task))
+    pool_f = client.scatter(np.ascontiguousarray(scorer.pool), broadcast=True)
+    norms_f = client.scatter(np.asarray(scorer.norms), broadcast=True)
+    futures = {}
+    for q0 in range(0, n, step):
+        q1 = min(n, q0 + step)
+        kwargs = {"exclude": exclude[q0:q1], "answers": answers[q0:q1],
+                  "answer_guess": answer_guess[q0:q1], "bad": bad, "topk": topk,
+                  "sketch": sketch, "block_size": block_size, "progress": False}
+        f = client.submit(_scan_task, scorer.method, pool_f, norms_f, queries[q0:q1], kwargs,
+                          pure=False)
+        futures[f] = (q0, q1)
+    parts = {}
+    try:
+        done = distributed.as_completed(futures, with_results=True)
+        for f, part in _progress(done, total=len(futures), desc="analogies", unit="task",
+                                 enabled=progress):
+            parts[futures[f]] = part
+    finally:
+        client.cancel([*futures, pool_f, norms_f])
+    order = sorted(parts)
+    fields = ("top_scores", "top_rows", "n_above", "answer_scores", "sketch_top",
+              "sketch_hist")
+    if not order:  # no questions: the local pass builds the empty output
+        return scan(scorer, queries, exclude=exclude, answers=answers,
+                    answer_guess=answer_guess, bad=bad, topk=topk, sketch=sketch,
+                    block_size=block_size, progress=False)
+    merged = {}
+    for name in fields:
+        pieces = [getattr(parts[k], name) for k in order]
+        merged[name] = None if pieces[0] is None else np.concatenate(pieces, axis=0)
+    return ScanOutput(**merged)

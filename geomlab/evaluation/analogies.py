@@ -13,7 +13,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 
@@ -385,6 +385,7 @@ def evaluate_analogies(
     block_size: int = 256,
     progress: bool | None = None,
     on_error: str = "raise",
+    client=None,
 ) -> AnalogyResult:
     """Accuracy on an analogy benchmark, exactly as gensim's ``evaluate_word_analogies``.
 
@@ -432,6 +433,9 @@ def evaluate_analogies(
         Progress bar on stderr (None: only on a terminal).
     on_error : {"raise", "skip"}
         Malformed dataset lines raise, or are skipped and counted in ``n_invalid``.
+    client : dask.distributed.Client, optional
+        Run the question blocks as tasks on this Dask cluster (the candidate rows are
+        scattered to every worker once); the result is identical. Needs ``geomlab[dask]``.
 
     Returns
     -------
@@ -510,9 +514,9 @@ def evaluate_analogies(
         queries = np.zeros((0, 1, emb.dim), dtype=np.float32)
         guess = np.zeros(0, dtype=np.float32)
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
-    out = _kernel.scan(scorer, queries, exclude=exclude, answers=answers, answer_guess=guess,
-                       bad=bad, topk=topk, sketch=sketch, block_size=block_size,
-                       progress=progress)
+    scan = _kernel.scan if client is None else partial(_kernel.scan_distributed, client)
+    out = scan(scorer, queries, exclude=exclude, answers=answers, answer_guess=guess,
+               bad=bad, topk=topk, sketch=sketch, block_size=block_size, progress=progress)
 
     pred_rows, pred_scores = out.top_rows, out.top_scores
     # gensim looks at only the 5 best candidates that are not the inputs' own rows; with 5

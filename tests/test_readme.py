@@ -1,0 +1,51 @@
+"""README is executable documentation: its set-up lines and its Python tour must stay true."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def test_readme_opens_with_the_two_setup_commands():
+    body = [ln for ln in README.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    assert body[0] == "# geomlab" and body[1] == "```bash"  # the commands come first
+    first = _blocks("bash")[0]
+    lines = [ln for ln in first.splitlines() if ln.strip()]
+    assert len(lines) == 2
+    assert lines[0].endswith("pip install -e . && geomlab report")
+    assert lines[1].endswith('pip install -e ".[test]" && python -m pytest')
+
+
+def test_no_placeholder_left():
+    text = README.read_text(encoding="utf-8")
+    assert not re.search(r"\b[A-Z]+_(TABLE|SECTION)\b", text)
+
+
+def test_python_tour_runs_and_its_comments_hold(glove):
+    (tour,) = [b for b in _blocks("python") if "geomlab.load()" in b]
+    ns: dict = {}
+    exec(compile(tour, str(README), "exec"), ns)  # noqa: S102 - our own README
+    assert ns["emb"] is glove
+    assert ns["p"].target_prob > 0.99
+    assert ns["r"].n_correct == 9036 and ns["r"].n_evaluated == 19486
+    assert 0.02 < ns["r"].temperature < 0.05 and ns["r"].nll < 4
+    assert "shore" in ns["ctx"].neighbors.words
+
+
+@pytest.mark.parametrize("line", [ln.split("#")[0].strip() for ln in _blocks("bash")[1].splitlines()
+                                  if ln.strip().startswith("geomlab ") and "path/to" not in ln
+                                  and "vectors.bin" not in ln and "evaluate" not in ln
+                                  and "calibrate" not in ln and "graph" not in ln])
+def test_quick_shell_examples_run(line, capsys):
+    import shlex
+
+    from geomlab.cli import main
+
+    assert main(shlex.split(line)[1:]) == 0
+    assert capsys.readouterr().out.strip()

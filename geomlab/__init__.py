@@ -92,7 +92,13 @@ __all__ = [
 ]
 
 
+# subpackages reachable as attributes after a plain `import geomlab` (geomlab.report.build)
+_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders")
+
+
 def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'geomlab' has no attribute {name!r}")
@@ -102,4 +108,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBPACKAGES))

@@ -41,3 +41,9 @@ def test_every_public_name_resolves(name):
 def test_unknown_attribute_is_attribute_error():
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         geomlab.nope  # noqa: B018
+
+
+def test_report_subpackage_reachable_after_plain_import():
+    out = subprocess.run([sys.executable, "-c", "import geomlab; print(geomlab.report.build.__name__)"],
+                         check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "build"

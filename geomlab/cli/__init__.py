@@ -51,13 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     parent = _common_options(argparse.SUPPRESS)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:  # TEMPORARY while command modules are written
-            if exc.name == f"{__name__}.{name}":
-                continue
-            raise
-        module.register(sub, parent)
+        importlib.import_module(f"{__name__}.{name}").register(sub, parent)
     return parser
 
 

@@ -34,6 +34,12 @@ def glove() -> geomlab.Embeddings:
     return geomlab.load()
 
 
+@pytest.fixture(scope="session")
+def kv(glove):
+    """The same GloVe vectors as a gensim KeyedVectors, built once for the parity tests."""
+    return glove.to_gensim()
+
+
 @pytest.fixture()
 def tiny() -> geomlab.Embeddings:
     """Five hand-checkable 3-d vectors."""

@@ -11,11 +11,6 @@ QUESTIONS = [("man", "king", "woman"), ("france", "paris", "germany"), ("good", 
 KINQ = r"'kinq' is not in the vocabulary\. Did you mean 'king'"
 
 
-@pytest.fixture(scope="module")
-def kv(glove):
-    return glove.to_gensim()
-
-
 def _same(result, gensim_result):
     assert result.words == tuple(w for w, _ in gensim_result)
     np.testing.assert_allclose(result.scores, [s for _, s in gensim_result], atol=2e-6)

@@ -14,12 +14,6 @@ from geomlab.evaluation.datasets import gensim_datapath, load_analogies
 
 
 # -- helpers ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def kv(glove):
-    """The same GloVe vectors as a gensim KeyedVectors."""
-    return glove.to_gensim()
-
-
 def write_questions(path, sections) -> str:
     lines = []
     for name, qs in sections:

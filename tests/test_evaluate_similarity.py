@@ -12,11 +12,6 @@ from geomlab import FormatError, ParameterError
 from geomlab.evaluation.datasets import gensim_datapath
 
 
-@pytest.fixture(scope="module")
-def kv(glove):
-    return glove.to_gensim()
-
-
 @pytest.mark.parametrize("name, fname", [("wordsim353", "wordsim353.tsv"),
                                          ("simlex999", "simlex999.txt")])
 def test_parity_with_gensim(glove, kv, name, fname):

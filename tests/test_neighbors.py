@@ -8,11 +8,6 @@ from geomlab.geometry._kernels import merge_topk, topk_rows, topk_scores
 KINQ = r"'kinq' is not in the vocabulary\. Did you mean 'king'"
 
 
-@pytest.fixture(scope="module")
-def kv(glove):
-    return glove.to_gensim()
-
-
 def _same(result, gensim_result):
     assert result.words == tuple(w for w, _ in gensim_result)
     np.testing.assert_allclose(result.scores, [s for _, s in gensim_result], atol=2e-6)

@@ -109,10 +109,58 @@ def test_gensim_keyedvectors_save_file(tmp_path):
     kv.save(str(tmp_path / "small.kv"))
     kv.save(str(tmp_path / "split.kv"), sep_limit=1)  # vectors in a separate .npy
     for name in ("small.kv", "split.kv"):
-        emb = geomlab.load(tmp_path / name)
+        emb = geomlab.load(tmp_path / name, format="gensim")
         assert_same(emb, kv)
         assert emb.load_report.format == "gensim"
         assert emb.load_report.zero_vectors == 1
+
+
+class _Payload:
+    """Unpickling this runs ``_touch(marker)``: the proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (_touch, (self.marker,))
+
+
+def _touch(path):
+    Path(path).write_text("code ran")
+    return "gensim"
+
+
+@pytest.mark.parametrize("name", ["vectors.txt", "vectors.kv", "vectors.bin"])
+def test_detection_never_unpickles(tmp_path, name, capsys):
+    import pickle
+
+    marker = tmp_path / "marker"
+    # a pickle that names gensim early, as a KeyedVectors file does, and runs code on load
+    path = write(tmp_path, name, pickle.dumps({"gensim": "4.4", "x": _Payload(marker)},
+                                              protocol=4))
+    assert geomlab.detect_format(path) == ("gensim", None)
+    with pytest.raises(geomlab.FormatError, match=r"a Python pickle.*format='gensim'"):
+        geomlab.load(path)
+    with pytest.raises(geomlab.FormatError):  # another explicit format reads it as that
+        geomlab.load(path, format="glove", cache=False)
+    assert main(["--vectors", str(path), "info"]) == 1
+    err = capsys.readouterr().err
+    assert "--vectors-format gensim" in err and "runs" in err
+    assert not marker.exists()
+    # the explicit opt-in does unpickle (which is why it must be explicit)
+    with pytest.raises(geomlab.FormatError):
+        geomlab.load(path, format="gensim")
+    assert marker.read_text() == "code ran"
+
+
+def test_cli_loads_a_gensim_file_with_the_opt_in(tmp_path, capsys):
+    kv = gensim_kv(DATA / "tricky.w2v.txt")
+    kv.save(str(tmp_path / "small.kv"))
+    assert main(["--vectors", str(tmp_path / "small.kv"), "info"]) == 1
+    capsys.readouterr()
+    assert main(["--vectors", str(tmp_path / "small.kv"), "--vectors-format", "gensim",
+                 "info", "--json"]) == 0
+    assert '"words": %d' % len(kv.index_to_key) in capsys.readouterr().out
 
 
 def test_gensim_whole_model_file(tmp_path):
@@ -121,7 +169,7 @@ def test_gensim_whole_model_file(tmp_path):
     sentences = [["king", "queen", "man", "woman"], ["apple", "pear", "king"]] * 5
     model = Word2Vec(sentences, vector_size=4, min_count=1, seed=1, workers=1, epochs=1)
     model.save(str(tmp_path / "w2v.model"))
-    emb = geomlab.load(tmp_path / "w2v.model")
+    emb = geomlab.load(tmp_path / "w2v.model", format="gensim")
     assert_same(emb, model.wv)
 
 

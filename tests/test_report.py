@@ -168,11 +168,44 @@ def test_existing_folder_is_kept_without_force(tmp_path, glove):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    with pytest.raises(geomlab.GeomlabError, match="not a geomlab report; pass --force"):
+    with pytest.raises(geomlab.GeomlabError, match="not a geomlab report"):
         build(glove, out, quick=True, sections=["vectors"], progress=False)
     assert (out / "notes.txt").read_text() == "keep me"
-    build(glove, out, quick=True, sections=["vectors"], force=True, progress=False)
-    assert not (out / "notes.txt").exists() and is_report(out)
+    with pytest.raises(geomlab.GeomlabError, match=r"did not write \(notes.txt\)"):
+        build(glove, out, quick=True, sections=["vectors"], force=True, progress=False)
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_user_files_beside_an_earlier_report_are_never_deleted(tmp_path, glove):
+    out = tmp_path / "r"
+    build(glove, out, quick=True, sections=["vectors"], progress=False)
+    written = json.loads((out / "results.json").read_text())["files"]
+    assert "index.html" in written and any(f.startswith("figures/") for f in written)
+    assert sorted(written) == sorted(p.relative_to(out).as_posix()
+                                     for p in out.rglob("*") if p.is_file())
+    (out / "mine.txt").write_text("keep me")
+    (out / "figures" / "my-plot.png").write_bytes(b"png")
+    (out / "data").mkdir()
+    for force in (False, True):
+        with pytest.raises(geomlab.GeomlabError,
+                           match=r"data, figures/my-plot.png, mine.txt\); geomlab never"):
+            build(glove, out, quick=True, sections=["vectors"], force=force, progress=False)
+    assert (out / "mine.txt").read_text() == "keep me"
+    assert (out / "figures" / "my-plot.png").read_bytes() == b"png"
+    for extra in ("mine.txt", "figures/my-plot.png", "data"):
+        p = out / extra
+        p.rmdir() if p.is_dir() else p.unlink()
+    build(glove, out, quick=True, sections=["vectors"], seed=2, progress=False)
+    assert json.loads((out / "results.json").read_text())["provenance"]["parameters"]["seed"] == 2
+
+
+def test_out_is_not_the_current_folder(tmp_path, glove, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x").write_text("keep")
+    for force in (False, True):
+        with pytest.raises(geomlab.GeomlabError, match="current folder"):
+            build(glove, ".", quick=True, sections=["vectors"], force=force, progress=False)
+    assert (tmp_path / "x").read_text() == "keep"
 
 
 def test_an_earlier_report_is_replaced(tmp_path, glove):
@@ -219,7 +252,7 @@ def test_cli_report(tmp_path, capsys):
     (out / "results.json").write_text("{}")  # no longer ours: needs --force
     assert main(["report", "--out", str(out), "--quick", "--sections", "vectors",
                  "--no-progress"]) == 1
-    assert "pass --force" in capsys.readouterr().err
+    assert "not a geomlab report" in capsys.readouterr().err
     assert main(["report", "--out", str(out), "--quick", "--sections", "vectors", "--force",
                  "--no-progress"]) == 0
 

@@ -13,6 +13,7 @@ import importlib
 import sys
 
 from ..errors import GeomlabError
+from ..loaders import FORMATS
 
 # command modules, in the order their commands appear in --help
 COMMAND_MODULES = ["info", "convert", "geometry", "evaluate", "scoring", "polysemy", "report",
@@ -31,6 +32,12 @@ def _common_options(default) -> argparse.ArgumentParser:
     p.add_argument(
         "--vectors", metavar="SOURCE", default=default,
         help="named source or vector file (default: the embedded GloVe 6B 50d)",
+    )
+    p.add_argument(
+        "--vectors-format", metavar="FORMAT", default=default, choices=FORMATS,
+        help="format of --vectors (default: detected from the content). A gensim .save file "
+        "is a Python pickle, which runs code when loaded: it loads only with "
+        "--vectors-format gensim, so pass that only for files you trust",
     )
     p.add_argument("--debug", action="store_true", default=default,
                    help="show a full traceback on errors")

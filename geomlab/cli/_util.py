@@ -11,7 +11,7 @@ def embeddings(args):
     """The vectors named by ``--vectors`` (the embedded default when absent)."""
     from ..loaders import load
 
-    return load(args.vectors)
+    return load(args.vectors, format=args.vectors_format or "auto")
 
 
 def add_json(p: argparse.ArgumentParser) -> None:

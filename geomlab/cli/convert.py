@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         raise GeomlabError(f"{args.dest!r} exists; pass --force to replace it")
     if os.path.abspath(args.dest) == os.path.abspath(args.src):
         raise GeomlabError("SRC and DEST are the same path")
-    emb = load(args.src, on_error=args.on_error, cache=False, limit=args.limit)
+    emb = load(args.src, format=args.vectors_format or "auto", on_error=args.on_error,
+               cache=False, limit=args.limit)
     out = save(emb, args.dest, format=fmt)
     report = emb.load_report
     info = {

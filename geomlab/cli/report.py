@@ -23,7 +23,8 @@ def register(sub, parent) -> None:
     p.add_argument("--quick", action="store_true",
                    help="a smaller, faster run (smaller maps, vocabulary and bootstrap)")
     p.add_argument("--force", action="store_true",
-                   help="replace DIR even when it is not an earlier geomlab report")
+                   help="replace DIR even when its results.json is not recognised (a damaged "
+                   "report); files geomlab did not write are never deleted")
     p.add_argument("--sections", nargs="+", metavar="NAME", choices=names,
                    help="only these sections: " + ", ".join(names))
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")

@@ -45,11 +45,14 @@ def load(
     source : str or path, optional
         ``None`` for the embedded GloVe 6B 50d; a name from :func:`geomlab.sources`; or a
         path to a vector file (word2vec text/binary, GloVe text, fastText ``.vec``, gensim
-        ``KeyedVectors.save`` file, gzip/bz2-compressed text, or a geomlab folder).
+        ``KeyedVectors.save`` file with ``format="gensim"``, gzip/bz2-compressed text, or a
+        geomlab folder).
     format : str
         ``"auto"`` detects the format from the file's content; or one of
         ``"geomlab"``, ``"word2vec-text"``, ``"word2vec-binary"``, ``"glove"``,
-        ``"fasttext"``, ``"gensim"``.
+        ``"fasttext"``, ``"gensim"``. A gensim ``KeyedVectors.save`` file is a Python
+        pickle, and loading a pickle runs any code it holds: such a file loads only with
+        ``format="gensim"``, never by detection. Pass it only for files you trust.
     on_error : {"raise", "skip"}
         What to do with a malformed line: raise a :class:`FormatError` naming path and
         line, or skip it (the count is in the returned object's ``load_report``).

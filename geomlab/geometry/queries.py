@@ -14,6 +14,7 @@ is always that word, whatever characters it holds.
 
 from __future__ import annotations
 
+import math
 import re
 from numbers import Real
 
@@ -21,7 +22,12 @@ import numpy as np
 
 from ..errors import ParameterError, ShapeError
 
-__all__ = ["is_batch", "parse_query", "query_words", "resolve", "resolve_many", "vector"]
+__all__ = ["MAX_QUERY_NORM", "is_batch", "parse_query", "query_words", "resolve",
+           "resolve_many", "unit_queries", "vector"]
+
+# A query longer than this cannot be scored in float32: its squared length (and its dot
+# products with ordinary rows) overflow. sqrt(float32 max) is 1.8e19.
+MAX_QUERY_NORM = 1e18
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _WEIGHT = re.compile(rf"\s*({_NUMBER})\s*\*")
@@ -162,8 +168,9 @@ def resolve(emb, query) -> tuple[np.ndarray, tuple[str, ...]]:
         terms = parse_query(query)
         rows = emb.indices(w for _, w in terms)  # unknown words raise with suggestions
         weights = np.array([w for w, _ in terms], dtype=np.float64)
-        vec = (weights @ emb.vectors[rows].astype(np.float64)).astype(np.float32)
-        return vec, tuple(dict.fromkeys(w for _, w in terms))
+        with np.errstate(over="ignore", invalid="ignore"):  # judged by _checked below
+            vec = weights @ emb.vectors[rows].astype(np.float64)
+        return _checked(vec, query), tuple(dict.fromkeys(w for _, w in terms))
     if isinstance(query, (bytes, dict, set)) or query is None or isinstance(query, bool):
         raise ParameterError(
             f"a query must be a word, an expression or a vector, got {type(query).__name__}"
@@ -181,7 +188,40 @@ def resolve(emb, query) -> tuple[np.ndarray, tuple[str, ...]]:
         )
     if not np.all(np.isfinite(vec)):
         raise ParameterError("a query vector must be finite; it holds NaN or infinity")
-    return np.array(vec, dtype=np.float32), ()
+    return _checked(np.asarray(query, dtype=np.float64), None), ()
+
+
+def _checked(vec: np.ndarray, text: str | None) -> np.ndarray:
+    """A float64 query vector as float32, refused when float32 cannot score it."""
+    what = "a query vector" if text is None else f"the query {text!r}"
+    norm = float(np.linalg.norm(vec)) if np.all(np.isfinite(vec)) else math.inf
+    if not norm <= MAX_QUERY_NORM:
+        shown = "beyond the float64 range" if math.isinf(norm) else f"{norm:.3g}"
+        raise ParameterError(
+            f"{what} is too long to score (length {shown}; at most {MAX_QUERY_NORM:g}, "
+            "beyond which float32 arithmetic overflows): use smaller weights or values"
+        )
+    with np.errstate(under="ignore"):
+        return vec.astype(np.float32)
+
+
+def unit_queries(qmat: np.ndarray, queries) -> np.ndarray:
+    """Rows of ``qmat`` scaled to unit length (in float64, then float32).
+
+    A zero row has no direction: every word would score 0 against it and its "neighbors"
+    would be arbitrary, so it raises :class:`ParameterError` naming the query.
+    """
+    q64 = qmat.astype(np.float64)
+    norms = np.linalg.norm(q64, axis=1)
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        q = queries[int(zero[0])]
+        shown = repr(q) if isinstance(q, str) else "a query vector"
+        raise ParameterError(
+            f"{shown} is the zero vector: it has no direction, so every word would score 0 "
+            "and its neighbors would be arbitrary"
+        )
+    return (q64 / norms[:, None]).astype(np.float32)
 
 
 def is_batch(query) -> bool:

@@ -900,16 +900,14 @@ def _load_geomlab(path: Path, stats: _Stats):
             raise FormatError(f"duplicate word {w!r} (first on line {first[w] + 1})",
                               words_path, i + 1)
         first[w] = i
-    block = 1 << 16  # rows at a time: the check touches each page once, copies nothing
+    try:
+        emb = Embeddings(words, vectors, source=str(path))  # checks finiteness, row by row
+    except GeomlabError as exc:
+        raise FormatError(str(exc), vec_path) from None
+    block = 1 << 16  # rows at a time: touches each page once, copies nothing
     for start in range(0, len(words), block):
-        part = vectors[start:start + block]
-        finite = np.isfinite(part).all(axis=1)
-        if not finite.all():
-            i = start + int(np.flatnonzero(~finite)[0])
-            raise FormatError(f"non-finite value in the vector of {words[i]!r} (row {i})",
-                              vec_path)
-        stats.count_zeros(words[start:start + block], part)
-    return Embeddings(words, vectors, source=str(path))
+        stats.count_zeros(words[start:start + block], vectors[start:start + block])
+    return emb
 
 
 # ---------------------------------------------------------------------------------------

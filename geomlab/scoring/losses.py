@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import ParameterError, ShapeError
-from .softmax import _as_array, _check_temperature, log_softmax, softmax
+from .softmax import _as_array, _check_axis, _check_temperature, log_softmax, softmax
 
 __all__ = [
     "cross_entropy",
@@ -134,6 +134,7 @@ def _target(target, z: np.ndarray, words):
 def _check_probs(p, name: str, *, axis: int = -1) -> np.ndarray:
     """A float64 array whose slices along ``axis`` are probability distributions."""
     arr = _as_array(p, name)
+    _check_axis(axis, arr.ndim)
     tol = max(1e-9, math.sqrt(np.finfo(np.result_type(np.asarray(p), np.float32)).eps))
     if arr.min() < 0 or arr.max() > 1 + tol:
         bad = arr[(arr < 0) | (arr > 1 + tol)].ravel()[0]
@@ -274,9 +275,18 @@ def kl_divergence(p, q, *, axis: int = -1, unit: str = "nats"):
     p = _check_probs(p, "p", axis=axis)
     q = _check_probs(q, "q", axis=axis)
     try:
-        p, q = np.broadcast_arrays(p, q)
+        shape = np.broadcast_shapes(p.shape, q.shape)
     except ValueError:
         raise ShapeError(f"p has shape {p.shape} and q has shape {q.shape}: they differ") from None
+    # Other axes broadcast (one q for many p), but p and q must describe the same
+    # outcomes: a 1-outcome q stretched over 2 outcomes is a different distribution.
+    ax = axis % len(shape)
+    sizes = [a.shape[k] if (k := ax - (len(shape) - a.ndim)) >= 0 else None for a in (p, q)]
+    if sizes[0] != sizes[1]:
+        raise ShapeError(
+            f"p has shape {p.shape} and q has shape {q.shape}: they must have the same "
+            f"number of outcomes along axis {axis} (got {sizes[0]} and {sizes[1]})")
+    p, q = np.broadcast_arrays(p, q)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * (np.log(p) - np.log(q)), 0.0)
     return _out(terms.sum(axis=axis) * f)

@@ -96,6 +96,16 @@ def _check_mask(mask, shape: tuple[int, ...], axis: int) -> np.ndarray | None:
             f"mask must be an array of booleans (True = the candidate takes part), got dtype "
             f"{m.dtype}"
         )
+    # One entry per candidate: along the candidate axis the mask is never stretched (a
+    # length-1 mask would silently apply its one value to every candidate); other axes
+    # broadcast (one mask for every row).
+    k = axis - (len(shape) - m.ndim)
+    if k < 0 or m.shape[k] != shape[axis]:
+        have = "no candidate axis" if k < 0 else f"{m.shape[k]} entries along the candidate axis"
+        raise ShapeError(
+            f"mask of shape {m.shape} does not broadcast to the logits' shape {shape}: it has "
+            f"{have}, the logits {shape[axis]} candidates (one entry per candidate is needed)"
+        )
     try:
         m = np.broadcast_to(m, shape)
     except ValueError:

@@ -1,0 +1,132 @@
+"""Hardening: no silent wrong results, no crash outside the error tree, bounded readers.
+
+Each test is a regression test for one finding of the hardening issue (items 3, 4, 5).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import geomlab
+from geomlab.errors import FormatError, GeomlabError, ParameterError, ShapeError
+from geomlab.loaders import cache
+
+
+@pytest.fixture()
+def cache_root(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("GEOMLAB_CACHE_DIR", str(root))
+    return root
+
+
+def big_text_file(path: Path, n: int = 12_000, dim: int = 50) -> Path:
+    """A word2vec text file whose cached vectors (2.4 MB) exceed the first and last MB."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(n, dim)).round(3)
+    body = "\n".join(f"w{i} " + " ".join(map(str, row)) for i, row in enumerate(values))
+    path.write_text(f"{n} {dim}\n{body}\n")
+    return path
+
+
+# -- item 3: silent wrong results --------------------------------------------------------------
+@pytest.mark.parametrize("damage", ["nan", "finite"])
+def test_cache_damage_in_the_middle_of_the_vectors_is_seen(cache_root, tmp_path, damage):
+    path = big_text_file(tmp_path / "v.txt")
+    good = geomlab.load(path, cache=False)
+    assert geomlab.load(path).load_report.cache == "written"
+    vec = cache.entry_dir(path, "word2vec-text", None) / "vectors.npy"
+    size = vec.stat().st_size
+    assert size > 2 * (1 << 20) + 128  # the middle lies outside the first and last MB
+    mid = (size // 2) // 4 * 4  # a float32 boundary (the header is 128 bytes)
+    with open(vec, "r+b") as fh:
+        fh.seek(mid)
+        value = np.float32(np.nan) if damage == "nan" else np.float32(123.0)
+        fh.write(value.tobytes())
+    again = geomlab.load(path)
+    assert again.load_report.cache == "written"  # the damaged entry was not trusted
+    assert np.isfinite(again.vectors).all()
+    np.testing.assert_array_equal(again.vectors, good.vectors)
+    assert geomlab.load(path).load_report.cache == "hit"
+
+
+def test_cache_meta_records_full_digests(cache_root, tmp_path):
+    path = big_text_file(tmp_path / "v.txt", n=300)
+    geomlab.load(path)
+    meta = json.loads((cache.entry_dir(path, "word2vec-text", None) / "meta.json").read_text())
+    emb = geomlab.load(path)
+    assert meta["vectors_xxh3"] == cache._digest(np.ascontiguousarray(emb.vectors))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e39])
+def test_embeddings_refuse_non_finite_vectors(bad):
+    vectors = np.ones((3, 2))
+    vectors[1, 1] = bad  # 1e39 is finite in float64 but not in float32
+    with pytest.raises(ParameterError, match=r"finite: the vector of 'b' \(row 1\)"):
+        geomlab.Embeddings(["a", "b", "c"], vectors)
+
+
+def test_gensim_file_with_nan_is_a_format_error(tmp_path):
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(2)
+    kv.add_vectors(["a", "b"], np.array([[1.0, 2.0], [np.nan, 1.0]], dtype=np.float32))
+    path = tmp_path / "v.kv"
+    kv.save(str(path))
+    with pytest.raises(FormatError, match=r"v.kv: vectors must be finite: the vector of 'b'"):
+        geomlab.load(path, format="gensim")
+
+
+def test_geomlab_folder_with_nan_is_a_format_error(tmp_path):
+    folder = geomlab.Embeddings(["a", "b"], np.eye(2)).save(tmp_path / "f")
+    np.save(folder / "vectors.npy", np.array([[1, 0], [0, np.inf]], dtype=np.float32))
+    with pytest.raises(FormatError, match=r"vectors.npy: vectors must be finite.*'b'"):
+        geomlab.load(folder)
+
+
+def test_kl_divergence_never_stretches_a_distribution():
+    with pytest.raises(ShapeError, match="same number of outcomes"):
+        geomlab.kl_divergence([0.5, 0.5], [1.0])
+    with pytest.raises(ShapeError, match="same number of outcomes"):
+        geomlab.kl_divergence([1.0], [0.5, 0.5])
+    # other axes still broadcast: one q for many p
+    p = np.array([[0.5, 0.5], [0.9, 0.1]])
+    np.testing.assert_allclose(geomlab.kl_divergence(p, [0.5, 0.5]),
+                               [0.0, geomlab.kl_divergence([0.9, 0.1], [0.5, 0.5])])
+
+
+def test_a_mask_of_the_wrong_length_is_refused():
+    for fn in (geomlab.softmax, geomlab.log_softmax, geomlab.logsumexp):
+        with pytest.raises(ShapeError, match="one entry per candidate"):
+            fn([1.0, 2.0, 3.0], mask=[True])
+    with pytest.raises(ShapeError, match="one entry per candidate"):
+        geomlab.cross_entropy([1.0, 2.0, 3.0], 0, mask=[True])
+    with pytest.raises(ShapeError, match="one entry per candidate"):
+        geomlab.sample([1.0, 2.0, 3.0], mask=np.array(True))
+    # one mask row for many logit rows still broadcasts
+    p = geomlab.softmax(np.zeros((2, 3)), mask=[True, False, True])
+    np.testing.assert_allclose(p, [[0.5, 0, 0.5]] * 2)
+
+
+@pytest.mark.parametrize("query, match", [
+    (np.full(3, 1e30), "too long to score"),
+    ("1e39*king", "too long to score"),
+    ("1e20*king", "too long to score"),
+    ("king - king", "is the zero vector"),
+    (np.zeros(3), "is the zero vector"),
+])
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+def test_queries_without_a_usable_direction_raise(tiny, query, match, metric):
+    with pytest.raises(ParameterError, match=match):
+        geomlab.nearest(tiny, query, metric=metric)
+
+
+def test_tiny_and_large_queries_keep_their_direction(tiny):
+    want = geomlab.nearest(tiny, [1.0, 1.0, 0.5], k=4)
+    for scale in (1e-30, 1e15):
+        got = geomlab.nearest(tiny, np.array([1.0, 1.0, 0.5]) * scale, k=4)
+        assert got.words == want.words
+        np.testing.assert_allclose(got.scores, want.scores, rtol=1e-5)

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -105,7 +106,34 @@ def _done(fig, ax):
     return fig if fig is not None else ax
 
 
+def _literal(obj):
+    """``obj`` with every ``$`` in its strings escaped, so matplotlib draws it as itself.
+
+    Matplotlib reads text between two ``$`` as math: a word such as ``"$x^^$"`` (vocabularies
+    hold such tokens) would fail to parse and abort the report, and ``"a$b$c"`` would come out
+    as italic math. ``\\$`` is drawn as a plain ``$``.
+    """
+    if isinstance(obj, str):
+        return obj.replace("$", "\\$")
+    if isinstance(obj, dict):
+        return {_literal(k): _literal(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_literal(v) for v in obj)
+    if isinstance(obj, np.ndarray) and obj.dtype.kind == "U":
+        return np.char.replace(obj, "$", "\\$")
+    return obj
+
+
+def _literal_text(plot):
+    """A plot function that draws every string of its results literally (see _literal)."""
+    @functools.wraps(plot)
+    def wrapper(results, *args, **kwargs):
+        return plot(_literal(results), *args, **kwargs)
+    return wrapper
+
+
 # -- 1. the vectors ---------------------------------------------------------------------------
+@_literal_text
 def norms_by_rank(results: dict, ax=None):
     """Row norm against frequency rank: a log-rank sample, the binned median and 10-90% band."""
     with styled():
@@ -131,6 +159,7 @@ def norms_by_rank(results: dict, ax=None):
 
 
 # -- 5. analogies ------------------------------------------------------------------------------
+@_literal_text
 def parallelogram(results: dict, ax=None):
     """Each analogy quartet (a, b, c, d) in its own 2-D PCA plane: the offsets a → b and
     c → d, and where b − a + c lands."""
@@ -160,6 +189,7 @@ def parallelogram(results: dict, ax=None):
         return _done(fig, axes)
 
 
+@_literal_text
 def analogy_accuracy(results: dict, ax=None):
     """Google benchmark accuracy per section: 3CosAdd, 3CosMul and 3CosAdd with inputs kept."""
     secs = results["sections"]
@@ -183,6 +213,7 @@ def analogy_accuracy(results: dict, ax=None):
         return _done(fig, ax)
 
 
+@_literal_text
 def offset_consistency(results: dict, ax=None):
     """Each section's offset consistency (do its difference vectors point the same way?)
     against its 3CosAdd accuracy."""
@@ -206,6 +237,7 @@ def offset_consistency(results: dict, ax=None):
 
 
 # -- 6. similarity -----------------------------------------------------------------------------
+@_literal_text
 def similarity_scatter(results: dict, ax=None):
     """Model cosine against human score, one panel per dataset, Spearman in the title."""
     ds = results["datasets"]
@@ -223,6 +255,7 @@ def similarity_scatter(results: dict, ax=None):
 
 
 # -- 7. polysemy -------------------------------------------------------------------------------
+@_literal_text
 def sense_map(results: dict, ax=None):
     """The word's nearest neighbors in a 2-D PCA plane, coloured by the sense each is
     closest to; the sense centres as crosses."""
@@ -250,6 +283,7 @@ def sense_map(results: dict, ax=None):
         return _done(fig, ax)
 
 
+@_literal_text
 def contextual_neighbors(results: dict, ax=None):
     """Side by side: the word's nearest neighbors (cosine) read in each of two contexts."""
     ctxs = results["contexts"][:2]
@@ -268,6 +302,7 @@ def contextual_neighbors(results: dict, ax=None):
         return _done(fig, axes)
 
 
+@_literal_text
 def attention_weights(results: dict, ax=None):
     """The attention weights of the word over each context's words."""
     ctxs = results["contexts"][:2]
@@ -295,6 +330,7 @@ def _wrap(text: str, width: int) -> str:
 
 
 # -- 8. calibration ----------------------------------------------------------------------------
+@_literal_text
 def reliability_diagram(results: dict, ax=None):
     """Accuracy against confidence in bins, at T = 1 and at the fitted T, with the diagonal
     of perfect calibration; the bin counts below."""
@@ -328,6 +364,7 @@ def reliability_diagram(results: dict, ax=None):
         return _done(fig, axes)
 
 
+@_literal_text
 def frequency_bands(results: dict, ax=None):
     """Accuracy and mean confidence by the frequency band of the right answer."""
     bands = results["bands"]
@@ -349,6 +386,7 @@ def frequency_bands(results: dict, ax=None):
 
 
 # -- 9. projection ----------------------------------------------------------------------------
+@_literal_text
 def projection_panels(results: dict, ax=None):
     """The same words mapped to 2-D by each method, coloured by k-means cluster (in the
     full space), with each map's trustworthiness in its title."""
@@ -387,6 +425,7 @@ def projection_panels(results: dict, ax=None):
 
 
 # -- 2. relevance -----------------------------------------------------------------------------
+@_literal_text
 def relevance_bars(results: dict, ax=None, *, top: int = 10):
     """One panel per query: its dot-product logits over the candidates, highest first; the
     expected answer in orange."""
@@ -409,6 +448,7 @@ def relevance_bars(results: dict, ax=None, *, top: int = 10):
 
 
 # -- 3. softmax and temperature ---------------------------------------------------------------
+@_literal_text
 def softmax_temperatures(results: dict, ax=None, *, top: int = 8):
     """The probabilities of the top candidates at each temperature, as grouped bars."""
     words = results["words"][:top]
@@ -431,6 +471,7 @@ def softmax_temperatures(results: dict, ax=None, *, top: int = 8):
         return _done(fig, ax)
 
 
+@_literal_text
 def temperature_dial(results: dict, ax=None):
     """Entropy (left axis) and top-1 probability (right axis) against temperature."""
     sw = results["sweep"]
@@ -458,6 +499,7 @@ def temperature_dial(results: dict, ax=None):
 
 
 # -- 4. cross-entropy -------------------------------------------------------------------------
+@_literal_text
 def cross_entropy_curve(results: dict, ax=None):
     """−ln p against p (log scale), the seed dialogue's points marked, and the ln 10 step."""
     c, sp = results["curve"], results["seed_points"]
@@ -481,6 +523,7 @@ def cross_entropy_curve(results: dict, ax=None):
         return _done(fig, ax)
 
 
+@_literal_text
 def gradient_bars(results: dict, ax=None, *, top: int = 10):
     """The gradient p − onehot over the top candidates, one panel per right answer."""
     grads = results["gradients"]
@@ -506,6 +549,7 @@ def gradient_bars(results: dict, ax=None, *, top: int = 10):
         return _done(fig, axes)
 
 
+@_literal_text
 def eml_echo(results: dict, ax=None):
     """eml(x, y) = eˣ − ln y beside ln p = x − ln y as the right answer's logit x is swept
     (the other logits fixed), on a symmetric log scale."""

@@ -14,7 +14,7 @@ from .errors import ParameterError, ShapeError, UnknownWordError
 if TYPE_CHECKING:  # pragma: no cover
     from gensim.models import KeyedVectors
 
-__all__ = ["Embeddings"]
+__all__ = ["Embeddings", "check_embeddings"]
 
 _ALPHABET = string.ascii_lowercase + string.digits + "-'."
 _SCANS_BEFORE_INDEX = 8
@@ -48,6 +48,16 @@ def _edits1(word: str) -> set[str]:
     replaces = {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
     inserts = {a + c + b for a, b in splits for c in _ALPHABET}
     return deletes | transposes | replaces | inserts
+
+
+def check_embeddings(emb, name: str = "emb") -> "Embeddings":
+    """``emb`` itself when it is an :class:`Embeddings`, else a :class:`ParameterError`."""
+    if not isinstance(emb, Embeddings):
+        raise ParameterError(
+            f"{name} must be an Embeddings (from geomlab.load() or geomlab.Embeddings), got "
+            f"{type(emb).__name__}"
+        )
+    return emb
 
 
 class Embeddings:
@@ -125,8 +135,10 @@ class Embeddings:
         """
         self = cls.__new__(cls)
         arr = np.asarray(vectors)
-        if arr.ndim != 2 or arr.shape[0] != len(words) or not len(words):
+        if arr.ndim != 2 or arr.shape[0] != len(words):
             raise ShapeError(f"{len(words)} words but vectors has shape {arr.shape}")
+        if not len(words):
+            raise ShapeError(f"an embedding needs at least one word, got shape {arr.shape}")
         self._setup(tuple(words), arr, source)
         return self
 

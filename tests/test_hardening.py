@@ -130,3 +130,81 @@ def test_tiny_and_large_queries_keep_their_direction(tiny):
         got = geomlab.nearest(tiny, np.array([1.0, 1.0, 0.5]) * scale, k=4)
         assert got.words == want.words
         np.testing.assert_allclose(got.scores, want.scores, rtol=1e-5)
+
+
+# -- item 5: crashes and errors outside the tree -----------------------------------------------
+DOLLAR_WORDS = ["$x^^y$", "a$b$c", "$5", "us$"]
+
+
+def test_report_plots_draw_dollar_words_literally():
+    import io
+
+    import matplotlib
+
+    from geomlab.report import plots
+
+    results = {"queries": [{"words": DOLLAR_WORDS, "logits": [4.0, 3.0, 2.0, 1.0],
+                            "expected": "a$b$c", "query": "$x^^y$ + a$b$c"}]}
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig = plots.relevance_bars(results)
+        out = io.StringIO()
+        fig.savefig(out, format="svg")  # drawing parsed "$x^^y$" as math and failed
+    svg = out.getvalue()
+    for word in DOLLAR_WORDS:
+        assert f">{word}<" in svg  # drawn as itself: no italics, no backslash
+    assert results["queries"][0]["words"] == DOLLAR_WORDS  # the caller's results untouched
+
+
+@pytest.mark.parametrize("value", [1e400, -1, 2.0, "3", True, None])
+def test_cache_meta_with_a_bad_count_is_a_miss(cache_root, tmp_path, value):
+    path = big_text_file(tmp_path / "v.txt", n=50, dim=4)
+    good = geomlab.load(path)
+    meta = cache.entry_dir(path, "word2vec-text", None) / "meta.json"
+    text = json.dumps({**json.loads(meta.read_text()), "words": "@"})
+    # json.dumps cannot write 1e400 (it would write Infinity): splice the literal in
+    meta.write_text(text.replace('"@"', "1e400" if value == 1e400 else json.dumps(value)))
+    again = geomlab.load(path)  # was OverflowError: cannot convert float infinity to integer
+    assert again.load_report.cache == "written"
+    assert again.words == good.words
+
+
+def test_embeddings_bad_arguments_are_geomlab_errors():
+    with pytest.raises(ParameterError, match="words must be a sequence of strings, got NoneType"):
+        geomlab.Embeddings(None, np.eye(2))
+    with pytest.raises(ParameterError, match="vectors must hold numbers"):
+        geomlab.Embeddings(["a"], [["x"]])
+    with pytest.raises(ShapeError, match="2-D array of numbers"):
+        geomlab.Embeddings(["a", "b"], [[1.0, 2.0], [3.0]])
+    for make in (lambda: geomlab.Embeddings([], np.zeros((0, 3))),
+                 lambda: geomlab.Embeddings._trusted((), np.zeros((0, 3), np.float32))):
+        with pytest.raises(ShapeError, match="needs at least one word"):
+            make()
+
+
+def test_an_empty_geomlab_folder_is_refused_on_load(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    np.save(folder / "vectors.npy", np.zeros((0, 3), np.float32))
+    (folder / "words.txt").write_bytes(b"")
+    with pytest.raises(FormatError, match="needs at least one word"):
+        geomlab.load(folder)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda emb: geomlab.nearest(None, "king"), r"emb must be an Embeddings .*, got NoneType"),
+    (lambda emb: geomlab.vector("king", "king"), r"emb must be an Embeddings .*, got str"),
+    (lambda emb: geomlab.nearest(emb, "king", exclude=5), "exclude must be a word or a list"),
+    (lambda emb: geomlab.nearest(emb, "king", exclude=[5]), "a word must be a string, got int"),
+    (lambda emb: geomlab.direction(emb, None), "pairs must be a list of .a, b. word pairs"),
+    (lambda emb: geomlab.offsets(emb, 3), "pairs must be a list of .a, b. word pairs"),
+    (lambda emb: geomlab.load(5), "source must be a str or a path .os.PathLike., got int"),
+    (lambda emb: geomlab.load(b"v.txt"), "got bytes: decode bytes first"),
+    (lambda emb: geomlab.load(""), "source is an empty string"),
+    (lambda emb: geomlab.load("a\0b"), "contains a NUL character"),
+    (lambda emb: geomlab.detect_format(None), "path must be a str or a path"),
+    (lambda emb: geomlab.sample([0.0, 1.0], n=10**12), "n must be at most 10,000,000"),
+    (lambda emb: geomlab.kl_divergence([0.5, 0.5], [0.5, 0.5], axis=3), "axis 3 is out of range"),
+])
+def test_bad_arguments_raise_geomlab_errors(tiny, call, match):
+    with pytest.raises(GeomlabError, match=match):
+        call(tiny)

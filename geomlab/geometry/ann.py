@@ -20,7 +20,7 @@ from ..embeddings import Embeddings
 from ..errors import MissingDependencyError, ParameterError
 from ._kernels import topk_scores
 from .neighbors import Neighbors, check_k
-from .queries import is_batch, resolve_many, unit_queries
+from .queries import check_words, is_batch, resolve_many, unit_queries
 
 __all__ = ["RECALL_K", "AnnIndex", "ApproxNeighbors", "ann_index"]
 
@@ -190,10 +190,7 @@ class AnnIndex:
         k = check_k(k)
         batch = is_batch(query)
         queries = list(query) if batch else [query]
-        extra = ()
-        if exclude is not None:
-            extra = tuple(dict.fromkeys([exclude] if isinstance(exclude, str) else exclude))
-            self.emb.indices(extra)
+        extra = () if exclude is None else check_words(self.emb, exclude, "exclude")
         qmat, named = resolve_many(self.emb, queries)
         qmat = unit_queries(qmat, queries)  # a zero query has no neighbors: it raises
         excluded = [tuple(dict.fromkeys(w + extra)) for w in named]

@@ -102,6 +102,10 @@ def reject(emb, query, onto) -> np.ndarray:
 def _pair_offsets(emb, pairs) -> tuple[list[tuple], np.ndarray]:
     if isinstance(pairs, tuple) and len(pairs) == 2 and all(isinstance(p, str) for p in pairs):
         pairs = [pairs]  # one pair given bare
+    if isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__"):
+        raise ParameterError(
+            f"pairs must be a list of (a, b) word pairs, got {type(pairs).__name__} {pairs!r}"
+        )
     pairs = list(pairs)
     if not pairs:
         raise ParameterError("pairs must hold at least one (a, b) pair, got an empty list")

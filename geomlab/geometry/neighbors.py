@@ -9,7 +9,8 @@ import numpy as np
 from .._record import Record
 from ..errors import ParameterError
 from ._kernels import topk_scores
-from .queries import is_batch, resolve_many, unit_queries
+from ..embeddings import check_embeddings
+from .queries import check_words, is_batch, resolve_many, unit_queries
 
 __all__ = ["METRICS", "Neighbors", "check_k", "check_metric", "check_restrict", "nearest"]
 
@@ -138,17 +139,13 @@ def nearest(emb, query, *, k: int = 10, metric: str = "cosine", exclude=None,
     >>> [r.words[0] for r in geomlab.nearest(emb, ["monday", "seven"], k=1)]
     ['tuesday', 'five']
     """
+    check_embeddings(emb)
     k = check_k(k)
     metric = check_metric(metric)
     n = check_restrict(emb, restrict_vocab)
     batch = is_batch(query)
     queries = list(query) if batch else [query]
-    extra = ()
-    if exclude is not None:
-        if isinstance(exclude, str):
-            exclude = [exclude]
-        extra = tuple(dict.fromkeys(exclude))
-        emb.indices(extra)  # unknown words raise
+    extra = () if exclude is None else check_words(emb, exclude, "exclude")
     qmat, named = resolve_many(emb, queries)
     excluded = [tuple(dict.fromkeys(words + extra)) for words in named]
     rows = [emb.indices(ex) for ex in excluded]

@@ -20,10 +20,11 @@ from numbers import Real
 
 import numpy as np
 
+from ..embeddings import check_embeddings
 from ..errors import ParameterError, ShapeError
 
-__all__ = ["MAX_QUERY_NORM", "is_batch", "parse_query", "query_words", "resolve",
-           "resolve_many", "unit_queries", "vector"]
+__all__ = ["MAX_QUERY_NORM", "check_words", "is_batch", "parse_query", "query_words",
+           "resolve", "resolve_many", "unit_queries", "vector"]
 
 # A query longer than this cannot be scored in float32: its squared length (and its dot
 # products with ordinary rows) overflow. sqrt(float32 max) is 1.8e19.
@@ -161,6 +162,7 @@ def vector(emb, query) -> np.ndarray:
 
 def resolve(emb, query) -> tuple[np.ndarray, tuple[str, ...]]:
     """``(vector(emb, query), query_words(emb, query))`` in one pass."""
+    check_embeddings(emb)
     if isinstance(query, str):
         row = emb.get_index(query)
         if row is not None:
@@ -205,6 +207,19 @@ def _checked(vec: np.ndarray, text: str | None) -> np.ndarray:
         return vec.astype(np.float32)
 
 
+def check_words(emb, words, name: str) -> tuple[str, ...]:
+    """A word or an iterable of words, as a tuple without repeats; all must be known."""
+    if isinstance(words, str):
+        words = (words,)
+    elif isinstance(words, bytes) or not hasattr(words, "__iter__"):
+        raise ParameterError(
+            f"{name} must be a word or a list of words, got {type(words).__name__} {words!r}"
+        )
+    words = tuple(dict.fromkeys(words))
+    emb.indices(words)  # a non-string or unknown word raises
+    return words
+
+
 def unit_queries(qmat: np.ndarray, queries) -> np.ndarray:
     """Rows of ``qmat`` scaled to unit length (in float64, then float32).
 
@@ -240,6 +255,7 @@ def is_batch(query) -> bool:
 
 def resolve_many(emb, queries) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Stack many queries: ``(matrix (n_queries, dim) float32, words named by each)``."""
+    check_embeddings(emb)
     queries = list(queries)
     if not queries:
         raise ParameterError("a list of queries must hold at least one query, got an empty list")

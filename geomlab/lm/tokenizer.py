@@ -48,6 +48,10 @@ class Encoding:
     ids: np.ndarray
     spans: tuple[tuple[int, int], ...]
     text: str
+    #: positions of characters with a byte the vocabulary has no token for (SmolLM2 lacks
+    #: U+0004, U+0006, U+0013, U+0014, U+0016, U+001D and planes 4-11): left out, as
+    #: llama.cpp leaves them out
+    dropped: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -119,14 +123,29 @@ class Tokenizer:
     def encode(self, text: str, *, special: bool = False) -> Encoding:
         """Token ids of ``text`` and the character span of each token.
 
+        ``decode(encode(text).ids) == text`` for every text whose bytes the vocabulary
+        has; a byte it lacks is left out (as llama.cpp does), and the characters holding
+        one are listed in ``Encoding.dropped``.
+
         ``special=True`` turns marker text such as ``<|im_start|>`` into its special
         token; by default such text is ordinary text, as in the model's training data.
         """
         if not isinstance(text, str):
             raise ParameterError(f"text must be a str, got {type(text).__name__}")
         enc = (self._special_hf if special else self._hf).encode(text, add_special_tokens=False)
-        return Encoding(np.asarray(enc.ids, dtype=np.int64), tuple(map(tuple, enc.offsets)),
-                        text)
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        dropped: tuple[int, ...] = ()
+        if not special and self.decode(ids) != text:
+            have = self._byte_tokens
+            dropped = tuple(i for i, ch in enumerate(text)
+                            if not all(b in have for b in ch.encode("utf-8")))
+        return Encoding(ids, tuple(map(tuple, enc.offsets)), text, dropped)
+
+    @cached_property
+    def _byte_tokens(self) -> frozenset[int]:
+        """The bytes that have a token of their own."""
+        index = set(self.tokens)
+        return frozenset(b for b, c in _bytes_to_unicode().items() if c in index)
 
     def decode(self, ids) -> str:
         """The text of ``ids``: bytes joined, then decoded as UTF-8 (exact for whole texts;

@@ -1,0 +1,469 @@
+"""The chain on a real model: hidden state · unembedding = logits, softmax, surprise, choice.
+
+``next_token`` shows the preference the model forms after a text, ``score_text`` measures
+how surprised it is by each token of a text (cross-entropy in nats), ``generate`` lets it
+choose, token by token, with geomlab's own sampling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+from numbers import Integral, Real
+
+import numpy as np
+
+from .._progress import progress as _progress
+from .._record import Record
+from ..errors import ParameterError
+from ..scoring.losses import entropy as _entropy
+from ..scoring.softmax import check_temperature, log_softmax, logsumexp
+from .model import KVCache, LanguageModel
+
+__all__ = ["NextToken", "TextScore", "Generation", "next_token", "score_text", "generate"]
+
+
+def _check_lm(lm) -> LanguageModel:
+    if not isinstance(lm, LanguageModel):
+        raise ParameterError(f"expected a LanguageModel (geomlab.load_lm()), got "
+                             f"{type(lm).__name__}")
+    return lm
+
+
+def _check_text(text) -> str:
+    if not isinstance(text, str):
+        raise ParameterError(f"text must be a str, got {type(text).__name__}")
+    if not text:
+        raise ParameterError("text is empty: the model needs at least one token")
+    return text
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ParameterError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NextToken(Record):
+    """The model's preference for the token after a text.
+
+    Attributes
+    ----------
+    text : str
+    ids : ndarray of int64
+        The text's tokens.
+    logits : ndarray, shape (vocab,), float32
+        ``hidden @ U.T``: one score per vocabulary token.
+    hidden : ndarray, shape (d_model,)
+        The final hidden state at the last position (after the last RMSNorm).
+    temperature : float
+        The probabilities are ``softmax(logits / T)``.
+    k : int
+        How many of the best tokens the table shows.
+    """
+
+    text: str
+    ids: np.ndarray = dataclasses.field(repr=False)
+    logits: np.ndarray = dataclasses.field(repr=False)
+    hidden: np.ndarray = dataclasses.field(repr=False)
+    temperature: float
+    k: int
+    _lm: LanguageModel = dataclasses.field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def log_probs(self) -> np.ndarray:
+        return log_softmax(self.logits.astype(np.float64), temperature=self.temperature)
+
+    @cached_property
+    def probs(self) -> np.ndarray:
+        return np.exp(self.log_probs)
+
+    @cached_property
+    def entropy(self) -> float:
+        """Entropy of the next-token distribution, in nats."""
+        return float(_entropy(self.probs))
+
+    @cached_property
+    def top_ids(self) -> np.ndarray:
+        """The ``k`` most probable token ids, best first (ties by id)."""
+        order = np.argpartition(-self.logits, self.k - 1)[:self.k]
+        return order[np.lexsort((order, -self.logits[order]))]
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(self._lm.tokenizer.token_str(int(i)) for i in self.top_ids)
+
+    def prob(self, token) -> float:
+        """The probability of one token (its id, or its text such as ``" Paris"``)."""
+        i = token if isinstance(token, (int, np.integer)) else self._lm.tokenizer.token_id(token)
+        return float(self.probs[self._lm.tokenizer._check_id(i)])
+
+    def rows(self) -> list[dict]:
+        U = self._lm.unembedding
+        out = []
+        for rank, i in enumerate(self.top_ids.tolist(), 1):
+            out.append({"rank": rank, "id": i, "token": self._lm.tokenizer.token_str(i),
+                        "logit": float(self.logits[i]),
+                        "hidden_dot_row": float(np.dot(self.hidden.astype(np.float64),
+                                                       U[i].astype(np.float64))),
+                        "prob": float(self.probs[i])})
+        return out
+
+    def summary(self) -> dict:
+        return {"text": self.text, "tokens": len(self.ids), "temperature": self.temperature,
+                "entropy": self.entropy, "top_token": self.tokens[0],
+                "top_prob": float(self.probs[self.top_ids[0]])}
+
+    def to_dict(self) -> dict:
+        return {**self.summary(), "top": self.rows()}
+
+    def __str__(self) -> str:
+        from .._record import format_table
+
+        head = (f"after {self.text!r} ({len(self.ids)} tokens), T = {self.temperature:g}: "
+                f"entropy {self.entropy:.3f} nats")
+        return head + "\n" + format_table(self.rows())
+
+
+def next_token(lm: LanguageModel, text: str, *, temperature: float = 1.0,
+               k: int = 10) -> NextToken:
+    """The model's distribution over the token that follows ``text``.
+
+    Parameters
+    ----------
+    lm : LanguageModel
+    text : str
+    temperature : float
+        ``T > 0``: probabilities are ``softmax(logits / T)``.
+    k : int
+        How many of the best tokens the record shows (all probabilities are kept).
+
+    Returns
+    -------
+    NextToken
+        Top tokens with id, text, logit (and the same number as ``hidden · U[id]``),
+        probability; the entropy.
+
+    Examples
+    --------
+    >>> lm = geomlab.load_lm()                                        # doctest: +SKIP
+    >>> nt = geomlab.next_token(lm, "The capital of France is")      # doctest: +SKIP
+    >>> nt.tokens[0], round(nt.prob(" Paris"), 3)                     # doctest: +SKIP
+    (' Paris', 0.773)
+    """
+    lm = _check_lm(lm)
+    text = _check_text(text)
+    t = check_temperature(temperature)
+    k = min(_positive_int(k, "k"), lm.config.vocab_size)
+    ids = lm.encode(text)
+    if len(ids) > lm.config.context_length:
+        raise ParameterError(f"the text is {len(ids)} tokens, longer than the model's context "
+                             f"({lm.config.context_length}); pass its end")
+    fwd = lm.forward(ids, logits="last")
+    return NextToken(text=text, ids=ids, logits=fwd.logits[0], hidden=fwd.hidden[-1],
+                     temperature=t, k=k, _lm=lm)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TextScore(Record):
+    """How surprised the model is by each token of a text.
+
+    Token ``i`` (from the second on) is scored by the distribution the model gave after
+    tokens ``0..i-1``. Arrays have one entry per scored token (``len(ids) - 1``).
+
+    Attributes
+    ----------
+    text : str
+    ids : ndarray of int64
+    spans : tuple of (start, end)
+        Each token's characters in ``text``.
+    nll : ndarray, float64
+        ``-ln p(actual token)`` in nats: the cross-entropy of each token.
+    probs : ndarray
+        ``p(actual token)``.
+    ranks : ndarray of int64
+        1 + the number of tokens with a higher logit than the actual one.
+    predicted : ndarray of int64
+        The model's top-1 token at each position.
+    confidence : ndarray
+        Its probability (what calibration compares with accuracy).
+    window : int
+        Tokens of context per forward pass (texts longer than this are scored in
+        overlapping windows; every token keeps at least ``window // 2`` tokens of context).
+    """
+
+    text: str
+    ids: np.ndarray = dataclasses.field(repr=False)
+    spans: tuple = dataclasses.field(repr=False)
+    nll: np.ndarray = dataclasses.field(repr=False)
+    probs: np.ndarray = dataclasses.field(repr=False)
+    ranks: np.ndarray = dataclasses.field(repr=False)
+    predicted: np.ndarray = dataclasses.field(repr=False)
+    confidence: np.ndarray = dataclasses.field(repr=False)
+    window: int
+    _tokens: tuple = dataclasses.field(repr=False, default=())
+    _predicted_tokens: tuple = dataclasses.field(repr=False, default=())
+
+    @property
+    def n_scored(self) -> int:
+        return len(self.nll)
+
+    @property
+    def mean_nll(self) -> float:
+        """Mean cross-entropy per token, in nats."""
+        return float(self.nll.mean())
+
+    @property
+    def perplexity(self) -> float:
+        """``exp(mean_nll)``: the effective number of choices the model hesitated among."""
+        return float(np.exp(self.mean_nll))
+
+    @property
+    def accuracy(self) -> float:
+        """How often the top-1 token was the actual one."""
+        return float((self.ranks == 1).mean())
+
+    def summary(self) -> dict:
+        return {"tokens": len(self.ids), "scored": self.n_scored, "mean_nll": self.mean_nll,
+                "perplexity": self.perplexity, "top1_accuracy": self.accuracy,
+                "mean_confidence": float(self.confidence.mean()), "window": self.window}
+
+    def rows(self) -> list[dict]:
+        return [{"position": i + 1, "token": self._tokens[i + 1], "id": int(self.ids[i + 1]),
+                 "nll": float(self.nll[i]), "prob": float(self.probs[i]),
+                 "rank": int(self.ranks[i]), "predicted": self._predicted_tokens[i]}
+                for i in range(self.n_scored)]
+
+    def to_dict(self) -> dict:
+        return {**self.summary(), "tokens_scored": self.rows()}
+
+    def __str__(self) -> str:
+        s = self.summary()
+        worst = np.argsort(-self.nll, kind="stable")[:5]
+        lines = [f"{s['tokens']} tokens, {s['scored']} scored: mean cross-entropy "
+                 f"{s['mean_nll']:.4f} nats, perplexity {s['perplexity']:.2f}, top-1 accuracy "
+                 f"{s['top1_accuracy']:.3f}, mean confidence {s['mean_confidence']:.3f}",
+                 "most surprising tokens:"]
+        for i in worst.tolist():
+            lines.append(f"  {self._tokens[i + 1]!r} at {i + 1}: {self.nll[i]:.2f} nats "
+                         f"(p = {self.probs[i]:.2g}, rank {self.ranks[i]}; expected "
+                         f"{self._predicted_tokens[i]!r})")
+        return "\n".join(lines)
+
+
+def _score_positions(logits: np.ndarray, targets: np.ndarray):
+    """Per row: -ln p(target), p(target), rank of target, argmax, max probability."""
+    z = logits.astype(np.float64)
+    lse = logsumexp(z, axis=-1)
+    lse = np.atleast_1d(lse)
+    rows = np.arange(len(targets))
+    zt = z[rows, targets]
+    nll = lse - zt
+    ranks = 1 + (z > zt[:, None]).sum(axis=1)
+    pred = z.argmax(axis=1)
+    conf = np.exp(z[rows, pred] - lse)
+    return nll, np.exp(-nll), ranks.astype(np.int64), pred.astype(np.int64), conf
+
+
+def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
+               progress: bool | None = None) -> TextScore:
+    """Cross-entropy of every token of ``text`` under the model.
+
+    Parameters
+    ----------
+    lm : LanguageModel
+    text : str
+        At least two tokens.
+    window : int
+        Tokens per forward pass, at most the model's context. A longer text is scored in
+        windows that overlap by half: each token is scored once, with at least
+        ``window // 2`` tokens before it (all of them near the start).
+    progress : bool, optional
+        Progress bar over the windows (default: on a terminal).
+
+    Returns
+    -------
+    TextScore
+
+    Examples
+    --------
+    >>> s = geomlab.score_text(lm, "The capital of France is Paris.")  # doctest: +SKIP
+    >>> s.perplexity                                                   # doctest: +SKIP
+    """
+    lm = _check_lm(lm)
+    text = _check_text(text)
+    window = _positive_int(window, "window")
+    if window < 2 or window > lm.config.context_length:
+        raise ParameterError(f"window must be in [2, {lm.config.context_length}], got {window}")
+    enc = lm.tokenizer.encode(text)
+    ids = enc.ids
+    n = len(ids)
+    if n < 2:
+        raise ParameterError("the text is one token: scoring needs at least two")
+    stride = max(1, window // 2)
+    total = 1 + max(0, -(-(n - window) // stride))
+    parts = []
+    start, done = 0, 1  # ids[:done] are scored (token 0 never is)
+    bar = _progress(range(total), desc="score", enabled=progress, unit="window")
+    for _ in bar:
+        chunk = ids[start:start + window]
+        first = done - start  # the first position in the chunk not yet scored
+        logits = lm.forward(chunk).logits[first - 1:len(chunk) - 1]
+        parts.append(_score_positions(logits, chunk[first:]))
+        done = start + len(chunk)
+        start = done - (window - stride)  # keep window - stride tokens of context
+        if done >= n:
+            break
+    if hasattr(bar, "close"):
+        bar.close()
+    nll, probs, ranks, pred, conf = (np.concatenate(x) for x in zip(*parts))
+    tok = lm.tokenizer
+    return TextScore(text=text, ids=ids, spans=enc.spans, nll=nll, probs=probs, ranks=ranks,
+                     predicted=pred, confidence=conf, window=window,
+                     _tokens=tuple(tok.token_str(int(i)) for i in ids),
+                     _predicted_tokens=tuple(tok.token_str(int(i)) for i in pred))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Generation(Record):
+    """Text the model wrote, token by token.
+
+    Attributes
+    ----------
+    prompt : str
+    text : str
+        The continuation only.
+    ids : ndarray of int64
+        The generated tokens.
+    probs : ndarray
+        The probability each chosen token had when it was drawn (after temperature and
+        truncation).
+    temperature, top_k, top_p, seed
+        How it was drawn (``temperature=0``: greedy).
+    stopped : str
+        ``"max_tokens"`` or ``"eos"``.
+    """
+
+    prompt: str
+    text: str
+    ids: np.ndarray = dataclasses.field(repr=False)
+    probs: np.ndarray = dataclasses.field(repr=False)
+    temperature: float
+    top_k: int | None
+    top_p: float | None
+    seed: int | None
+    stopped: str
+    _tokens: tuple = dataclasses.field(repr=False, default=())
+
+    def rows(self) -> list[dict]:
+        return [{"step": i + 1, "id": int(t), "token": s, "prob": float(p)}
+                for i, (t, s, p) in enumerate(zip(self.ids, self._tokens, self.probs))]
+
+    def to_dict(self) -> dict:
+        return {"prompt": self.prompt, "text": self.text, "temperature": self.temperature,
+                "top_k": self.top_k, "top_p": self.top_p, "seed": self.seed,
+                "stopped": self.stopped, "tokens": self.rows()}
+
+    def __str__(self) -> str:
+        return self.prompt + self.text
+
+
+def generate(lm: LanguageModel, text: str, *, max_tokens: int = 32, temperature: float = 1.0,
+             top_k: int | None = None, top_p: float | None = None, seed: int | None = 0,
+             stop_at_eos: bool = True) -> Generation:
+    """Continue ``text`` with tokens drawn from the model, reproducibly.
+
+    Each step runs only the new token through the model (a KV cache keeps the keys and
+    values of the earlier ones) and draws with :func:`geomlab.sample`.
+
+    Parameters
+    ----------
+    lm : LanguageModel
+    text : str
+        The prompt.
+    max_tokens : int
+        At most this many new tokens.
+    temperature : float
+        ``T > 0`` draws from ``softmax(logits / T)``; ``0`` takes the most probable token
+        every time (greedy).
+    top_k : int, optional
+        Draw only among the ``k`` most probable tokens.
+    top_p : float, optional
+        Draw only from the smallest set of most probable tokens whose mass reaches
+        ``p`` (``0 < p <= 1``); with ``top_k`` too, within those ``k``.
+    seed : int, optional
+        The same seed gives the same text.
+    stop_at_eos : bool
+        Stop after an end-of-sequence token.
+
+    Returns
+    -------
+    Generation
+    """
+    from ..scoring.sampling import _check_seed, sample
+
+    lm = _check_lm(lm)
+    text = _check_text(text)
+    max_tokens = _positive_int(max_tokens, "max_tokens")
+    if isinstance(temperature, bool) or not isinstance(temperature, Real) \
+            or not (temperature == 0 or np.isfinite(temperature) and temperature > 0):
+        raise ParameterError("temperature must be positive and finite (or 0 for greedy), "
+                             f"got {temperature!r}")
+    if top_k is not None:
+        top_k = _positive_int(top_k, "top_k")
+    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, Real)
+                              or not 0 < top_p <= 1):
+        raise ParameterError(f"top_p must be in (0, 1], got {top_p!r}")
+    seed = _check_seed(seed)
+    rng = np.random.default_rng(seed)
+    ids = lm.encode(text)
+    total = len(ids) + max_tokens
+    if total > lm.config.context_length:
+        raise ParameterError(f"{len(ids)} prompt tokens + {max_tokens} new ones exceed the "
+                             f"model's context of {lm.config.context_length}")
+    cache = KVCache.empty(lm.config, total)
+    logits = lm.forward(ids, cache=cache, logits="last").logits[0]
+    eos = {i for i in (lm.tokenizer.special.get("eos"), 0) if i is not None}
+    out, probs, stopped = [], [], "max_tokens"
+    for step in range(max_tokens):
+        z = logits.astype(np.float64)
+        mask = None
+        if top_k is not None and top_k < len(z):
+            keep = np.argpartition(-z, top_k - 1)[:top_k]
+            mask = np.zeros(len(z), dtype=bool)
+            mask[keep] = True
+        if temperature == 0:
+            s = sample(z, method="greedy", mask=mask)
+            p = 1.0
+        else:
+            method = "top_p" if top_p is not None else "temperature"
+            s = sample(z, method=method, temperature=float(temperature), p=top_p, seed=rng,
+                       mask=mask)
+            probs_all = _truncated_probs(z, float(temperature), mask, top_p)
+            p = float(probs_all[s.indices[0]])
+        t = int(s.indices[0])
+        out.append(t)
+        probs.append(p)
+        if stop_at_eos and t in eos:
+            stopped = "eos"
+            break
+        if step + 1 < max_tokens:
+            logits = lm.forward([t], cache=cache, logits="last").logits[0]
+    tok = lm.tokenizer
+    new = np.asarray(out, dtype=np.int64)
+    full = tok.decode(np.concatenate([ids, new]))
+    prompt_text = tok.decode(ids)
+    return Generation(prompt=text, text=full[len(prompt_text):], ids=new,
+                      probs=np.asarray(probs), temperature=float(temperature), top_k=top_k,
+                      top_p=top_p, seed=seed if isinstance(seed, int) else None,
+                      stopped=stopped, _tokens=tuple(tok.token_str(int(i)) for i in new))
+
+
+def _truncated_probs(z, temperature, mask, top_p):
+    """The distribution a draw came from (after top-k mask and nucleus truncation)."""
+    from ..scoring.sampling import _truncate
+    from ..scoring.softmax import softmax
+
+    probs = softmax(z, temperature=temperature, mask=mask)
+    return _truncate(probs, "top_p", None, top_p) if top_p is not None else probs

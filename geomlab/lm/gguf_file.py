@@ -235,7 +235,11 @@ def dequantize(tensor, path: str | os.PathLike | None = None) -> np.ndarray:
     """A GGUF tensor as float32, shaped (rows, columns) as the model multiplies it."""
     gguf = _gguf()
     try:
-        out = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
+        with np.errstate(all="ignore"):
+            out = np.ascontiguousarray(gguf.quants.dequantize(tensor.data, tensor.tensor_type),
+                                       dtype=np.float32)
     except Exception as exc:  # noqa: BLE001
         raise FormatError(f"cannot dequantize {tensor.name!r} ({exc})", path) from None
-    return np.ascontiguousarray(out, dtype=np.float32)
+    if not np.isfinite(out).all():  # damage or a broken export: never silent NaN logits
+        raise FormatError(f"tensor {tensor.name!r} holds non-finite values", path)
+    return out

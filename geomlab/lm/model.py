@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError, MissingDependencyError, ParameterError
+from ..errors import FormatError, GeomlabError, MissingDependencyError, ParameterError
 from .gguf_file import Config
 
 __all__ = ["DEFAULT_MODEL", "Forward", "KVCache", "LanguageModel", "default_model_path",
@@ -270,8 +270,12 @@ class LanguageModel:
             if not want <= set(range(c.n_layers)):
                 raise ParameterError(f"attention layers must be in [0, {c.n_layers}), got "
                                      f"{sorted(want)}")
-        with _blas_threads(_workers()):
-            return self._forward(ids, start, cache, residuals, want, logits)
+        with _blas_threads(_workers()), np.errstate(over="ignore", invalid="ignore"):
+            out = self._forward(ids, start, cache, residuals, want, logits)
+        if not (np.isfinite(out.hidden).all() and np.isfinite(out.logits).all()):
+            raise GeomlabError(f"the forward pass overflowed (non-finite activations): the "
+                               f"weights of {self.path} are damaged or out of range")
+        return out
 
     def _forward(self, ids, start, cache, residuals, want, logits) -> Forward:
         c, w = self.config, self.weights
@@ -334,24 +338,25 @@ class LanguageModel:
 # -------------------------------------------------------------------------------------
 # loading
 # -------------------------------------------------------------------------------------
-def _fused_tensors(contents, progress):
+def _fused_tensors(contents, path, progress):
     """``(name, float32 array)`` for every tensor the forward pass uses, q/k/v and
     gate/up fused per block."""
     from .gguf_file import dequantize
 
     c, t = contents.config, contents.tensors
-    path = None
+    def deq(name):
+        return dequantize(t[name], path)
+
     for name in ("token_embd.weight", "output_norm.weight", "output.weight"):
         if name in t:
-            yield name, dequantize(t[name], path)
+            yield name, deq(name)
     for i in range(c.n_layers):
         b = f"blk.{i}."
-        yield b + "attn_qkv", np.concatenate(
-            [dequantize(t[b + f"attn_{x}.weight"]) for x in "qkv"])
+        yield b + "attn_qkv", np.concatenate([deq(b + f"attn_{x}.weight") for x in "qkv"])
         yield b + "ffn_gate_up", np.concatenate(
-            [dequantize(t[b + f"ffn_{x}.weight"]) for x in ("gate", "up")])
+            [deq(b + f"ffn_{x}.weight") for x in ("gate", "up")])
         for name in ("attn_norm", "ffn_norm", "attn_output", "ffn_down"):
-            yield b + name + ".weight", dequantize(t[b + name + ".weight"])
+            yield b + name + ".weight", deq(b + name + ".weight")
         if progress is not None:
             progress()
 
@@ -413,7 +418,7 @@ def load_lm(path: str | os.PathLike | None = None, *, cache: bool = True,
     def tick():
         next(it, None)
 
-    tensors = dict(_fused_tensors(contents, tick))
+    tensors = dict(_fused_tensors(contents, path, tick))
     if hasattr(ticks, "close"):
         ticks.close()
     state = "off"

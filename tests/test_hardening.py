@@ -208,3 +208,112 @@ def test_an_empty_geomlab_folder_is_refused_on_load(tmp_path):
 def test_bad_arguments_raise_geomlab_errors(tiny, call, match):
     with pytest.raises(GeomlabError, match=match):
         call(tiny)
+
+
+# -- item 4: bounded readers ------------------------------------------------------------------
+def test_blank_lines_are_streamed_not_stored(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "v.txt"
+    blank = 2_000_000
+    path.write_bytes(b"w 1 2\n" + b"\n" * blank + b"x 3 4\n" + b"\n" * blank)
+    tracemalloc.start()
+    try:
+        emb = geomlab.load(path, cache=False, on_error="skip")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert emb.words == ("w", "x")
+    # the run inside the body is found and numbered; the trailing one is allowed
+    assert emb.load_report.problems == ((2, f"blank line inside the body (lines 2-{blank + 1})"),)
+    # was a list of 4 million empty lines and 5 index arrays: about 400 MB here
+    assert peak < 40 * 2**20, f"{peak / 2**20:.0f} MiB"
+    with pytest.raises(FormatError, match=rf"v.txt:2: blank line inside the body "
+                                          rf"\(lines 2-{blank + 1}\)"):
+        geomlab.load(path, cache=False)
+
+
+@pytest.mark.parametrize("text, words", [
+    (b"w 1 2\n\n \t\r\n", ("w",)),  # trailing blank and white-space lines
+    (b"2 2\nw 1 2\nx 3 4\n\n\n  \n", ("w", "x")),  # word2vec text, blank lines after
+])
+def test_blank_lines_at_the_edges_are_still_allowed(tmp_path, text, words):
+    path = tmp_path / "v.txt"
+    path.write_bytes(text)
+    assert geomlab.load(path, cache=False).words == words
+
+
+_NO_END = r"""
+import json, os, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # an endless read fails fast
+import geomlab
+from geomlab.cli import main
+from geomlab.evaluation.datasets import load_analogies, load_word_pairs
+fifo = sys.argv[1]
+out = {}
+for name, call in [
+    ("load zero", lambda: geomlab.load("/dev/zero")),
+    ("load fifo", lambda: geomlab.load(fifo)),
+    ("load fifo gensim", lambda: geomlab.load(fifo, format="gensim")),
+    ("analogies zero", lambda: load_analogies("/dev/zero")),
+    ("pairs zero", lambda: load_word_pairs("/dev/zero")),
+    ("analogies fifo", lambda: load_analogies(fifo)),
+]:
+    try:
+        call()
+        out[name] = "returned"
+    except geomlab.GeomlabError as exc:
+        out[name] = str(exc)
+    except BaseException as exc:
+        out[name] = f"{type(exc).__name__}: {exc}"
+out["graph"] = main(["graph", "--words-file", "/dev/zero", "--out", sys.argv[2]])
+print(json.dumps(out))
+"""
+
+
+def test_fifos_and_devices_are_refused_not_read(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    run = subprocess.run([sys.executable, "-c", _NO_END, str(fifo), str(tmp_path / "g.npz")],
+                         capture_output=True, text=True, timeout=120)  # hung before
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.splitlines()[-1])
+    assert out.pop("graph") == 1
+    assert "/dev/zero': it is a character device, not a regular file" in run.stderr
+    for name, message in out.items():
+        kind = "a FIFO" if "fifo" in name else "a character device"
+        assert f"it is {kind} (named pipe)" in message if "fifo" in name else kind in message, \
+            (name, message)
+
+
+def test_oversized_text_files_are_refused_by_size(tmp_path, monkeypatch):
+    from geomlab.cli import main
+    from geomlab.evaluation.datasets import load_analogies, load_word_pairs
+    from geomlab.loaders import bounded
+
+    monkeypatch.setattr(bounded, "MAX_TEXT_BYTES", 1000)
+    questions = tmp_path / "q.txt"
+    questions.write_text(": s\n" + "a b c d\n" * 300)
+    pairs = tmp_path / "p.txt"
+    pairs.write_text("a b 1.0\n" * 300)
+    with pytest.raises(FormatError, match=r"q.txt: the dataset file is larger than the limit "
+                                          r"of 1,000 bytes \(2,404 bytes\)"):
+        load_analogies(questions)
+    with pytest.raises(FormatError, match="larger than the limit of 1,000 bytes"):
+        load_word_pairs(pairs)
+    assert main(["graph", "--words-file", str(pairs), "--out", str(tmp_path / "g.npz")]) == 1
+    assert not (tmp_path / "g.npz").exists()
+
+
+def test_a_loop_of_symbolic_links_is_named(tmp_path):
+    import os
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    os.symlink(b, a)
+    os.symlink(a, b)
+    with pytest.raises(GeomlabError, match="a loop of symbolic links"):
+        geomlab.load(a)

@@ -57,13 +57,16 @@ def register(sub, parent) -> None:
 
 def _read_words(path: str) -> list[str]:
     from ..errors import GeomlabError
+    from ..loaders.bounded import read_bounded
 
+    # a regular file of bounded size: /dev/zero or a FIFO is refused, not read forever
+    data = read_bounded(path, what="words file")
     try:
-        with open(path, encoding="utf-8") as fh:
-            words = [line.strip() for line in fh]
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise GeomlabError(f"{path!r} is not UTF-8 text: {exc.reason}") from None
-    words = [w for w in words if w]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    words = [w for w in (line.strip() for line in lines) if w]
     if not words:
         raise GeomlabError(f"{path!r} holds no words")
     return list(dict.fromkeys(words))

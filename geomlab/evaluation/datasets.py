@@ -143,10 +143,10 @@ def _read_lines(path: Path) -> list[str]:
     break at form feeds, ``\\x85``, ``\\u2028`` and others, putting every later line
     number off by one.
     """
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise FormatError("expected a file, got a folder", path) from None
+    from ..loaders.bounded import read_bounded
+
+    # a regular file of at most 256 MB: never a FIFO (it would hang) or /dev/zero (endless)
+    data = read_bounded(path, what="dataset file")
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     try:

@@ -110,6 +110,10 @@ def load(
         return load_remote(source, limit=limit, on_error=on_error, cache=cache)
     path = Path(source)
     if not path.exists():
+        if os.path.islink(path):  # a dangling link or a loop of links: say which
+            from .bounded import check_regular
+
+            check_regular(path)
         raise GeomlabError(
             f"{str(source)!r} is neither a file nor a named source; named sources: "
             + ", ".join(sources())

@@ -38,6 +38,8 @@ import itertools
 import lzma
 import math
 import os
+import re
+import stat
 import time
 import zlib
 from collections.abc import Iterator
@@ -306,9 +308,11 @@ def detect_format(path: str | os.PathLike) -> tuple[str, str | None]:
         None.
     """
     from . import as_path
+    from .bounded import check_regular
 
     path = as_path(path)
-    if path.is_dir():
+    # a FIFO would block the read below, a device (/dev/zero) never end: refused first
+    if stat.S_ISDIR(check_regular(path, folder_ok=True).st_mode):
         return "geomlab", None
     try:
         with open(path, "rb") as fh:
@@ -450,13 +454,12 @@ class _TextParser:
         """Parse a block line by line, with exact line numbers in every message."""
         words: list[str] = []
         rows: list[np.ndarray] = []
-        lines = block.split(b"\n")
-        if block.endswith(b"\n"):
-            lines.pop()
-        for i, raw in enumerate(lines):
+        for i, raw, blank_before in _nonblank_lines(block):
             line = line0 + i
             if self.done:
                 break
+            if blank_before and self.blank is None:
+                self.blank = line - blank_before
             try:
                 parsed = self.parse_line(raw, line)
             except _LineError as exc:
@@ -484,6 +487,10 @@ class _TextParser:
             self.good += 1
             if self.limit is not None and self.good >= self.limit:
                 self.done = True
+        else:
+            trailing = _trailing_blank_lines(block)
+            if trailing and self.blank is None:
+                self.blank = line0 + _line_count(block) - trailing
         return words, rows
 
     def _judge_blank(self, line: int) -> None:
@@ -509,9 +516,7 @@ class _TextParser:
         """Parse a block of clean lines with Arrow's CSV reader, or None to go careful."""
         if self.blank is not None:
             return None
-        end = len(block)
-        while end and block[end - 1] in (10, 13):  # trailing newlines: not parsed here
-            end -= 1
+        end = len(block.rstrip(b"\r\n"))  # trailing newlines: not parsed here
         if not end:
             return None
         trailing_nl = block.count(b"\n", end)
@@ -605,6 +610,12 @@ class _TextParser:
         """Split a block into runs of lines with and without the usual number of spaces:
         ``(start, stop, first line, odd)``; one odd run when most lines are unusual."""
         whole = [(0, len(block), 0, True)]
+        # A usual line holds a word, dim values and their spaces: at least 2 * dim + 2
+        # bytes. When the bytes cannot hold enough usual lines for a split to pay, do not
+        # index millions of short lines (a file of blank lines took 1.3 GB here).
+        lines = block.count(b"\n") + 1
+        if lines - len(block) // (2 * self.dim + 2) > max(16, lines // 50):
+            return whole
         a = np.frombuffer(block, dtype=np.uint8)
         ends = np.flatnonzero(a == 10)
         if not block.endswith(b"\n"):
@@ -701,6 +712,51 @@ class _TextParser:
                 "expected a word followed by numbers (GloVe text) or a 'count dim' header "
                 f"(word2vec), found {first[:60].decode('utf-8', 'replace')!r}", self.path, 1)
         return dim
+
+
+_NONBLANK = re.compile(rb"[^ \t\r\x0b\x0c\n]")  # a byte that makes a line not blank
+
+
+def _nonblank_lines(block: bytes):
+    """``(index, line, blank lines just before it)`` for each line that is not blank.
+
+    Runs of blank lines are skipped by a regular-expression search and counted with
+    ``bytes.count``, both in C: a file of millions of blank lines costs no Python loop per
+    line and no list of empty strings.
+    """
+    pos = 0  # always the start of a line
+    index = 0  # the line at pos
+    search = _NONBLANK.search
+    n = len(block)
+    while pos < n:
+        m = search(block, pos)
+        if m is None:
+            return
+        start = max(block.rfind(b"\n", pos, m.start()) + 1, pos)
+        blank = block.count(b"\n", pos, start)
+        index += blank
+        end = block.find(b"\n", m.start())
+        if end < 0:
+            end = n
+        yield index, block[start:end], blank
+        index += 1
+        pos = end + 1
+
+
+def _line_count(block: bytes) -> int:
+    """Lines in a block (the last may lack its newline)."""
+    return block.count(b"\n") + (0 if not block or block.endswith(b"\n") else 1)
+
+
+def _trailing_blank_lines(block: bytes) -> int:
+    """How many lines at the end of the block are blank."""
+    last = len(block.rstrip(_WS + b"\n"))  # just past the last byte that is not blank
+    if not last:
+        return _line_count(block)
+    end = block.find(b"\n", last - 1)  # the newline that ends the last non-blank line
+    if end < 0:
+        return 0
+    return block.count(b"\n", end + 1) + (0 if block.endswith(b"\n") else 1)
 
 
 class _LineError(Exception):

@@ -41,6 +41,18 @@ def test_python_tour_runs_and_its_comments_hold(glove):
     assert "shore" in ns["ctx"].neighbors.words
 
 
+def test_language_model_tour_runs_and_its_comments_hold(lm):
+    (tour,) = [b for b in _blocks("python") if "geomlab.load_lm()" in b]
+    ns: dict = {"geomlab": __import__("geomlab")}
+    exec(compile(tour, str(README), "exec"), ns)  # noqa: S102 - our own README
+    assert ns["lm"].config.n_layers == 30 and ns["lm"].config.d_model == 576
+    assert ns["nt"].tokens[:3] == (" Paris", " the", " London")
+    assert round(ns["nt"].prob(" Paris"), 3) == 0.773
+    row = ns["nt"].rows()[0]
+    assert round(row["logit"], 2) == round(row["hidden_dot_row"], 2) == 17.37
+    assert ns["s"].perplexity == pytest.approx(2.718281828 ** ns["s"].mean_nll)
+
+
 @pytest.mark.parametrize("line", [ln.split("#")[0].strip() for ln in _blocks("bash")[1].splitlines()
                                   if ln.strip().startswith("geomlab ") and "path/to" not in ln
                                   and "vectors.bin" not in ln and "evaluate" not in ln

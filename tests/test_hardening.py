@@ -317,3 +317,20 @@ def test_a_loop_of_symbolic_links_is_named(tmp_path):
     os.symlink(a, b)
     with pytest.raises(GeomlabError, match="a loop of symbolic links"):
         geomlab.load(a)
+
+
+def test_probe_files_are_read_bounded(tmp_path, monkeypatch):
+    from geomlab.geometry.polysemy import read_probes
+    from geomlab.loaders import bounded
+
+    with pytest.raises(GeomlabError, match="it is a character device, not a regular file"):
+        read_probes("/dev/zero")  # was read until memory ran out
+    big = tmp_path / "probes.tsv"
+    big.write_text("word\tsense\tcontext\tindicators\n" + "x\ta\tb c\td\n" * 100)
+    monkeypatch.setattr(bounded, "MAX_TEXT_BYTES", 500)
+    with pytest.raises(FormatError, match="probe file is larger than the limit of 500 bytes"):
+        read_probes(big)
+    bad = tmp_path / "bad.tsv"
+    bad.write_bytes(b"word\tsense\tcontext\tindicators\n\xff\n")
+    with pytest.raises(FormatError, match=r"bad.tsv:2: not UTF-8 text"):
+        read_probes(bad)

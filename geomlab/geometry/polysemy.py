@@ -41,6 +41,7 @@ two faces of one meaning, not two meanings), with a ``note`` that says why.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -611,11 +612,18 @@ def read_probes(path: str | Path | None = None) -> list[Probe]:
         ref = resources.files("geomlab").joinpath("data", PROBES_FILE)
         text, where = ref.read_text(encoding="utf-8"), f"geomlab/data/{PROBES_FILE}"
     else:
+        from ..loaders.bounded import read_bounded
+
         where = str(path)
+        if not os.path.lexists(path):
+            raise ParameterError(f"probe file {where!r} does not exist")
+        data = read_bounded(path, what="probe file")  # a regular file of bounded size
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ParameterError(f"probe file {where!r} does not exist") from None
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise FormatError(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", where,
+                              line) from None
     lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines())
              if ln.strip() and not ln.startswith("#")]
     if not lines:

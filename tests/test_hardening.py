@@ -334,3 +334,17 @@ def test_probe_files_are_read_bounded(tmp_path, monkeypatch):
     bad.write_bytes(b"word\tsense\tcontext\tindicators\n\xff\n")
     with pytest.raises(FormatError, match=r"bad.tsv:2: not UTF-8 text"):
         read_probes(bad)
+
+
+# -- item 6: smaller ----------------------------------------------------------------------------
+def test_atoms_fall_back_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    from geomlab.geometry._dictionary import fit_dictionary
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("GEOMLAB_CACHE_DIR", str(blocker / "cache"))
+    rng = np.random.default_rng(0)
+    emb = geomlab.Embeddings([f"w{i}" for i in range(60)], rng.normal(size=(60, 5)))
+    d = fit_dictionary(emb, n_words=60, n_atoms=4, sparsity=2, max_epochs=2)  # raised after
+    assert d.path is None and not d.from_cache
+    assert d.atoms.shape == (4, 5) and np.isfinite(d.atoms).all()

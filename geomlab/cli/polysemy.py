@@ -112,7 +112,9 @@ def run_atoms(args) -> int:
 
     code = word_atoms(embeddings(args), args.word, top=args.top)
     origin = (f"read from the cache {code.cache_path}" if code.from_cache
-              else f"fitted now in {code.fit_seconds:.1f} s, cached at {code.cache_path}")
+              else f"fitted now in {code.fit_seconds:.1f} s, " + (
+                  f"cached at {code.cache_path}" if code.cache_path
+                  else "not cached (the cache folder cannot be written)"))
     p = code.params
     text = (f"{args.word!r} over {p['n_atoms']} atoms learned on the {p['n_words']:,} most "
             f"frequent words (at most {p['sparsity']} atoms per word; seed "

@@ -59,7 +59,7 @@ import numpy as np
 
 from .. import _paths
 from .._io import atomic_file
-from ..errors import ParameterError
+from ..errors import GeomlabError, ParameterError
 
 __all__ = ["CACHE_VERSION", "DEFAULTS", "Dictionary", "fit_dictionary", "sparse_code"]
 
@@ -256,8 +256,13 @@ def fit_dictionary(
         buf = io.BytesIO()
         np.savez(buf, atoms=atoms, params=np.array(json.dumps(params, sort_keys=True)),
                  fit_seconds=np.array(seconds))
-        with atomic_file(path, "wb") as fh:
-            fh.write(buf.getvalue())
+        try:
+            with atomic_file(path, "wb") as fh:
+                fh.write(buf.getvalue())
+        except (OSError, GeomlabError):
+            # A read-only or full cache folder: use the atoms uncached (path None), as the
+            # vector cache falls back to a plain load; the fit is not thrown away.
+            path = None
     return Dictionary(atoms, params, key, path, seconds, False)
 
 

@@ -285,7 +285,8 @@ class LanguageModel:
         x = np.array(w["token_embd.weight"][ids], dtype=_F32)
         stream = [x.copy()] if residuals else None
         att_out = {} if want else None
-        causal = np.triu(np.ones((T, S), dtype=bool), k=start + 1)  # key after query
+        # -inf where the key comes after the query (none when decoding one token)
+        causal = np.triu(np.full((T, S), -np.inf, dtype=_F32), k=start + 1) if T > 1 else None
         qd, kd = c.d_model, c.n_kv_heads * hd
         for layer in range(c.n_layers):
             b = f"blk.{layer}."
@@ -299,17 +300,21 @@ class LanguageModel:
                 cache.v[layer, :, start:S] = v.transpose(1, 0, 2)
                 K, V = cache.k[layer, :, :S], cache.v[layer, :, :S]
             else:
-                K, V = k.transpose(1, 0, 2), v.transpose(1, 0, 2)
-            # query head j uses key/value head j // G (grouped-query attention)
-            qh = q.reshape(T, KV, G, hd).transpose(1, 2, 0, 3)  # (KV, G, T, hd)
-            scores = (qh @ K[:, None].transpose(0, 1, 3, 2)) * self._scale  # (KV, G, T, S)
-            scores[..., causal] = -np.inf
+                K = np.ascontiguousarray(k.transpose(1, 0, 2))
+                V = np.ascontiguousarray(v.transpose(1, 0, 2))
+            # query head j uses key/value head j // G (grouped-query attention): the G query
+            # heads of a group are stacked as rows, so each group is one BLAS product (a
+            # broadcast 4-D matmul would fall back to numpy's slow loop)
+            qg = np.ascontiguousarray(q.reshape(T, KV, G, hd).transpose(1, 2, 0, 3))
+            scores = (qg.reshape(KV, G * T, hd) @ K.transpose(0, 2, 1)) * self._scale
+            if causal is not None:
+                scores.reshape(KV, G, T, S)[...] += causal
             scores -= scores.max(axis=-1, keepdims=True)
             np.exp(scores, out=scores)
             scores /= scores.sum(axis=-1, keepdims=True)
             if layer in want:
                 att_out[layer] = scores.reshape(H, T, S).copy()
-            o = (scores @ V[:, None]).transpose(2, 0, 1, 3).reshape(T, qd)
+            o = (scores @ V).reshape(KV, G, T, hd).transpose(2, 0, 1, 3).reshape(T, qd)
             x += o @ w[b + "attn_output.weight"].T
             h = _rmsnorm(x, w[b + "ffn_norm.weight"], self._eps)
             gu = h @ w[b + "ffn_gate_up"].T

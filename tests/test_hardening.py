@@ -348,3 +348,20 @@ def test_atoms_fall_back_when_the_cache_cannot_be_written(tmp_path, monkeypatch)
     d = fit_dictionary(emb, n_words=60, n_atoms=4, sparsity=2, max_epochs=2)  # raised after
     assert d.path is None and not d.from_cache
     assert d.atoms.shape == (4, 5) and np.isfinite(d.atoms).all()
+
+
+def test_score_table_is_linear_in_top():
+    import time
+
+    n = 200_000
+    rng = np.random.default_rng(0)
+    emb = geomlab.Embeddings([f"w{i}" for i in range(n)], rng.normal(size=(n, 4)))
+    pref = geomlab.preference(emb, "w0", top=n, target="w5")
+    t0 = time.perf_counter()
+    rows = pref.rows()
+    seconds = time.perf_counter() - t0
+    assert len(rows) == n - 1 and [r["rank"] for r in rows[:3]] == [1, 2, 3]
+    assert rows[-1]["rank"] == n - 1
+    assert next(r for r in rows if r["word"] == "w5")["rank"] == pref.target_rank
+    # about 0.7 s here; a search of the order per row took 20 s
+    assert seconds < 5, f"{seconds:.1f} s for {n:,} rows"

@@ -186,18 +186,19 @@ class Preference(Record):
         }
 
     def _shown(self) -> list[int]:
-        shown = [int(i) for i in self.order]
+        shown = self.order.tolist()
         t = self.target_index
-        if t is not None and t not in shown:
+        if t is not None and t not in set(shown):
             shown.append(t)
         return shown
 
     def rows(self) -> list[dict]:
         """The ``top`` most probable candidates, best first, then the target if it is lower."""
         out = []
-        for i in self._shown():
-            rank = (self.target_rank if i == self.target_index
-                    else int(np.flatnonzero(self.order == i)[0]) + 1)
+        # _shown() is the order, best first (then the target): a row's rank is its position
+        # (was a search of the order per row, quadratic in ``top``)
+        for pos, i in enumerate(self._shown()):
+            rank = self.target_rank if i == self.target_index else pos + 1
             out.append({"rank": rank, "word": self.words[i], "score": float(self.logits[i]),
                         "prob": float(self.probs[i])})
         return out

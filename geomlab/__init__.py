@@ -88,6 +88,10 @@ _LAZY = {
     "TextScore": "geomlab.lm.analysis",
     "generate": "geomlab.lm.analysis",
     "Generation": "geomlab.lm.analysis",
+    "logit_lens": "geomlab.lm.inside",
+    "LogitLens": "geomlab.lm.inside",
+    "attention_map": "geomlab.lm.inside",
+    "AttentionMap": "geomlab.lm.inside",
 }
 
 __all__ = [

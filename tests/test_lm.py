@@ -435,3 +435,46 @@ def test_cli_score_bad_utf8(lm, tmp_path, capsys):
     f.write_bytes(b"abc \xff\xfe def")
     assert main(["lm", "score", str(f)]) == 1
     assert "not UTF-8" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------
+# inside the model: logit lens and attention heads
+# ---------------------------------------------------------------------------------------
+def test_logit_lens_last_layer_is_the_models_output(lm):
+    lens = geomlab.logit_lens(lm, TEXT)
+    ids = lm.encode(TEXT)
+    z = lm.forward(ids).logits.astype(np.float64)
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    np.testing.assert_array_equal(lens.top_ids[-1], z.argmax(1))
+    np.testing.assert_allclose(lens.top_probs[-1], p.max(1), rtol=1e-6)
+    assert lens.top_tokens[-1][-1] == " Paris"
+    assert (lens.final_ranks[-1] == 1).all()
+    assert lens.top_ids.shape == (31, len(ids)) and lens.next_ranks.shape == (31, len(ids) - 1)
+    assert 1 <= lens.first_layer() <= 30
+    assert lens.final_ranks[lens.first_layer():, -1].tolist() == \
+        [1] * (31 - lens.first_layer())
+    # a recomputation of one middle layer from the residual stream
+    f = lm.forward(ids, residuals=True)
+    mid = lm.final_norm(f.residuals[15]) @ lm.unembedding.T
+    np.testing.assert_array_equal(lens.top_ids[15], mid.argmax(1))
+    assert json.loads(json.dumps(geomlab._record.to_jsonable(lens.to_dict())))["layers"]
+
+
+def test_attention_map_is_the_softmax_of_scaled_dot_products(lm):
+    att = geomlab.attention_map(lm, TEXT, layer=5)
+    T = len(lm.encode(TEXT))
+    assert att.weights.shape == att.scores.shape == (9, T, T)
+    assert att.max_difference < 1e-5
+    np.testing.assert_allclose(att.weights.sum(-1), 1, rtol=1e-5)
+    # the same check by hand, for one head: softmax over the allowed keys of q.k/sqrt(d)
+    s = att.scores[3, -1]
+    e = np.exp(s - s.max())
+    np.testing.assert_allclose(att.weights[3, -1], e / e.sum(), rtol=1e-4, atol=1e-6)
+    one = geomlab.attention_map(lm, TEXT, layer=5, head=3)
+    np.testing.assert_array_equal(one.weights[0], att.weights[3])
+    assert att.entropy.shape == (9,) and (att.entropy >= 0).all()
+    assert att.focus.shape == (9, T) and (att.focus <= np.arange(T)).all()
+    for bad in ({"layer": 30}, {"layer": -1}, {"layer": 0, "head": 9}):
+        with pytest.raises(geomlab.ParameterError):
+            geomlab.attention_map(lm, TEXT, **bad)

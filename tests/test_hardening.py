@@ -365,3 +365,41 @@ def test_score_table_is_linear_in_top():
     assert next(r for r in rows if r["word"] == "w5")["rank"] == pref.target_rank
     # about 0.7 s here; a search of the order per row took 20 s
     assert seconds < 5, f"{seconds:.1f} s for {n:,} rows"
+
+
+def test_replaced_entries_left_aside_are_swept_at_any_age(cache_root, tmp_path):
+    folder = cache_root / "vectors"
+    aside = folder / ".v.txt-abc.1a2b3c4d.old"  # a replaced entry a killed run left
+    aside.mkdir(parents=True)
+    (aside / "vectors.npy").write_bytes(b"old")
+    busy = folder / ".other.5678.tmp"  # maybe another process's write in progress
+    busy.mkdir()
+    geomlab.load(big_text_file(tmp_path / "v.txt", n=20, dim=3))
+    assert not aside.exists() and busy.exists()
+
+
+@pytest.mark.parametrize("data, match", [
+    ((793712314).to_bytes(4, "little") + (12).to_bytes(4, "little") + bytes(range(256)),
+     r"ft.bin: a native fastText model \(.bin\), not a word-vector file: load the .vec"),
+    (b"a 1 2\rb 3 4\r", r"ft.bin:1: lines end in a carriage return alone"),
+    (b"2 2\ra 1 2\rb 3 4\r", r"ft.bin:1: lines end in a carriage return alone"),
+])
+def test_misleading_file_messages(tmp_path, data, match):
+    path = tmp_path / "ft.bin"
+    path.write_bytes(data)
+    for fmt in ("auto", "word2vec-binary"):
+        with pytest.raises(FormatError, match=match):
+            geomlab.load(path, format=fmt)
+
+
+def test_crlf_files_still_load(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"2 2\r\na 1 2\r\nb 3 4\r\n")
+    assert geomlab.load(path, cache=False).words == ("a", "b")
+
+
+def test_graph_out_empty_is_named(tmp_path, capsys):
+    from geomlab.cli import main
+
+    assert main(["graph", "--limit", "50", "--out", ""]) == 1
+    assert "--out '' is empty; give a file name such as graph.npz" in capsys.readouterr().err

@@ -79,6 +79,8 @@ def _check_out(out: str) -> None:
     from .._io import _check_parent
     from ..errors import GeomlabError
 
+    if not out.strip():
+        raise GeomlabError(f"--out {out!r} is empty; give a file name such as graph.npz")
     if os.path.isdir(out):
         raise GeomlabError(f"--out {out!r} is a folder; give a file name such as graph.npz")
     if os.path.exists(out) and not os.access(out, os.W_OK):

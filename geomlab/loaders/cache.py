@@ -149,14 +149,22 @@ def _open_entry(entry: Path, source: dict):
 # writing an entry
 # ---------------------------------------------------------------------------------------
 def _sweep(folder: Path) -> None:
-    """Remove temporary folders that a killed run left behind."""
+    """Remove what a killed or interrupted run left behind.
+
+    An ``.old`` folder is a replaced entry, renamed aside only to be deleted: nobody
+    reads it again (memory maps of its files stay valid without the names), so it goes at
+    any age. A ``.tmp`` folder may be another process's write in progress: it goes only
+    when it is hours old.
+    """
     now = time.time()
     with contextlib.suppress(OSError):
         for p in folder.iterdir():
-            if p.name.startswith(".") and p.name.endswith((".tmp", ".old")):
-                with contextlib.suppress(OSError):
-                    if now - p.stat().st_mtime > _STALE_TEMP_S:
-                        shutil.rmtree(p, ignore_errors=True)
+            if not p.name.startswith("."):
+                continue
+            with contextlib.suppress(OSError):
+                if p.name.endswith(".old") or (
+                        p.name.endswith(".tmp") and now - p.stat().st_mtime > _STALE_TEMP_S):
+                    shutil.rmtree(p, ignore_errors=True)
 
 
 class _Writer:

@@ -69,6 +69,7 @@ _MAGIC = {
     b"\xfd7zXZ\x00": "xz",
 }
 _OPENERS = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
+_FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # fastText's FASTTEXT_FILEFORMAT_MAGIC
 
 
 # ---------------------------------------------------------------------------------------
@@ -274,9 +275,19 @@ def _detect_in_sample(sample: bytes, path: Path) -> str:
         raise FormatError("a Python pickle that is not a gensim KeyedVectors file", path)
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FormatError("the file is UTF-16; word-vector files must be UTF-8", path, 1)
+    if sample.startswith(_FASTTEXT_MAGIC):
+        raise FormatError(
+            "a native fastText model (.bin), not a word-vector file: load the .vec file "
+            "fastText writes beside it (geomlab.load('model.vec')), or read the model with "
+            "gensim (kv = gensim.models.fasttext.load_facebook_vectors(path)) and wrap it "
+            "with geomlab.Embeddings.from_gensim(kv)", path)
     sample = sample.removeprefix(_BOM)
     nl = sample.find(b"\n")
     first = sample if nl < 0 else sample[:nl]
+    if b"\r" in first.rstrip(_WS):
+        raise FormatError(
+            "lines end in a carriage return alone (CR, classic Mac OS line endings): "
+            "convert them to LF first, e.g. tr '\\r' '\\n' < old > new", path, 1)
     header = _parse_header(first)
     if header is None:
         return "glove"

@@ -403,3 +403,10 @@ def test_graph_out_empty_is_named(tmp_path, capsys):
 
     assert main(["graph", "--limit", "50", "--out", ""]) == 1
     assert "--out '' is empty; give a file name such as graph.npz" in capsys.readouterr().err
+
+
+def test_report_out_empty_is_named(capsys):
+    from geomlab.cli import main
+
+    assert main(["report", "--quick", "--out", " "]) == 1
+    assert "--out ' ' is empty; give a folder name" in capsys.readouterr().err

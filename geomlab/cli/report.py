@@ -36,8 +36,12 @@ def register(sub, parent) -> None:
 def run(args) -> int:
     import sys
 
+    from ..errors import GeomlabError
     from ..report import build
 
+    if not args.out.strip():  # '' would be the current folder, found out only at the end
+        raise GeomlabError(f"--out {args.out!r} is empty; give a folder name such as "
+                           "geomlab-report")
     index = build(embeddings(args), args.out, quick=args.quick, force=args.force,
                   sections=args.sections, words=args.words, progress=args.progress,
                   seed=args.seed)

@@ -92,6 +92,8 @@ _LAZY = {
     "LogitLens": "geomlab.lm.inside",
     "attention_map": "geomlab.lm.inside",
     "AttentionMap": "geomlab.lm.inside",
+    "calibrate_text": "geomlab.lm.calibration",
+    "TextCalibration": "geomlab.lm.calibration",
 }
 
 __all__ = [

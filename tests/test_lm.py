@@ -478,3 +478,76 @@ def test_attention_map_is_the_softmax_of_scaled_dot_products(lm):
     for bad in ({"layer": 30}, {"layer": -1}, {"layer": 0, "head": 9}):
         with pytest.raises(geomlab.ParameterError):
             geomlab.attention_map(lm, TEXT, **bad)
+
+
+# ---------------------------------------------------------------------------------------
+# calibration on real text
+# ---------------------------------------------------------------------------------------
+CAL_TEXTS = ["Call me Ishmael. Some years ago, never mind how long precisely, having little "
+             "or no money in my purse, and nothing particular to interest me on shore.",
+             "It was the best of times, it was the worst of times, it was the age of wisdom, "
+             "it was the age of foolishness."]
+
+
+@pytest.fixture(scope="module")
+def calibration(lm):
+    return geomlab.calibrate_text(lm, CAL_TEXTS, n_bins=10)
+
+
+def test_calibration_equals_a_plain_numpy_recomputation(lm, calibration):
+    confs, correct, nll_t, logits, targets = [], [], [], [], []
+    for text in CAL_TEXTS:
+        ids = lm.encode(text)
+        z = lm.forward(ids).logits[:-1].astype(np.float64)
+        logits.append(z)
+        targets.append(ids[1:])
+    z, tg = np.concatenate(logits), np.concatenate(targets)
+
+    def nll_at(t):
+        s = z / t
+        m = s.max(1, keepdims=True)
+        lse = (m + np.log(np.exp(s - m).sum(1, keepdims=True)))[:, 0]
+        return float((lse - s[np.arange(len(tg)), tg]).mean())
+
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    conf, ok = p.max(1), z.argmax(1) == tg
+    c = calibration
+    assert c.tokens == len(tg) and c.documents == 2
+    assert c.accuracy == pytest.approx(ok.mean())
+    assert c.confidence == pytest.approx(conf.mean(), rel=1e-6)
+    assert c.nll == pytest.approx(nll_at(1.0), rel=1e-6)
+    # ECE with 10 equal bins, by hand
+    b = np.clip(np.ceil(conf * 10).astype(int) - 1, 0, 9)
+    ece = sum(abs(conf[b == i].sum() - ok[b == i].sum()) for i in range(10)) / len(conf)
+    assert c.ece == pytest.approx(ece, rel=1e-6)
+    # the fitted temperature: its sketch NLL is the exact one within the stated bound, and
+    # no nearby temperature does better
+    assert abs(c.nll_fitted - nll_at(c.temperature)) <= c.error_bound + 1e-9
+    for factor in (0.9, 1.1):
+        assert nll_at(c.temperature * factor) >= nll_at(c.temperature) - 1e-6
+    by_count = [r for r in c.rows() if r["by"] == "corpus count"]
+    assert sum(r["n"] for r in by_count) == c.tokens
+    counts = np.bincount(tg)[tg]
+    once = counts == 1
+    assert by_count[0]["n"] == once.sum()
+    assert by_count[0]["accuracy"] == pytest.approx(ok[once].mean())
+    assert isinstance(c.holds, bool) and "confidently wrong" in str(c)
+
+
+def test_calibration_on_dask_equals_local(lm, calibration):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = geomlab.calibrate_text(lm, CAL_TEXTS, n_bins=10, client=client)
+    assert remote.to_json() == calibration.to_json()  # (JSON: empty bands hold NaN)
+
+
+def test_cli_calibrate(lm, tmp_path, capsys):
+    f = tmp_path / "t.txt"
+    f.write_text(CAL_TEXTS[0], encoding="utf-8")
+    assert main(["lm", "score", str(f), "--calibrate", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tokens"] == len(lm.encode(CAL_TEXTS[0])) - 1
+    assert {"temperature", "ece", "bands", "reliability", "holds"} <= set(data)

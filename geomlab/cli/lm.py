@@ -79,8 +79,12 @@ def register(sub, parent) -> None:
         epilog="example: geomlab lm score chapter1.txt --json > scores.json",
     )
     p.add_argument("file", metavar="FILE_OR_-", help="a UTF-8 text file, or - for stdin")
-    p.add_argument("--window", type=positive_int, default=1024, metavar="N",
+    p.add_argument("--window", type=positive_int, default=2048, metavar="N",
                    help="tokens per forward pass (default: %(default)s)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="calibration instead of per-token scores: top-1 accuracy, "
+                   "confidence, ECE, NLL, the fitted temperature, all by frequency band "
+                   "of the actual token")
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                    help="no progress bar (the default shows one on a terminal)")
     add_json(p)
@@ -155,7 +159,13 @@ def run_score(args) -> int:
     from ..lm.analysis import score_text
 
     lm = _model(args)
-    result = score_text(lm, _read_text(args.file), window=args.window, progress=args.progress)
+    text = _read_text(args.file)
+    if args.calibrate:
+        from ..lm.calibration import calibrate_text
+
+        result = calibrate_text(lm, text, window=args.window, progress=args.progress)
+    else:
+        result = score_text(lm, text, window=args.window, progress=args.progress)
     emit(args, result)
     return 0
 

@@ -188,9 +188,11 @@ class TextScore(Record):
         The model's top-1 token at each position.
     confidence : ndarray
         Its probability (what calibration compares with accuracy).
+    logits : ndarray
+        The actual token's logit (its hidden state . unembedding row).
     window : int
-        Tokens of context per forward pass (texts longer than this are scored in
-        overlapping windows; every token keeps at least ``window // 2`` tokens of context).
+        Tokens per forward pass (texts longer than this are scored in overlapping
+        windows; every token keeps at least ``window // 4`` tokens of context).
     """
 
     text: str
@@ -201,9 +203,14 @@ class TextScore(Record):
     ranks: np.ndarray = dataclasses.field(repr=False)
     predicted: np.ndarray = dataclasses.field(repr=False)
     confidence: np.ndarray = dataclasses.field(repr=False)
+    logits: np.ndarray = dataclasses.field(repr=False)
     window: int
     _tokens: tuple = dataclasses.field(repr=False, default=())
     _predicted_tokens: tuple = dataclasses.field(repr=False, default=())
+    #: with ``sketch=True``: per scored token the exact top logits and a histogram of the
+    #: rest (a :class:`~geomlab.scoring.calibration.ScoreSketch`'s rows), for calibration
+    sketch_top: np.ndarray | None = dataclasses.field(repr=False, default=None)
+    sketch_hist: np.ndarray | None = dataclasses.field(repr=False, default=None)
 
     @property
     def n_scored(self) -> int:
@@ -252,22 +259,56 @@ class TextScore(Record):
         return "\n".join(lines)
 
 
-def _score_positions(logits: np.ndarray, targets: np.ndarray):
-    """Per row: -ln p(target), p(target), rank of target, argmax, max probability."""
-    z = logits.astype(np.float64)
-    lse = logsumexp(z, axis=-1)
-    lse = np.atleast_1d(lse)
-    rows = np.arange(len(targets))
-    zt = z[rows, targets]
-    nll = lse - zt
-    ranks = 1 + (z > zt[:, None]).sum(axis=1)
-    pred = z.argmax(axis=1)
-    conf = np.exp(z[rows, pred] - lse)
-    return nll, np.exp(-nll), ranks.astype(np.int64), pred.astype(np.int64), conf
+#: the calibration sketch of next-token logits: exact top scores and a histogram of the rest
+SKETCH_TOP = 128
+SKETCH_BINS = 2048
+SKETCH_RANGE = (-40.0, 48.0)  # SmolLM2's logits on Moby-Dick lie in [-33.4, 37.4]
 
 
-def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
-               progress: bool | None = None) -> TextScore:
+def _sketch_rows(z: np.ndarray, rows: int = 128):
+    """Exact top ``SKETCH_TOP`` logits (best first) and a histogram of the others, computed
+    ``rows`` positions at a time (a whole window at once would take gigabytes)."""
+    k = min(SKETCH_TOP, z.shape[1])
+    lo, hi = SKETCH_RANGE
+    tops, hists = [], []
+    for r0 in range(0, len(z), rows):
+        block = z[r0:r0 + rows]
+        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        top = -np.sort(-np.take_along_axis(block, part, axis=1), axis=1)
+        idx = np.clip(((block - lo) * (SKETCH_BINS / (hi - lo))).astype(np.int32), 0,
+                      SKETCH_BINS - 1)
+        np.put_along_axis(idx, part, SKETCH_BINS, axis=1)  # the top ones: an extra bin
+        idx += (np.arange(len(block), dtype=np.int32) * (SKETCH_BINS + 1))[:, None]
+        hist = np.bincount(idx.ravel(), minlength=len(block) * (SKETCH_BINS + 1))
+        tops.append(top.astype(np.float32))
+        hists.append(hist.reshape(len(block), SKETCH_BINS + 1)[:, :SKETCH_BINS]
+                     .astype(np.float32))
+    return np.concatenate(tops), np.concatenate(hists)
+
+
+def _score_positions(logits: np.ndarray, targets: np.ndarray, sketch: bool = False,
+                     rows: int = 256):
+    """Per row: -ln p(target), p(target), rank of target, argmax, max probability, the
+    target's logit (and the sketch rows); ``rows`` positions at a time in float64."""
+    parts = []
+    for r0 in range(0, len(targets), rows):
+        z = logits[r0:r0 + rows].astype(np.float64)
+        tg = targets[r0:r0 + rows]
+        idx = np.arange(len(tg))
+        lse = logsumexp(z, axis=-1, keepdims=True)[:, 0]
+        zt = z[idx, tg]
+        nll = lse - zt
+        ranks = 1 + (z > zt[:, None]).sum(axis=1)
+        pred = z.argmax(axis=1)
+        conf = np.exp(z[idx, pred] - lse)
+        parts.append((nll, np.exp(-nll), ranks.astype(np.int64), pred.astype(np.int64), conf,
+                      zt))
+    out = tuple(np.concatenate(x) for x in zip(*parts))
+    return out + _sketch_rows(logits) if sketch else out
+
+
+def score_text(lm: LanguageModel, text: str, *, window: int = 2048,
+               progress: bool | None = None, sketch: bool = False) -> TextScore:
     """Cross-entropy of every token of ``text`` under the model.
 
     Parameters
@@ -277,10 +318,13 @@ def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
         At least two tokens.
     window : int
         Tokens per forward pass, at most the model's context. A longer text is scored in
-        windows that overlap by half: each token is scored once, with at least
-        ``window // 2`` tokens before it (all of them near the start).
+        windows that overlap by a quarter: each token is scored once, with at least
+        ``window // 4`` tokens before it (all of them near the start).
     progress : bool, optional
         Progress bar over the windows (default: on a terminal).
+    sketch : bool
+        Also keep, per scored token, the exact 128 best logits and a 2,048-bin histogram
+        of the others (what :func:`geomlab.calibrate_text` fits a temperature on).
 
     Returns
     -------
@@ -301,7 +345,7 @@ def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
     n = len(ids)
     if n < 2:
         raise ParameterError("the text is one token: scoring needs at least two")
-    stride = max(1, window // 2)
+    stride = max(1, window - window // 4)  # new tokens per later window
     total = 1 + max(0, -(-(n - window) // stride))
     parts = []
     start, done = 0, 1  # ids[:done] are scored (token 0 never is)
@@ -310,19 +354,20 @@ def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
         chunk = ids[start:start + window]
         first = done - start  # the first position in the chunk not yet scored
         logits = lm.forward(chunk).logits[first - 1:len(chunk) - 1]
-        parts.append(_score_positions(logits, chunk[first:]))
+        parts.append(_score_positions(logits, chunk[first:], sketch))
         done = start + len(chunk)
         start = done - (window - stride)  # keep window - stride tokens of context
         if done >= n:
             break
     if hasattr(bar, "close"):
         bar.close()
-    nll, probs, ranks, pred, conf = (np.concatenate(x) for x in zip(*parts))
+    nll, probs, ranks, pred, conf, zt, *sk = (np.concatenate(x) for x in zip(*parts))
     tok = lm.tokenizer
     return TextScore(text=text, ids=ids, spans=enc.spans, nll=nll, probs=probs, ranks=ranks,
-                     predicted=pred, confidence=conf, window=window,
+                     predicted=pred, confidence=conf, logits=zt, window=window,
                      _tokens=tuple(tok.token_str(int(i)) for i in ids),
-                     _predicted_tokens=tuple(tok.token_str(int(i)) for i in pred))
+                     _predicted_tokens=tuple(tok.token_str(int(i)) for i in pred),
+                     sketch_top=sk[0] if sk else None, sketch_hist=sk[1] if sk else None)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -71,7 +71,9 @@ class Embeddings:
     words : sequence of str
         The vocabulary, in row order (for pretrained sets, usually by falling frequency).
     vectors : array_like, shape (n_words, dim)
-        One row per word. Converted to float32 unless it already is.
+        One row per word, finite numbers (NaN, infinity, or a value beyond the float32
+        range raises :class:`ParameterError` naming the word). Converted to float32 unless
+        it already is. At least one word and one column.
     source : str, optional
         Where the vectors came from (a named source or a file path).
 

@@ -65,7 +65,8 @@ def load(
         ``None`` for the embedded GloVe 6B 50d; a name from :func:`geomlab.sources`; or a
         path to a vector file (word2vec text/binary, GloVe text, fastText ``.vec``, gensim
         ``KeyedVectors.save`` file with ``format="gensim"``, gzip/bz2-compressed text, or a
-        geomlab folder).
+        geomlab folder). A regular file or folder: a FIFO or a device is refused, never
+        read.
     format : str
         ``"auto"`` detects the format from the file's content; or one of
         ``"geomlab"``, ``"word2vec-text"``, ``"word2vec-binary"``, ``"glove"``,

@@ -21,12 +21,13 @@ _SCANS_BEFORE_INDEX = 8
 _FINITE_BLOCK = 1 << 16  # rows checked at a time: no full-size temporary, pages touched once
 
 
-def check_finite(vectors: np.ndarray, words: Sequence[str]) -> None:
+def check_finite(vectors: np.ndarray, words: Sequence[str], *, first_row: int = 0) -> None:
     """Raise :class:`ParameterError` naming the first row with a NaN or an infinity.
 
     The one finiteness check of geomlab: every :class:`Embeddings` built from outside data
     passes through it (the loaders turn the error into a :class:`FormatError` naming the
-    file). A block at a time, so a memory-mapped matrix is read once and never copied.
+    file). ``first_row`` numbers the rows of a block of a larger matrix. A block at a
+    time, so a memory-mapped matrix is read once and never copied.
     """
     for start in range(0, vectors.shape[0], _FINITE_BLOCK):
         part = vectors[start:start + _FINITE_BLOCK]
@@ -36,8 +37,8 @@ def check_finite(vectors: np.ndarray, words: Sequence[str]) -> None:
             value = part[row][~np.isfinite(part[row])][0]
             i = start + row
             raise ParameterError(
-                f"vectors must be finite: the vector of {words[i]!r} (row {i}) holds "
-                f"{float(value)!r}"
+                f"vectors must be finite: the vector of {words[i]!r} (row {first_row + i}) "
+                f"holds {float(value)!r}"
             )
 
 

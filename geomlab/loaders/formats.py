@@ -725,6 +725,7 @@ class _TextParser:
         return dim
 
 
+_NEWLINES = re.compile(rb"\n*")  # a run of newlines (between word2vec binary records)
 _NONBLANK = re.compile(rb"[^ \t\r\x0b\x0c\n]")  # a byte that makes a line not blank
 
 
@@ -818,8 +819,7 @@ def _binary_chunks(reader: _Reader, path: Path, stats: _Stats,
         starts: list[int] = []
         sp = -1
         while record < want:
-            while pos < len(buf) and buf[pos] == 10:  # a newline between records
-                pos += 1
+            pos = _NEWLINES.match(buf, pos).end()  # newlines between records, skipped in C
             sp = buf.find(b" ", pos, pos + _MAX_WORD_BYTES)
             if sp < 0 or sp + 1 + nbytes > len(buf):
                 break

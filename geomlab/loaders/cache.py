@@ -126,7 +126,10 @@ def _open_entry(entry: Path, source: dict):
         vec_path = entry / "vectors.npy"
         if os.stat(vec_path).st_size != _count(meta, "header_bytes") + n * dim * 4:
             return None
-        raw = (entry / "words.txt").read_bytes()
+        words_path = entry / "words.txt"
+        if os.stat(words_path).st_size != _count(meta, "words_bytes"):
+            return None  # checked before reading: a wrong file is not read at all
+        raw = words_path.read_bytes()
         if len(raw) != meta["words_bytes"] or _digest(raw) != meta["words_xxh3"]:
             return None
         text = raw.decode("utf-8")

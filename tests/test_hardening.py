@@ -440,3 +440,11 @@ def test_newlines_between_binary_records_are_skipped_in_c(tmp_path):
     seconds = time.perf_counter() - t0
     assert emb.words == ("a", "b") and emb.vectors.tolist() == [[1, 2], [1, 2]]
     assert seconds < 1.5, f"{seconds:.1f} s (a Python loop per newline took 3.3 s)"
+
+
+def test_vectors_empty_is_named(capsys):
+    from geomlab.cli import main
+
+    assert main(["info", "--vectors", ""]) == 1
+    err = capsys.readouterr().err
+    assert "--vectors '' is empty: name a vector file" in err and "Traceback" not in err

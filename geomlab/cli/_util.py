@@ -9,8 +9,12 @@ import sys
 
 def embeddings(args):
     """The vectors named by ``--vectors`` (the embedded default when absent)."""
+    from ..errors import GeomlabError
     from ..loaders import load
 
+    if args.vectors is not None and not args.vectors.strip():
+        raise GeomlabError(f"--vectors {args.vectors!r} is empty: name a vector file, folder "
+                           "or source, or leave --vectors out for the embedded GloVe")
     return load(args.vectors, format=args.vectors_format or "auto")
 
 

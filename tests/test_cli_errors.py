@@ -200,10 +200,43 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
         "unwritable": [(["graph", "--out", "{blocked}/g.npz", "--limit", "100"], 1,
                         ["{blocker}"])],
     },
+    # the language model: every case is refused before the default model is needed
+    "lm next": {
+        "unknown": [(["lm", "next", "x", "--model", "{words}"], 1, ["{words}: not a GGUF file"])],
+        "usage": [(["lm", "next"], 2, ["the following arguments are required: TEXT"])],
+        "number": [(["lm", "next", "x", "-k", "0"], 2, [f"{POS_INT} '0'"]),
+                   (["lm", "next", "x", "--temperature", "0"], 2, [f"{POS_NUM} '0'"])],
+        "missing": [(["lm", "next", "x", "--model", "{missing}"], 1,
+                     ["{missing}: no such GGUF file"])],
+    },
+    "lm score": {
+        "unknown": [(["lm", "score", "{words}", "--model", "{words}"], 1, ["not a GGUF file"])],
+        "usage": [(["lm", "score"], 2, ["the following arguments are required: FILE_OR_-"])],
+        "number": [(["lm", "score", "{words}", "--window", "0"], 2, [f"{POS_INT} '0'"])],
+        "missing": [(["lm", "score", "{missing}", "--model", "{words}"], 1, ["not a GGUF"]),
+                    (["lm", "score", "{words}", "--model", "{missing}"], 1,
+                     ["no such GGUF file"])],
+    },
+    "lm generate": {
+        "unknown": [(["lm", "generate", "x", "--model", "{words}"], 1, ["not a GGUF file"])],
+        "usage": [(["lm", "generate"], 2, ["the following arguments are required: TEXT"])],
+        "number": [(["lm", "generate", "x", "--top-p", "0"], 2, ["expected a number in (0, 1]"]),
+                   (["lm", "generate", "x", "--max-tokens", "0"], 2, [f"{POS_INT} '0'"]),
+                   (["lm", "generate", "x", "--seed", "-1"], 2, ["expected an integer >= 0"]),
+                   (["lm", "generate", "x", "--top-k", "x"], 2, [f"{POS_INT} 'x'"])],
+        "missing": [(["lm", "generate", "x", "--model", "{missing}"], 1,
+                     ["no such GGUF file"])],
+    },
+    "lm info": {
+        "unknown": [(["lm", "info", "--model", "{words}"], 1, ["not a GGUF file"])],
+        "usage": [(["lm", "info", "extra"], 2, ["unrecognized arguments: extra"])],
+        "missing": [(["lm", "info", "--model", "{missing}"], 1, ["no such GGUF file"])],
+    },
 }
 
 # commands without a case of some kind, and why
 NOT_APPLICABLE = {
+    ("lm info", "number"): "no numeric argument",
     ("info", "number"): "no numeric argument",
     ("relevance", "number"): "no numeric argument",
     ("eml", "unknown"): "takes numbers, not words",
@@ -262,7 +295,8 @@ def test_the_matrix_knows_every_command():
     assert {"info", "convert", "neighbors", "analogy", "relevance", "evaluate analogies",
             "evaluate similarity", "calibrate", "score", "eml", "senses", "context", "atoms",
             "report", "graph"} <= set(LEAVES)
-    assert GROUPS == ["evaluate"]
+    assert GROUPS == ["evaluate", "lm"]
+    assert {"lm next", "lm score", "lm generate", "lm info"} <= set(LEAVES)
 
 
 def test_every_command_has_error_cases():

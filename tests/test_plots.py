@@ -27,6 +27,11 @@ PLOTS = [
     (plots.gradient_bars, "crossentropy"),
     (plots.eml_echo, "crossentropy"),
     (plots.projection_panels, "projection"),
+    (plots.next_token_bars, "model"),
+    (plots.logit_lens_map, "model"),
+    (plots.attention_heads, "model"),
+    (plots.reliability_diagram, "modelcalibration"),
+    (plots.token_bands, "modelcalibration"),
 ]
 
 

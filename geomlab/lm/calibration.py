@@ -57,7 +57,7 @@ class TextCalibration(Record):
         At T = 1.
     temperature : float
         The fitted temperature (lowest mean NLL).
-    nll_fitted, ece_fitted, confidence_fitted : float
+    nll_fitted, reliability_fitted, ece_fitted, confidence_fitted
         The same figures at the fitted temperature.
     error_bound : float
         Bound (nats) on the sketch's error in the fitted NLL.
@@ -79,6 +79,7 @@ class TextCalibration(Record):
     reliability: ReliabilityBins
     temperature: float
     nll_fitted: float
+    reliability_fitted: ReliabilityBins
     ece_fitted: float
     confidence_fitted: float
     error_bound: float
@@ -95,7 +96,7 @@ class TextCalibration(Record):
 
     def to_dict(self) -> dict:
         return {**self.summary(), "reliability": self.reliability.rows(),
-                "bands": self.rows()}
+                "reliability_fitted": self.reliability_fitted.rows(), "bands": self.rows()}
 
     def __str__(self) -> str:
         s = self
@@ -190,6 +191,7 @@ def _calibration(scores: list[TextScore], n_bins: int) -> TextCalibration:
     sketch = ScoreSketch(top, hist, *SKETCH_RANGE, targets=target_logit)
     fit = fit_temperature(sketch)
     conf_t = sketch.confidence(fit.temperature)
+    rb_t = reliability_bins(conf_t, correct, n_bins=n_bins)
     counts = np.bincount(actual)[actual]
     bands = _band_rows("corpus count", counts, COUNT_BANDS, conf, correct, nll) \
         + _band_rows("token id", actual, ID_BANDS, conf, correct, nll)
@@ -199,7 +201,7 @@ def _calibration(scores: list[TextScore], n_bins: int) -> TextCalibration:
     return TextCalibration(
         documents=len(scores), tokens=len(nll), accuracy=float(correct.mean()),
         confidence=float(conf.mean()), nll=float(nll.mean()), ece=rb.ece, reliability=rb,
-        temperature=fit.temperature, nll_fitted=fit.nll,
-        ece_fitted=reliability_bins(conf_t, correct, n_bins=n_bins).ece,
+        temperature=fit.temperature, nll_fitted=fit.nll, reliability_fitted=rb_t,
+        ece_fitted=rb_t.ece,
         confidence_fitted=float(conf_t.mean()), error_bound=float(fit.error_bound or 0.0),
         bands=tuple(bands), holds=holds)

@@ -82,10 +82,11 @@ def _check_header(path: Path) -> None:
         raise FormatError("a folder, not a GGUF file", path) from None
     except OSError as exc:
         raise FormatError(f"cannot read the file: {exc.strerror}", path) from None
+    if len(head) >= 4 and head[:4] != GGUF_MAGIC:
+        raise FormatError(f"not a GGUF file (it starts {head[:4]!r}, a GGUF file b'GGUF')",
+                          path)
     if len(head) < 24:
         raise FormatError(f"too short for a GGUF file ({size} bytes)", path)
-    if head[:4] != GGUF_MAGIC:
-        raise FormatError(f"not a GGUF file (magic {head[:4]!r}, expected b'GGUF')", path)
     version, n_tensors, n_kv = struct.unpack("<IQQ", head[4:24])
     if version not in (2, 3):
         raise FormatError(f"GGUF version {version} is not supported (2 or 3)", path)

@@ -231,12 +231,16 @@ def _section_body(result: dict, rendered) -> str:
 
 
 def _all_claims(measured: list[dict], results: dict) -> list[dict]:
-    """Every seed claim: measured ones as they came, the others marked as not measured."""
-    by_number = {c["claim"]: c for c in measured}
+    """Every seed claim: measured ones as they came (a claim measured on the word vectors
+    and again on the language model has a row for each), the others marked as not
+    measured."""
+    by_number: dict[int, list[dict]] = {}
+    for c in measured:
+        by_number.setdefault(c["claim"], []).append(c)
     out = []
     for number, key in CLAIM_SECTION.items():
         if number in by_number:
-            out.append(by_number[number])
+            out.extend(by_number[number])
         else:
             why = ("section not run" if key not in results else
                    "section unavailable" if results[key]["status"] != "ok" else
@@ -255,6 +259,8 @@ def _claims_html(claims: list[dict], titles: dict) -> str:
             mark = ('<span class="ok">holds</span>' if c["holds"]
                     else '<span class="no">does not hold</span>')
             measured = c["measured"]
+        if c.get("on"):
+            measured = f"{c['on']}: {measured}"
         title = titles.get(c["section"], c["section"])
         link = (f'<a href="#{c["section"]}">{html.escape(title)}</a>' if c["section"] in titles
                 else html.escape(title))

@@ -573,3 +573,106 @@ def eml_echo(results: dict, ax=None):
         ax.set_title("The eml “echo”: same ranking, different sign once eˣ > ln y")
         ax.legend(loc="upper left")
         return _done(fig, ax)
+
+
+# -- 10-11. the language model ------------------------------------------------------------------
+@_literal_text
+def next_token_bars(results: dict, ax=None):
+    """The model's top next tokens, their probabilities at several temperatures."""
+    tokens, bars = results["tokens"], results["bars"]
+    with styled():
+        fig, ax = _axes(ax, width=8.0, height=3.8)
+        x = np.arange(len(tokens))
+        width = 0.8 / len(bars)
+        for j, (t, probs) in enumerate(bars.items()):
+            ax.bar(x + (j - (len(bars) - 1) / 2) * width, probs, width,
+                   color=PALETTE[j % len(PALETTE)], label=f"T = {t}")
+        ax.set_xticks(x, [repr(t) for t in tokens], rotation=30)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("probability")
+        ax.set_title(f"Next token after “{results['prompt']}”")
+        ax.legend()
+        ax.grid(axis="x", visible=False)
+        return _done(fig, ax)
+
+
+@_literal_text
+def logit_lens_map(results: dict, ax=None):
+    """Logit lens: top-token probability per block and position (with the token written in
+    each cell), and the entropy at the last position by block."""
+    lens = results["lens"]
+    probs = np.asarray(lens["top_probs"])
+    with styled():
+        fig, axes = _axes(ax, n=2, width=11.0, height=6.5)
+        a, b = axes[:2]
+        im = a.imshow(probs, aspect="auto", origin="lower", cmap="viridis", vmin=0, vmax=1)
+        n_layers, n_pos = probs.shape
+        for layer in range(n_layers):
+            for pos in range(n_pos):
+                a.text(pos, layer, lens["top_tokens"][layer][pos].strip()[:8] or "␣",
+                       ha="center", va="center", fontsize=5.5,
+                       color="white" if probs[layer, pos] < 0.6 else "black")
+        a.set_xticks(range(n_pos), [repr(t) for t in lens["tokens"]], rotation=30, fontsize=8)
+        a.set_ylabel("block (0 = token embedding)")
+        a.set_title("Top next token and its probability")
+        a.grid(False)
+        a.figure.colorbar(im, ax=a, shrink=0.8, label="top-1 probability")
+        ent = [row[-1] for row in lens["entropy"]]
+        b.plot(ent, range(len(ent)), marker="o", ms=3, color=PALETTE[0])
+        b.axhline(lens["first_layer"], color=PALETTE[3], ls="--", lw=1,
+                  label=f"final prediction on top from block {lens['first_layer']}")
+        b.set_xlabel("entropy at the last position (nats)")
+        b.set_ylabel("block")
+        b.set_title("Uncertainty by depth")
+        b.legend(loc="upper right")
+        return _done(fig, axes)
+
+
+@_literal_text
+def attention_heads(results: dict, ax=None):
+    """A grid of one block's attention heads (rows: query, columns: key)."""
+    att = results["attention"]
+    weights = np.asarray(att["weights"])
+    n = len(weights)
+    cols = 3
+    rows = -(-n // cols)
+    with styled():
+        if ax is None:
+            fig, axes = new_figure(ncols=cols, nrows=rows, width=11.0, height=3.3 * rows)
+            axes = axes if isinstance(axes, list) else [axes]
+        else:
+            fig, axes = None, ax
+        labels = [t.strip() or "␣" for t in att["tokens"]]
+        for h, a in enumerate(axes):
+            if h >= n:
+                a.axis("off")
+                continue
+            a.imshow(weights[h], cmap="magma", vmin=0, vmax=1)
+            a.set_title(f"head {h}: entropy {att['entropy'][h]:.2f}", fontsize=9)
+            a.set_xlabel("key position", fontsize=7)
+            a.set_ylabel("query position", fontsize=7)
+            a.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
+            a.set_yticks(range(len(labels)), labels, fontsize=6)
+            a.grid(False)
+        return _done(fig, axes)
+
+
+@_literal_text
+def token_bands(results: dict, ax=None):
+    """Accuracy and confidence by how often the actual token occurs in the text."""
+    bands = [b for b in results["bands"] if b["by"] == "corpus count" and b["n"]]
+    with styled():
+        fig, ax = _axes(ax, width=7.5, height=3.8)
+        x = np.arange(len(bands))
+        ax.bar(x - 0.2, [b["accuracy"] for b in bands], 0.4, color=PALETTE[0],
+               label="accuracy")
+        ax.bar(x + 0.2, [b["confidence"] for b in bands], 0.4, color=PALETTE[1],
+               label="mean confidence")
+        ax.set_xticks(x, [f"{b['band']}\n({b['n']:,} tokens)" for b in bands])
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("fraction")
+        ax.set_xlabel("times the actual token occurs in the text")
+        ax.set_title("Confident and wrong at the edges?")
+        ax.legend()
+        ax.grid(axis="x", visible=False)
+        return _done(fig, ax)

@@ -110,13 +110,15 @@ def need(name: str):
                           ) from None
 
 
-def claim(number: int, measured: str, holds: bool) -> dict:
-    """One seed claim (see the report's claims table) with what this run measured."""
-    return {"claim": number, "measured": measured, "holds": bool(holds)}
+def claim(number: int, measured: str, holds: bool, on: str | None = None) -> dict:
+    """One seed claim (see the report's claims table) with what this run measured; ``on``
+    names a model other than the word vectors (the language model) it was measured on."""
+    out = {"claim": number, "measured": measured, "holds": bool(holds)}
+    return {**out, "on": on} if on else out
 
 
 _MODULES = ["vectors", "relevance", "softmax", "crossentropy", "analogies", "similarity",
-            "polysemy", "calibration", "projection"]
+            "polysemy", "calibration", "projection", "model", "modelcalibration"]
 
 
 def section_keys() -> list[str]:

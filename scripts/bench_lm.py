@@ -58,8 +58,9 @@ elif what == "decode":
     cache = KVCache.empty(lm.config, len(ids) + 1)
     lm.forward(ids[:PROMPT], cache=cache, logits="last")
     t = time.perf_counter()
-    for i in ids[PROMPT:]:
-        lm.forward([i], cache=cache, logits="last")
+    with lm.threads():  # as geomlab.generate runs its steps
+        for i in ids[PROMPT:]:
+            lm.forward([i], cache=cache, logits="last")
     out["seconds"] = time.perf_counter() - t
     out["tokens"] = len(ids) - PROMPT
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -446,7 +446,7 @@ def generate(lm: LanguageModel, text: str, *, max_tokens: int = 32, temperature:
     -------
     Generation
     """
-    from ..scoring.sampling import _check_seed, sample
+    from ..scoring.sampling import _check_seed
 
     lm = _check_lm(lm)
     text = _check_text(text)
@@ -467,6 +467,15 @@ def generate(lm: LanguageModel, text: str, *, max_tokens: int = 32, temperature:
     if total > lm.config.context_length:
         raise ParameterError(f"{len(ids)} prompt tokens + {max_tokens} new ones exceed the "
                              f"model's context of {lm.config.context_length}")
+    with lm.threads():
+        return _generate(lm, text, ids, total, max_tokens, temperature, top_k, top_p, seed,
+                         rng, stop_at_eos)
+
+
+def _generate(lm, text, ids, total, max_tokens, temperature, top_k, top_p, seed, rng,
+              stop_at_eos) -> Generation:
+    from ..scoring.sampling import sample
+
     cache = KVCache.empty(lm.config, total)
     logits = lm.forward(ids, cache=cache, logits="last").logits[0]
     eos = {i for i in (lm.tokenizer.special.get("eos"), 0) if i is not None}

@@ -83,7 +83,9 @@ def load_entry(path: Path):
 
         if xxhash.xxh3_64(tok_bytes).hexdigest() != meta["tokenizer_xxh3"]:
             return None
-        flat = np.memmap(wpath, dtype=np.float32, mode="r")
+        # plain ndarray views of the map: a memmap subclass pays __array_finalize__ on
+        # every slice, thousands of times per decoded token
+        flat = np.memmap(wpath, dtype=np.float32, mode="r").view(np.ndarray)
         tensors = {}
         for name, (offset, shape) in meta["tensors"].items():
             n = int(np.prod(shape))

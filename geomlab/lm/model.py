@@ -19,6 +19,7 @@ promote the activations (about 5x slower).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import os
@@ -138,6 +139,7 @@ class LanguageModel:
         self._tokenizer_json = tokenizer_json
         self.path = Path(path)
         self.load_report = dict(load_report or {})
+        self._blas_depth = 0
         c = config
         self._eps = _F32(c.rms_eps)
         self._scale = _F32(1 / np.sqrt(c.head_dim))
@@ -200,6 +202,27 @@ class LanguageModel:
                           source=f"{self.path.name}:token_embd")
 
     # --- running -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def threads(self):
+        """BLAS bound to this process's cores while the model runs (as geomlab's kernels
+        do). Nested uses set it once: a generation loop wraps all its steps in one, since
+        setting it costs about 1 ms, a fiftieth of a decoded token."""
+        if self._blas_depth:
+            self._blas_depth += 1
+            try:
+                yield
+            finally:
+                self._blas_depth -= 1
+            return
+        from ..geometry._kernels import _blas_threads, _workers
+
+        with _blas_threads(_workers()):
+            self._blas_depth = 1
+            try:
+                yield
+            finally:
+                self._blas_depth = 0
+
     def encode(self, text: str) -> np.ndarray:
         return self.tokenizer.encode(text).ids
 
@@ -247,8 +270,6 @@ class LanguageModel:
             Logits at every position, only the last (generation), or none (hidden states
             only).
         """
-        from ..geometry._kernels import _blas_threads, _workers
-
         ids = self._check_ids(ids)
         if logits not in ("all", "last", "none"):
             raise ParameterError(f"logits must be 'all', 'last' or 'none', got {logits!r}")
@@ -270,7 +291,7 @@ class LanguageModel:
             if not want <= set(range(c.n_layers)):
                 raise ParameterError(f"attention layers must be in [0, {c.n_layers}), got "
                                      f"{sorted(want)}")
-        with _blas_threads(_workers()), np.errstate(over="ignore", invalid="ignore"):
+        with self.threads(), np.errstate(over="ignore", invalid="ignore"):
             out = self._forward(ids, start, cache, residuals, want, logits)
         if not (np.isfinite(out.hidden).all() and np.isfinite(out.logits).all()):
             raise GeomlabError(f"the forward pass overflowed (non-finite activations): the "

@@ -448,3 +448,25 @@ def test_vectors_empty_is_named(capsys):
     assert main(["info", "--vectors", ""]) == 1
     err = capsys.readouterr().err
     assert "--vectors '' is empty: name a vector file" in err and "Traceback" not in err
+
+
+def test_queued_blocks_are_cancelled_on_an_error_or_ctrl_c():
+    import time
+
+    from geomlab.geometry._kernels import run_blocks
+
+    for exc in (RuntimeError("boom"), KeyboardInterrupt()):
+        started = []
+
+        def fn(i, exc=exc):
+            started.append(i)
+            if i == 0:
+                raise exc
+            time.sleep(0.02)
+
+        with pytest.raises(type(exc)):
+            run_blocks(fn, [(i,) for i in range(200)], 2)
+        assert len(started) < 20, len(started)  # not the 200 a plain executor would run
+    done = []
+    run_blocks(lambda i: done.append(i), [(i,) for i in range(50)], 2)
+    assert sorted(done) == list(range(50))

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._progress import progress as _progress
 from ..embeddings import Embeddings
-from ..geometry._kernels import _blas_threads, _workers
+from ..geometry._kernels import _blas_threads, _workers, run_blocks
 
 __all__ = ["CHUNK", "METHODS", "ScanOutput", "Scorer", "Vocab", "pad", "scan"]
 
@@ -401,11 +400,7 @@ def scan(
                                     enabled=progress, unit="block"):
                 run_block(q0, q1)
         else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(run_block, q0, q1) for q0, q1 in blocks]
-                for f in _progress(as_completed(futures), total=len(futures),
-                                   desc="analogies", enabled=progress, unit="block"):
-                    f.result()
+            run_blocks(run_block, blocks, workers, progress=progress, desc="analogies")
     return out
 
 

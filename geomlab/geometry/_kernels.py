@@ -31,7 +31,8 @@ import numpy as np
 
 from ..errors import ShapeError
 
-__all__ = ["BLOCK_BYTES", "TILE", "default_block", "merge_topk", "topk_rows", "topk_scores"]
+__all__ = ["BLOCK_BYTES", "TILE", "default_block", "merge_topk", "run_blocks", "topk_rows",
+           "topk_scores"]
 
 #: memory one block of float32 scores may take (the ``block`` default is derived from it)
 BLOCK_BYTES = 64 * 2**20
@@ -47,6 +48,29 @@ def _workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def run_blocks(fn, blocks, workers: int, *, progress=None, desc: str = "") -> None:
+    """``fn(*block)`` for every block, on ``workers`` threads, as they complete.
+
+    On an error or Ctrl-C the blocks not yet started are cancelled at once (a plain
+    ``with ThreadPoolExecutor`` would run every queued block first: 8-14 s of an analogy
+    evaluation); only the ones already running finish.
+    """
+    from concurrent.futures import as_completed
+
+    from .._progress import progress as _progress
+
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(fn, *b) for b in blocks]
+        for f in _progress(as_completed(futures), total=len(futures), desc=desc,
+                           enabled=progress, unit="block"):
+            f.result()
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _blas_threads(limit: int):

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
 from .._progress import progress as _progress
 from ..embeddings import Embeddings
 from ..errors import MissingDependencyError, ParameterError
-from ._kernels import topk_scores
+from ._kernels import run_blocks, topk_scores
 from .neighbors import check_k, check_metric
 
 __all__ = ["DEFAULT_BLOCK", "neighbor_graph"]
@@ -188,11 +187,7 @@ def _run_local(rows, norms, qrows, k, blocks, indices, scores, progress) -> None
                                    enabled=progress):
                 run(block)
             return
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run, b) for b in blocks]
-            for f in _progress(as_completed(futures), total=len(futures), desc="graph",
-                               unit="block", enabled=progress):
-                f.result()
+        run_blocks(run, [(b,) for b in blocks], workers, progress=progress, desc="graph")
 
 
 def _distributed():

@@ -32,8 +32,9 @@ def original(tmp_path_factory) -> bytes:
 
 def _data_start(data: bytes) -> int:
     """Where the tensor data begins (the reader's own figure, on the valid file)."""
-    import gguf
     import tempfile
+
+    import gguf
 
     with tempfile.NamedTemporaryFile(suffix=".gguf") as fh:
         fh.write(data)

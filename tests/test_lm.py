@@ -8,7 +8,6 @@ llama.cpp in test_lm_reference.py.
 from __future__ import annotations
 
 import json
-import os
 import types
 
 import numpy as np
@@ -495,7 +494,7 @@ def calibration(lm):
 
 
 def test_calibration_equals_a_plain_numpy_recomputation(lm, calibration):
-    confs, correct, nll_t, logits, targets = [], [], [], [], []
+    logits, targets = [], []
     for text in CAL_TEXTS:
         ids = lm.encode(text)
         z = lm.forward(ids).logits[:-1].astype(np.float64)

@@ -27,10 +27,10 @@ def reference():
 
 
 def _texts():
-    from geomlab.lm.calibration import corpus
-
     import importlib.util
     import sys
+
+    from geomlab.lm.calibration import corpus
 
     spec = importlib.util.spec_from_file_location(
         "make_lm_reference", Path(__file__).parent.parent / "scripts" / "make_lm_reference.py")

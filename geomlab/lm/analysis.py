@@ -20,7 +20,7 @@ from ..scoring.losses import entropy as _entropy
 from ..scoring.softmax import check_temperature, log_softmax, logsumexp
 from .model import KVCache, LanguageModel
 
-__all__ = ["NextToken", "TextScore", "Generation", "next_token", "score_text", "generate"]
+__all__ = ["Generation", "NextToken", "TextScore", "generate", "next_token", "score_text"]
 
 
 def _check_lm(lm) -> LanguageModel:

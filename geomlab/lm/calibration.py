@@ -20,8 +20,7 @@ import numpy as np
 
 from .._record import Record, format_table
 from ..errors import ParameterError
-from ..scoring.calibration import (ReliabilityBins, ScoreSketch, fit_temperature,
-                                   reliability_bins)
+from ..scoring.calibration import ReliabilityBins, ScoreSketch, fit_temperature, reliability_bins
 from .analysis import SKETCH_RANGE, TextScore, _check_lm, score_text
 from .model import LanguageModel
 

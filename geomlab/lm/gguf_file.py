@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import FormatError, MissingDependencyError
 
-__all__ = ["Config", "GGUFContents", "read_gguf", "dequantize"]
+__all__ = ["Config", "GGUFContents", "dequantize", "read_gguf"]
 
 GGUF_MAGIC = b"GGUF"
 MAX_TENSORS = 1 << 16  # a llama model has a few hundred; more is a lying header

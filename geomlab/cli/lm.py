@@ -79,7 +79,7 @@ def register(sub, parent) -> None:
         epilog="example: geomlab lm score chapter1.txt --json > scores.json",
     )
     p.add_argument("file", metavar="FILE_OR_-", help="a UTF-8 text file, or - for stdin")
-    p.add_argument("--window", type=positive_int, default=2048, metavar="N",
+    p.add_argument("--window", type=positive_int, default=1024, metavar="N",
                    help="tokens per forward pass (default: %(default)s)")
     p.add_argument("--calibrate", action="store_true",
                    help="calibration instead of per-token scores: top-1 accuracy, "

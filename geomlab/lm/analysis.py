@@ -307,7 +307,7 @@ def _score_positions(logits: np.ndarray, targets: np.ndarray, sketch: bool = Fal
     return out + _sketch_rows(logits) if sketch else out
 
 
-def score_text(lm: LanguageModel, text: str, *, window: int = 2048,
+def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
                progress: bool | None = None, sketch: bool = False) -> TextScore:
     """Cross-entropy of every token of ``text`` under the model.
 

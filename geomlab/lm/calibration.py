@@ -135,7 +135,7 @@ def _score_document(lm_or_path, text: str, window: int) -> TextScore:
 
 
 def calibrate_text(lm: LanguageModel, texts: str | Sequence[str] | None = None, *,
-                   window: int = 2048, n_bins: int = 15, client=None,
+                   window: int = 1024, n_bins: int = 15, client=None,
                    progress: bool | None = None) -> TextCalibration:
     """Calibration of the model's next-token predictions over a corpus.
 

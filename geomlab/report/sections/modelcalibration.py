@@ -41,7 +41,7 @@ def compute(ctx: Context) -> dict:
         "reliability_t1": _reliability(cal.reliability),
         "reliability": _reliability(cal.reliability_fitted),
         "bands": bands, "holds": cal.holds, "claims": claims,
-        "params": {"document": DOCUMENT, "characters": len(text), "window": 2048,
+        "params": {"document": DOCUMENT, "characters": len(text), "window": 1024,
                    "reliability_bins": 15,
                    "bands": "by the actual token's count in the text, and by its id"},
     }

@@ -5,37 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._util import add_json, emit, positive_float, positive_int
-
-
-def _temperature(text: str) -> float:
-    return positive_float(text)
+from ._util import add_json, emit, non_negative_int, positive_float, positive_int, probability
 
 
 def _temperature_or_zero(text: str) -> float:
     if text.strip() in ("0", "0.0"):
         return 0.0
     return positive_float(text)
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
 
 
 def register(sub, parent) -> None:
@@ -65,7 +41,7 @@ def register(sub, parent) -> None:
     p.add_argument("text", metavar="TEXT", help="the context (quote it)")
     p.add_argument("-k", type=positive_int, default=10, metavar="N",
                    help="tokens to show (default: %(default)s)")
-    p.add_argument("--temperature", "-t", type=_temperature, default=1.0, metavar="T",
+    p.add_argument("--temperature", "-t", type=positive_float, default=1.0, metavar="T",
                    help="softmax temperature T > 0 (default: %(default)s)")
     add_json(p)
     p.set_defaults(func=run_next)
@@ -105,9 +81,9 @@ def register(sub, parent) -> None:
                    help="T > 0, or 0 for greedy (default: %(default)s)")
     p.add_argument("--top-k", type=positive_int, default=None, metavar="K",
                    help="draw among the K most probable tokens only")
-    p.add_argument("--top-p", type=_probability, default=None, metavar="P",
+    p.add_argument("--top-p", type=probability, default=None, metavar="P",
                    help="draw from the smallest set of tokens with mass >= P (0 < P <= 1)")
-    p.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
+    p.add_argument("--seed", type=non_negative_int, default=0, metavar="S",
                    help="random seed (default: %(default)s)")
     add_json(p)
     p.set_defaults(func=run_generate)

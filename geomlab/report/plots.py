@@ -364,10 +364,8 @@ def reliability_diagram(results: dict, ax=None):
         return _done(fig, axes)
 
 
-@_literal_text
-def frequency_bands(results: dict, ax=None):
-    """Accuracy and mean confidence by the frequency band of the right answer."""
-    bands = results["bands"]
+def _band_bars(bands: list[dict], labels: list[str], xlabel: str, title: str, ax=None):
+    """Accuracy and mean confidence side by side, one pair of bars per band."""
     with styled():
         fig, ax = _axes(ax, width=7.5, height=3.8)
         x = np.arange(len(bands))
@@ -375,14 +373,23 @@ def frequency_bands(results: dict, ax=None):
                label="accuracy")
         ax.bar(x + 0.2, [b["confidence"] for b in bands], 0.4, color=PALETTE[1],
                label="mean confidence")
-        ax.set_xticks(x, [f"rank {b['band']}\n({b['n']:,} questions)" for b in bands])
+        ax.set_xticks(x, labels)
         ax.set_ylim(0, 1)
         ax.set_ylabel("fraction")
-        ax.set_xlabel("frequency rank of the expected answer")
-        ax.set_title("Accuracy and confidence by how frequent the answer is")
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
         ax.legend()
         ax.grid(axis="x", visible=False)
         return _done(fig, ax)
+
+
+@_literal_text
+def frequency_bands(results: dict, ax=None):
+    """Accuracy and mean confidence by the frequency band of the right answer."""
+    bands = results["bands"]
+    return _band_bars(bands, [f"rank {b['band']}\n({b['n']:,} questions)" for b in bands],
+                      "frequency rank of the expected answer",
+                      "Accuracy and confidence by how frequent the answer is", ax)
 
 
 # -- 9. projection ----------------------------------------------------------------------------
@@ -661,18 +668,6 @@ def attention_heads(results: dict, ax=None):
 def token_bands(results: dict, ax=None):
     """Accuracy and confidence by how often the actual token occurs in the text."""
     bands = [b for b in results["bands"] if b["by"] == "corpus count" and b["n"]]
-    with styled():
-        fig, ax = _axes(ax, width=7.5, height=3.8)
-        x = np.arange(len(bands))
-        ax.bar(x - 0.2, [b["accuracy"] for b in bands], 0.4, color=PALETTE[0],
-               label="accuracy")
-        ax.bar(x + 0.2, [b["confidence"] for b in bands], 0.4, color=PALETTE[1],
-               label="mean confidence")
-        ax.set_xticks(x, [f"{b['band']}\n({b['n']:,} tokens)" for b in bands])
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("fraction")
-        ax.set_xlabel("times the actual token occurs in the text")
-        ax.set_title("Confident and wrong at the edges?")
-        ax.legend()
-        ax.grid(axis="x", visible=False)
-        return _done(fig, ax)
+    return _band_bars(bands, [f"{b['band']}\n({b['n']:,} tokens)" for b in bands],
+                      "times the actual token occurs in the text",
+                      "Confident and wrong at the edges?", ax)

@@ -94,6 +94,8 @@ _LAZY = {
     "AttentionMap": "geomlab.lm.inside",
     "calibrate_text": "geomlab.lm.calibration",
     "TextCalibration": "geomlab.lm.calibration",
+    "LMContextual": "geomlab.lm.polysemy",
+    "LMPolysemyEvaluation": "geomlab.lm.polysemy",
 }
 
 __all__ = [

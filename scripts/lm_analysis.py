@@ -10,6 +10,8 @@ Topics:
                most and least focused heads
   calibration  scoring and calibration over the shipped corpus (Moby-Dick ch. 1-3, 12,749
                tokens): accuracy, confidence, ECE, NLL, fitted temperature, by frequency band
+  polysemy     the probe words' contexts in the model's hidden states, block by block, read
+               once and twice, beside GloVe with the attention stand-in
 """
 
 from __future__ import annotations
@@ -71,7 +73,19 @@ def calibration(lm) -> dict:
     return {**cal.to_dict(), "seconds": seconds}
 
 
-TOPICS = {"next": next_token, "lens": lens, "attention": attention, "calibration": calibration}
+def polysemy(lm) -> dict:
+    r = geomlab.evaluate_polysemy(lm)
+    g = geomlab.evaluate_polysemy(geomlab.load())
+    print(r)
+    print(f"GloVe 6B 50d with the attention stand-in: context accuracy {g.context_accuracy:.3f}")
+    for ctx in ("the boat drifted to the muddy river bank",
+                "loans and deposits at a low interest rate at the bank"):
+        print(geomlab.contextualize(lm, "bank", ctx, k=5))
+    return {**r.to_dict(), "glove_context_accuracy": g.context_accuracy}
+
+
+TOPICS = {"next": next_token, "lens": lens, "attention": attention, "calibration": calibration,
+          "polysemy": polysemy}
 
 
 def main() -> None:

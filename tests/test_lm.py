@@ -550,3 +550,53 @@ def test_cli_calibrate(lm, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["tokens"] == len(lm.encode(CAL_TEXTS[0])) - 1
     assert {"temperature", "ece", "bands", "reliability", "holds"} <= set(data)
+
+
+# ---------------------------------------------------------------------------------------
+# polysemy from hidden states
+# ---------------------------------------------------------------------------------------
+RIVER = "the boat drifted to the muddy river bank"
+
+
+def test_contextualize_reads_the_models_hidden_state(lm):
+    c = geomlab.contextualize(lm, "bank", RIVER, layer=12, read_twice=False, k=5)
+    assert c.tokens == (" bank",) and c.layer == 12 and not c.read_twice
+    ids = lm.encode(RIVER)
+    f = lm.forward(ids, residuals=True)
+    np.testing.assert_allclose(c.vector, lm.final_norm(f.residuals[12][-1])[0], rtol=1e-6)
+    U = lm.unembedding.astype(np.float64)
+    cos = U @ c.vector / (np.linalg.norm(U, axis=1) * np.linalg.norm(c.vector))
+    assert c.words[0] == lm.tokenizer.token_str(int(cos.argmax()))
+    np.testing.assert_allclose(c.scores, np.sort(cos)[::-1][:5], rtol=1e-4)
+    assert len(c.static_words) == 5 and " bank" in c.static_words
+    # read twice: the word in the second copy, whose state has seen the whole sentence
+    t = geomlab.contextualize(lm, "bank", "the bank by the river", layer=12, read_twice=True)
+    ids2 = lm.encode("the bank by the river the bank by the river")
+    f2 = lm.forward(ids2, residuals=True)
+    j = [i for i, s in enumerate(lm.tokenizer.encode(
+        "the bank by the river the bank by the river").spans) if s[0] >= 22 and
+         lm.tokenizer.token_str(int(ids2[i])) == " bank"][0]
+    np.testing.assert_allclose(t.vector, lm.final_norm(f2.residuals[12][j])[0], rtol=1e-5)
+
+
+def test_contextualize_model_bad_input(lm, glove):
+    with pytest.raises(geomlab.ParameterError, match="does not occur"):
+        geomlab.contextualize(lm, "bank", "a sentence about rivers")
+    with pytest.raises(geomlab.ParameterError, match="layer must be"):
+        geomlab.contextualize(lm, "bank", RIVER, layer=31)
+    with pytest.raises(geomlab.ParameterError, match="for a language model"):
+        geomlab.contextualize(glove, "bank", RIVER, layer=3)
+
+
+def test_evaluate_polysemy_on_the_model(lm):
+    from geomlab.geometry.polysemy import read_probes
+    from geomlab.lm.polysemy import evaluate_polysemy_lm
+
+    probes = read_probes()[:6]  # three words, two senses each
+    r = evaluate_polysemy_lm(lm, probes, layers=[0, 15, 30], k=5)
+    assert r.n_words == 3 and r.n_contexts == 6 and r.layers == (0, 15, 30)
+    assert all(0 <= a <= 1 for a in (*r.once, *r.twice))
+    assert r.context_accuracy == max(r.once.max(), r.twice.max())
+    # at block 0 the state is the word's own embedding: both contexts of a word get the
+    # same neighbors, so at most one of its two contexts can lean the right way
+    assert r.once[0] <= 0.5

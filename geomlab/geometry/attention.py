@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -328,6 +329,13 @@ class Contextual(Record):
                 "temperature": self.temperature, "context_weight": self.context_weight}
 
 
+def _is_language_model(obj) -> bool:
+    """Whether ``obj`` is a :class:`geomlab.lm.LanguageModel` (without importing geomlab.lm:
+    one can only exist once its module is loaded)."""
+    module = sys.modules.get("geomlab.lm.model")
+    return module is not None and isinstance(obj, module.LanguageModel)
+
+
 def contextualize(
     emb,
     word: str,
@@ -338,8 +346,16 @@ def contextualize(
     context_weight: float = 1.0,
     drop_function_words: bool = True,
     restrict_vocab: int | None = None,
+    layer: int | None = None,
+    read_twice: bool | None = None,
 ) -> Contextual:
     """The nearest words of ``word`` read in ``context``.
+
+    With a language model (:func:`geomlab.load_lm`) instead of word vectors, the
+    contextual vector is the model's own hidden state of the word at block ``layer``
+    (``read_twice``: the sentence read twice, the word taken from the second copy); see
+    :func:`geomlab.lm.polysemy.contextualize_lm`. The rest of this text is about word
+    vectors.
 
     The contextual vector is the word's vector plus the output of its attention over the
     context (a residual connection, as in a transformer block, with identity projections):
@@ -393,6 +409,12 @@ def contextualize(
     >>> "lending" in money.words
     True
     """
+    if _is_language_model(emb):
+        from ..lm.polysemy import contextualize_lm
+
+        return contextualize_lm(emb, word, context, k=k, layer=layer, read_twice=read_twice)
+    if layer is not None or read_twice is not None:
+        raise ParameterError("layer and read_twice are for a language model, not word vectors")
     k = check_k(k)
     t = _check_temperature(temperature)
     if (isinstance(context_weight, bool) or not isinstance(context_weight, (int, float))

@@ -729,7 +729,9 @@ def evaluate_polysemy(
 
     Parameters
     ----------
-    emb : Embeddings
+    emb : Embeddings or LanguageModel
+        With a language model: :func:`geomlab.lm.polysemy.evaluate_polysemy_lm` (context
+        accuracy at every block, the sentence read once and twice).
     probes : path or list of Probe, optional
         Default: ``polysemy_probes.tsv`` shipped with geomlab (37 words, 74 contexts).
     k : int
@@ -756,7 +758,12 @@ def evaluate_polysemy(
     >>> r.context_accuracy > 0.5                               # doctest: +SKIP
     True
     """
-    from .attention import contextualize
+    from .attention import _is_language_model, contextualize
+
+    if _is_language_model(emb):  # the model's own hidden states, block by block
+        from ..lm.polysemy import evaluate_polysemy_lm
+
+        return evaluate_polysemy_lm(emb, probes, k=k)
 
     k = check_k(k)
     if method not in METHODS:

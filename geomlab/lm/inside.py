@@ -18,22 +18,12 @@ import numpy as np
 
 from .._record import Record, format_table
 from ..errors import ParameterError
-from ..scoring.softmax import softmax
+from ..scoring.losses import entropy
+from ..scoring.softmax import log_softmax, softmax
 from .analysis import _check_lm, _check_text
 from .model import _F32, LanguageModel, _rmsnorm
 
 __all__ = ["AttentionMap", "LogitLens", "attention_map", "logit_lens"]
-
-
-def _entropy_rows(logp: np.ndarray) -> np.ndarray:
-    p = np.exp(logp)
-    return -(p * np.where(p > 0, logp, 0.0)).sum(axis=-1)
-
-
-def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
-    z = z.astype(np.float64)
-    m = z.max(axis=-1, keepdims=True)
-    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -143,12 +133,12 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
     final_ids = None
     for layer in range(n_layers - 1, -1, -1):  # the last first: it defines the final ids
         hidden = fwd.hidden if layer == n_layers - 1 else lm.final_norm(fwd.residuals[layer])
-        logp = _log_softmax_rows(hidden @ U.T)
+        logp = log_softmax((hidden @ U.T).astype(np.float64))
         top = logp.argmax(axis=1)
         if final_ids is None:
             final_ids = top
         top_ids[layer], top_p[layer] = top, np.exp(logp[rows, top])
-        ent[layer] = _entropy_rows(logp)
+        ent[layer] = entropy(np.exp(logp))
         lf = logp[rows, final_ids]
         fr[layer], fp[layer] = 1 + (logp > lf[:, None]).sum(axis=1), np.exp(lf)
         if T > 1:

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .._paths import cache_dir
+from ..loaders.cache import _fingerprint  # the vector cache's source check, shared
 
 __all__ = ["entry_dir", "load_entry", "write_entry"]
 
@@ -50,12 +51,6 @@ def _hash_file(path: Path) -> str:
         return xxhash.xxh3_64(data).hexdigest()
     finally:
         del data
-
-
-def _fingerprint(path: Path) -> dict:
-    st = path.stat()
-    return {"path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-            "inode": st.st_ino}
 
 
 def entry_dir(path: str | os.PathLike) -> Path:

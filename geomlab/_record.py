@@ -85,7 +85,8 @@ class Record:
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
         """JSON text of :meth:`to_dict`; also written atomically to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        # to_jsonable again: a record's own to_dict may hand over arrays as they are
+        text = json.dumps(to_jsonable(self.to_dict()), indent=indent, ensure_ascii=False)
         if path is not None:
             from ._io import write_text_atomic
 

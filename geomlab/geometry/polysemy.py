@@ -717,6 +717,8 @@ def evaluate_polysemy(
     method: str = "atoms",
     threshold: float = 0.4,
     temperature: float = 1.0,
+    layers=None,
+    progress: bool | None = None,
 ) -> PolysemyEvaluation:
     """Evaluate contextual neighbors, sense discovery and sense choice on probe words.
 
@@ -746,10 +748,14 @@ def evaluate_polysemy(
         the looser threshold says little. ``scripts/polysemy_eval.py`` prints the sweep.
     temperature : float
         Temperature of the attention and of the sense softmax.
+    layers : iterable of int, optional
+        A language model only: the blocks to measure (default: all).
+    progress : bool, optional
+        A language model only: a progress bar over the words (default: on a terminal).
 
     Returns
     -------
-    PolysemyEvaluation
+    PolysemyEvaluation, or LMPolysemyEvaluation for a language model
 
     Examples
     --------
@@ -763,7 +769,10 @@ def evaluate_polysemy(
     if _is_language_model(emb):  # the model's own hidden states, block by block
         from ..lm.polysemy import evaluate_polysemy_lm
 
-        return evaluate_polysemy_lm(emb, probes, k=k)
+        return evaluate_polysemy_lm(emb, probes, k=k, layers=layers, progress=progress)
+    if layers is not None:
+        raise ParameterError("layers applies to a language model only (static vectors "
+                             "have no blocks)")
 
     k = check_k(k)
     if method not in METHODS:

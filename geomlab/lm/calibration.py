@@ -34,7 +34,14 @@ ID_BANDS = ((0, 999, "id < 1,000"), (1000, 9999, "1,000-9,999"),
 
 
 def corpus() -> dict[str, str]:
-    """The public-domain texts shipped with geomlab (see data/README.md): name -> text."""
+    """The public-domain texts shipped with geomlab (see data/README.md): name -> text.
+
+    Examples
+    --------
+    >>> from geomlab.lm.calibration import corpus
+    >>> sorted(corpus())
+    ['moby_dick_ch1', 'moby_dick_ch2', 'moby_dick_ch3']
+    """
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))}
 
 
@@ -157,6 +164,15 @@ def calibrate_text(lm: LanguageModel, texts: str | Sequence[str] | None = None, 
     Returns
     -------
     TextCalibration
+
+    Examples
+    --------
+    >>> import geomlab
+    >>> from geomlab.lm.calibration import corpus
+    >>> lm = geomlab.load_lm()
+    >>> cal = geomlab.calibrate_text(lm, corpus()["moby_dick_ch1"][:2000])
+    >>> cal.tokens, round(cal.accuracy, 2), round(cal.confidence, 2)
+    (457, 0.26, 0.32)
     """
     from .._progress import progress as bar
 

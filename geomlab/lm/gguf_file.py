@@ -179,7 +179,16 @@ def _expected_shapes(c: Config) -> dict[str, tuple[int, ...]]:
 
 
 def read_gguf(path: str | os.PathLike) -> GGUFContents:
-    """Open and validate a llama-family GGUF file (tensors stay quantized and mapped)."""
+    """Open and validate a llama-family GGUF file (tensors stay quantized and mapped).
+
+    Examples
+    --------
+    >>> from geomlab.lm.gguf_file import read_gguf
+    >>> from geomlab.lm.model import default_model_path
+    >>> contents = read_gguf(default_model_path())
+    >>> contents.config.architecture, contents.config.n_layers
+    ('llama', 30)
+    """
     gguf = _gguf()
     path = Path(path)
     _check_header(path)

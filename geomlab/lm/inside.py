@@ -113,8 +113,11 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
 
     Examples
     --------
-    >>> lens = geomlab.logit_lens(lm, "The capital of France is")     # doctest: +SKIP
-    >>> lens.top_tokens[-1][-1], lens.first_layer()                    # doctest: +SKIP
+    >>> import geomlab
+    >>> lm = geomlab.load_lm()
+    >>> lens = geomlab.logit_lens(lm, "The capital of France is")
+    >>> lens.top_tokens[-1][-1], lens.first_layer()   # ' Paris' is first only at the end
+    (' Paris', 30)
     """
     lm = _check_lm(lm)
     text = _check_text(text)
@@ -227,6 +230,16 @@ def attention_map(lm: LanguageModel, text: str, *, layer: int, head: int | None 
     Returns
     -------
     AttentionMap
+
+    Examples
+    --------
+    >>> import numpy as np, geomlab
+    >>> lm = geomlab.load_lm()
+    >>> att = geomlab.attention_map(lm, "The capital of France is Paris", layer=5)
+    >>> att.weights.shape                      # 9 query heads, 6 x 6 tokens
+    (9, 6, 6)
+    >>> bool(np.allclose(att.weights.sum(axis=-1), 1)), att.max_difference < 1e-5
+    (True, True)
     """
     lm = _check_lm(lm)
     text = _check_text(text)

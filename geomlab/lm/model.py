@@ -269,6 +269,16 @@ class LanguageModel:
         logits : {"all", "last", "none"}
             Logits at every position, only the last (generation), or none (hidden states
             only).
+
+        Examples
+        --------
+        >>> import geomlab
+        >>> lm = geomlab.load_lm()
+        >>> f = lm.forward(lm.encode("The capital of France is"), residuals=True)
+        >>> f.logits.shape, f.residuals.shape    # 5 positions; the embeddings + 30 blocks
+        ((5, 49152), (31, 5, 576))
+        >>> lm.tokenizer.token_str(int(f.logits[-1].argmax()))
+        ' Paris'
         """
         ids = self._check_ids(ids)
         if logits not in ("all", "last", "none"):
@@ -410,8 +420,8 @@ def load_lm(path: str | os.PathLike | None = None, *, cache: bool = True,
     Examples
     --------
     >>> import geomlab
-    >>> lm = geomlab.load_lm()                                  # doctest: +SKIP
-    >>> lm.config.n_layers, lm.config.d_model                   # doctest: +SKIP
+    >>> lm = geomlab.load_lm()
+    >>> lm.config.n_layers, lm.config.d_model
     (30, 576)
     """
     from . import cache as cache_mod

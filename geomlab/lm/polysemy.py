@@ -146,6 +146,14 @@ def contextualize_lm(lm: LanguageModel, word: str, context: str, *, k: int = 10,
     read_twice : bool, optional
         Read the sentence twice and take the second copy (default: ``DEFAULT_READ_TWICE``,
         what measured best).
+
+    Examples
+    --------
+    >>> import geomlab
+    >>> lm = geomlab.load_lm()
+    >>> c = geomlab.contextualize(lm, "bank", "the boat drifted to the muddy river bank")
+    >>> c.tokens, c.layer, c.read_twice, c.static_words[:3]
+    ((' bank',), 10, True, (' bank', ' Bank', ' banks'))
     """
     lm = _check_lm(lm)
     context = _check_text(context)
@@ -174,12 +182,23 @@ class LMPolysemyEvaluation(Record):
     ----------
     layers : tuple of int
     once, twice : ndarray
-        Fraction of contexts whose neighbors lean to their own sense, per block.
+        Fraction of contexts whose state leans to their own sense, per block.
     best_layer : int
     best_read_twice : bool
     context_accuracy : float
-        At the best block and reading.
+        At the best block and reading. The best is chosen on the same contexts, so this
+        figure is optimistic for new words; ``held_out_accuracy`` is not.
+    held_out_accuracy : float
+        Leave one word out: the block and reading are chosen on the other words, then the
+        left-out word's contexts are scored there; the fraction right over all words
+        (NaN for a single word).
+    held_out_layers : tuple of int
+        The block chosen in each of those folds (one per word, in probe order).
     n_words, n_contexts : int
+    words : tuple of str
+    hits : ndarray
+        ``(n_words, 2, len(layers))``: contexts right per word (0, 1 or 2), read once
+        (index 0) and twice (index 1), per block.
     """
 
     layers: tuple
@@ -188,8 +207,12 @@ class LMPolysemyEvaluation(Record):
     best_layer: int
     best_read_twice: bool
     context_accuracy: float
+    held_out_accuracy: float
+    held_out_layers: tuple = dataclasses.field(repr=False)
     n_words: int
     n_contexts: int
+    words: tuple = dataclasses.field(repr=False)
+    hits: np.ndarray = dataclasses.field(repr=False)
 
     def rows(self) -> list[dict]:
         return [{"layer": layer, "read_once": float(a), "read_twice": float(b)}
@@ -198,14 +221,38 @@ class LMPolysemyEvaluation(Record):
     def __str__(self) -> str:
         return (f"{self.n_contexts} contexts of {self.n_words} words: best block "
                 f"{self.best_layer}{' read twice' if self.best_read_twice else ''}, context "
-                f"accuracy {self.context_accuracy:.3f}\n" + format_table(self.rows()))
+                f"accuracy {self.context_accuracy:.3f} (chosen on these contexts; with the "
+                f"block chosen on the other words, {self.held_out_accuracy:.3f})\n"
+                + format_table(self.rows()))
+
+
+def _best(once: np.ndarray, twice: np.ndarray) -> tuple[bool, int]:
+    """The best reading and block index: twice on ties, the earliest block on ties."""
+    use_twice = bool(twice.max() >= once.max())
+    return use_twice, int(np.argmax(twice if use_twice else once))
+
+
+def _held_out(hits: np.ndarray) -> tuple[float, list[int]]:
+    """Leave-one-word-out accuracy of choosing the block and reading on the other words."""
+    if len(hits) < 2:  # nothing to choose on
+        return float("nan"), []
+    total = hits.sum(axis=0)  # (2, layers)
+    right, chosen = 0, []
+    for h in hits:
+        rest = total - h
+        twice, at = _best(rest[0], rest[1])
+        right += int(h[int(twice), at])
+        chosen.append(at)
+    return right / (2 * len(hits)), chosen
 
 
 def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
-                         layers=None) -> LMPolysemyEvaluation:
+                         layers=None, progress: bool | None = None) -> LMPolysemyEvaluation:
     """Context accuracy of the model's contextual states on the probe words, per block.
 
-    ``geomlab.evaluate_polysemy(lm)`` calls this when given a language model.
+    ``geomlab.evaluate_polysemy(lm)`` calls this when given a language model. A context
+    is right at a block when the word's state there (after the final norm) is closer, by
+    cosine, to its own sense's indicator words read as a phrase than to the other sense's.
 
     Parameters
     ----------
@@ -217,7 +264,20 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
         states, not neighbor lists).
     layers : iterable of int, optional
         Blocks to measure (default: all, 0 to ``n_layers``).
+    progress : bool, optional
+        A progress bar over the words (default: on a terminal).
+
+    Examples
+    --------
+    >>> import geomlab
+    >>> from geomlab.geometry.polysemy import read_probes
+    >>> lm = geomlab.load_lm()
+    >>> bank = [p for p in read_probes() if p.word == "bank"]
+    >>> ev = geomlab.evaluate_polysemy(lm, bank, layers=[0, 10, 30], progress=False)
+    >>> ev.n_contexts, [r["read_twice"] for r in ev.rows()]   # chance at the embeddings
+    (2, [0.5, 0.5, 1.0])
     """
+    from .._progress import progress as bar
     from ..geometry.polysemy import read_probes
 
     lm = _check_lm(lm)
@@ -231,32 +291,35 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
     by_word: dict[str, list] = {}
     for p in probes:
         by_word.setdefault(p.word, []).append(p)
+    if not by_word:
+        raise ParameterError("no probes given")
     layer_list = list(layers)
 
     def phrase_state(words) -> np.ndarray:
         f = lm.forward(lm.encode(" ".join(words)), residuals=True, logits="none")
         return _unit_rows(lm.final_norm(f.residuals[layer_list].mean(axis=1)))
 
-    right = {False: np.zeros(len(layers)), True: np.zeros(len(layers))}
-    n_ctx = 0
-    for word, pair in by_word.items():
+    hits = np.zeros((len(by_word), 2, len(layers)), dtype=np.int64)
+    for w, (word, pair) in enumerate(bar(by_word.items(), total=len(by_word),
+                                         desc="polysemy", enabled=progress, unit="word")):
         if len(pair) != 2:
             raise ParameterError(f"probe word {word!r} needs exactly two senses, "
                                  f"got {len(pair)}")
         inds = [phrase_state(p.indicators) for p in pair]  # (layers, d) each
         for i, p in enumerate(pair):
-            n_ctx += 1
             for twice in (False, True):
                 states, _ = _states(lm, word, p.context, twice)
                 vecs = _unit_rows(lm.final_norm(states[layer_list]))
                 own = np.einsum("ld,ld->l", vecs, inds[i])
                 other = np.einsum("ld,ld->l", vecs, inds[1 - i])
-                right[twice] += own > other
-    once, twice = right[False] / n_ctx, right[True] / n_ctx
-    best_twice = bool(twice.max() >= once.max())
-    best = int(np.argmax(twice if best_twice else once))
+                hits[w, int(twice)] += own > other
+    n_ctx = 2 * len(by_word)
+    once, twice = hits[:, 0].sum(axis=0) / n_ctx, hits[:, 1].sum(axis=0) / n_ctx
+    best_twice, best = _best(once, twice)
+    held, chosen = _held_out(hits)
     return LMPolysemyEvaluation(
         layers=layers, once=once, twice=twice, best_layer=layers[best],
         best_read_twice=best_twice,
         context_accuracy=float((twice if best_twice else once)[best]),
-        n_words=len(by_word), n_contexts=n_ctx)
+        held_out_accuracy=float(held), held_out_layers=tuple(layers[c] for c in chosen),
+        n_words=len(by_word), n_contexts=n_ctx, words=tuple(by_word), hits=hits)

@@ -129,6 +129,13 @@ class Tokenizer:
 
         ``special=True`` turns marker text such as ``<|im_start|>`` into its special
         token; by default such text is ordinary text, as in the model's training data.
+
+        Examples
+        --------
+        >>> import geomlab
+        >>> enc = geomlab.load_lm().tokenizer.encode("The capital of France")
+        >>> enc.ids.tolist(), enc.spans[1]
+        ([504, 3575, 282, 4649], (3, 11))
         """
         if not isinstance(text, str):
             raise ParameterError(f"text must be a str, got {type(text).__name__}")

@@ -264,7 +264,7 @@ def fit_temperature(
     >>> from geomlab import fit_temperature
     >>> z = np.array([[4.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 0.0]])  # 3 of 4 right
     >>> fit = fit_temperature(z, np.array([0, 0, 0, 0]))
-    >>> round(fit.temperature * 4 / np.log(3), 3)   # p(right) = 3/4 at T = 4 / ln 3
+    >>> round(float(fit.temperature * np.log(3) / 4), 3)   # p(right) = 3/4 at T = 4 / ln 3
     1.0
     """
     from scipy.optimize import minimize_scalar

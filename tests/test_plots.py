@@ -32,6 +32,7 @@ PLOTS = [
     (plots.attention_heads, "model"),
     (plots.reliability_diagram, "modelcalibration"),
     (plots.token_bands, "modelcalibration"),
+    (plots.polysemy_by_block, "modelpolysemy"),
 ]
 
 

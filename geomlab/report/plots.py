@@ -671,3 +671,29 @@ def token_bands(results: dict, ax=None):
     return _band_bars(bands, [f"{b['band']}\n({b['n']:,} tokens)" for b in bands],
                       "times the actual token occurs in the text",
                       "Confident and wrong at the edges?", ax)
+
+
+@_literal_text
+def polysemy_by_block(results: dict, ax=None):
+    """Sense accuracy of a language model's hidden states by block (read once and twice),
+    with the word vectors' accuracy and chance as horizontal lines."""
+    layers = results["layers"]
+    with styled():
+        fig, ax = _axes(ax, width=9.0, height=4.2)
+        ax.plot(layers, results["once"], marker="o", ms=3, color=PALETTE[0],
+                label="model, sentence read once")
+        ax.plot(layers, results["twice"], marker="o", ms=3, color=PALETTE[1],
+                label="model, read twice (second copy)")
+        ax.axhline(results["glove_accuracy"], color=PALETTE[2], ls="--", lw=1.2,
+                   label="word vectors + attention stand-in")
+        ax.axhline(0.5, color="0.5", ls=":", lw=1, label="chance")
+        ax.axvline(results["best_layer"], color="0.7", lw=0.8)
+        ax.set_xlabel("block (0 = token embedding)")
+        ax.set_ylabel("contexts whose sense is closer")
+        ax.set_ylim(0.3, 1.02)
+        others = results["n_words"] - 1
+        ax.set_title(f"'{results['word']}'" + (f" and {others} other words" if others else "")
+                     + f": {results['n_contexts']} contexts")
+        ax.legend(loc="lower right")
+        return _done(fig, ax)
+

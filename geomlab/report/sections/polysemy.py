@@ -33,9 +33,22 @@ def _sense_map(emb, word, found, nearest, seed) -> dict:
             "explained": [float(v) for v in pca.explained_variance_ratio_]}
 
 
+def glove_evaluation(ctx: Context, probes=None, mine=None, method=None):
+    """The probe evaluation on the word vectors, computed once per report (the model's
+    polysemy section compares against it)."""
+    def run():
+        from ...geometry.polysemy import read_probes
+
+        ps = read_probes() if probes is None else probes
+        rows = [p for p in ps if p.word == WORD] if mine is None else mine
+        how = method or ("cluster" if ctx.quick else "atoms")
+        return need("evaluate_polysemy")(ctx.emb, rows if ctx.quick else ps, method=how)
+
+    return ctx.once("polysemy_evaluation", run)
+
+
 def compute(ctx: Context) -> dict:
     contextualize, senses, nearest = need("contextualize"), need("senses"), need("nearest")
-    evaluate = need("evaluate_polysemy")
     from importlib import resources
 
     from ...geometry.polysemy import PROBES_FILE, read_probes
@@ -63,7 +76,7 @@ def compute(ctx: Context) -> dict:
                       "attention_weights": [float(w) for w in c.attention.weights],
                       "left_out": list(c.dropped) + list(c.skipped)})
     ctx.step("probe evaluation")
-    ev = evaluate(emb, mine if ctx.quick else probes, method=method)
+    ev = glove_evaluation(ctx, probes, mine, method)
     row = next(r for r in ev.per_word if r["word"] == WORD)
     weights = shown[0]["attention_weights"]
     top = shown[0]["attention_words"][int(np.argmax(weights))]

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 HELP_WIDTH = 100  # columns argparse wraps the help text to
-_DIRECTIVE = re.compile(r'^<!-- geomlab:(cli|api|readme(?: "([^"]*)")?) -->$', re.M)
+_DIRECTIVE = re.compile(r'^<!-- geomlab:(cli|api|readme(?: "([^"]*)")?) -->$', re.MULTILINE)
 
 
 def command_parsers(parser: argparse.ArgumentParser, words: tuple[str, ...] = ("geomlab",)):
@@ -89,7 +89,7 @@ def readme_section(title: str) -> str:
     if title == "":
         body = text.split("\n## ", 1)[0]
         return body.split("\n", 1)[1].strip() + "\n"  # drop the "# geomlab" line
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.DOTALL | re.MULTILINE)
     if match is None:
         raise PluginError(f'docs: README.md has no section "## {title}"')
     return match.group(1).strip() + "\n"

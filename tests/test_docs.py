@@ -20,8 +20,8 @@ import pytest
 for _module in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"):
     pytest.importorskip(_module, reason="the docs extra is not installed: pip install -e '.[docs]'")
 
-import geomlab  # noqa: E402
-from geomlab.cli import build_parser  # noqa: E402
+import geomlab
+from geomlab.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -40,7 +40,7 @@ def site(tmp_path_factory) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
-         "-d", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+         "-d", str(out)], check=False, cwd=ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return out
 
@@ -48,7 +48,7 @@ def site(tmp_path_factory) -> Path:
 def _text(page: Path) -> str:
     """The page's visible text, whitespace collapsed."""
     body = page.read_text(encoding="utf-8")
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", body)).split())
 
 
@@ -102,24 +102,25 @@ def test_api_page_documents_every_public_name(site):
 
 
 def _readme_section(title: str) -> str:
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.S | re.M)
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README,
+                      re.DOTALL | re.MULTILINE)
     assert match, title
     return match.group(1)
 
 
 def test_readme_sections_are_the_readmes_current_text(site):
     tour = _text(site / "tour" / "index.html")
-    for block in re.findall(r"```python\n(.*?)```", _readme_section("A short tour"), re.S):
+    for block in re.findall(r"```python\n(.*?)```", _readme_section("A short tour"), re.DOTALL):
         for line in block.splitlines():
             if line.strip():
                 assert _norm(line) in tour, line
     guarantees = _text(site / "guarantees" / "index.html")
-    leads = re.findall(r"^- \*\*(.+?)\*\*", _readme_section("Errors and guarantees"), re.M)
+    leads = re.findall(r"^- \*\*(.+?)\*\*", _readme_section("Errors and guarantees"), re.MULTILINE)
     assert len(leads) >= 10
     for lead in leads:
         assert lead in guarantees, lead
     home = _text(site / "index.html")
-    first_block = re.findall(r"```bash\n(.*?)```", README, re.S)[0]
+    first_block = re.findall(r"```bash\n(.*?)```", README, re.DOTALL)[0]
     for line in first_block.splitlines():
         assert _norm(line) in home
 
@@ -127,7 +128,7 @@ def test_readme_sections_are_the_readmes_current_text(site):
 def test_data_page_has_the_provenance_and_the_licences(site):
     data = _text(site / "data" / "index.html")
     provenance = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
-    for heading in re.findall(r"^## (.+)$", provenance, re.M):
+    for heading in re.findall(r"^## (.+)$", provenance, re.MULTILINE):
         assert html.unescape(re.sub(r"[`*]", "", heading)) in data, heading
     for line in (ROOT / "LICENSE").read_text(encoding="utf-8").splitlines():
         if line.strip():

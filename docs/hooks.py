@@ -10,7 +10,10 @@ A page asks for generated text with an HTML comment on a line of its own:
     that defines it;
 ``<!-- geomlab:readme "Title" -->``
     the body of the README section headed ``## Title`` (``""``: the text before the first
-    section, after the title line).
+    section, after the title line);
+``<!-- geomlab:include "path/to/file.md" -->``
+    a Markdown file of the repository, its headings one level down (its title becomes a
+    section of the page that includes it).
 
 A directive whose target is missing (a README section renamed, say) fails the build.
 """
@@ -30,8 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-HELP_WIDTH = 100  # columns argparse wraps the help text to
-_DIRECTIVE = re.compile(r'^<!-- geomlab:(cli|api|readme(?: "([^"]*)")?) -->$', re.MULTILINE)
+HELP_WIDTH = 80  # columns argparse wraps the help text to (what fits a Material code block)
+_DIRECTIVE = re.compile(r'^<!-- geomlab:(cli|api|readme|include)(?: "([^"]*)")? -->$',
+                        re.MULTILINE)
 
 
 def command_parsers(parser: argparse.ArgumentParser, words: tuple[str, ...] = ("geomlab",)):
@@ -95,6 +99,17 @@ def readme_section(title: str) -> str:
     return match.group(1).strip() + "\n"
 
 
+def include_markdown(path: str) -> str:
+    file = ROOT / path
+    if not file.is_file():
+        raise PluginError(f"docs: no file {path} to include")
+    text = file.read_text(encoding="utf-8")
+    # one level down, outside fenced code only
+    parts = re.split(r"(^```.*?^```$)", text, flags=re.MULTILINE | re.DOTALL)
+    return "".join(part if part.startswith("```") else
+                   re.sub(r"^(#{1,5}) ", r"#\1 ", part, flags=re.MULTILINE) for part in parts)
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     def expand(match: re.Match) -> str:
         kind = match.group(1)
@@ -103,8 +118,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         if kind == "api":
             return api_markdown()
         if match.group(2) is None:
-            raise PluginError(f'{page.file.src_path}: write <!-- geomlab:readme "Title" -->')
-        return readme_section(match.group(2))
+            raise PluginError(f'{page.file.src_path}: write <!-- geomlab:{kind} "..." -->')
+        return (readme_section if kind == "readme" else include_markdown)(match.group(2))
 
     out = _DIRECTIVE.sub(expand, markdown)
     if "<!-- geomlab:" in out:

@@ -126,6 +126,8 @@ def test_readme_sections_are_the_readmes_current_text(site):
 
 
 def test_data_page_has_the_provenance_and_the_licences(site):
+    page = (site / "data" / "index.html").read_text(encoding="utf-8")
+    assert len(re.findall(r"<h1\b", page)) == 1  # the included file's title is a section
     data = _text(site / "data" / "index.html")
     provenance = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     for heading in re.findall(r"^## (.+)$", provenance, re.MULTILINE):
@@ -141,6 +143,8 @@ def test_a_missing_readme_section_or_unknown_directive_fails_the_build():
     hooks = _hooks()
     with pytest.raises(PluginError, match='README.md has no section "## No such section"'):
         hooks.readme_section("No such section")
+    with pytest.raises(PluginError, match="no file data/NOPE.md to include"):
+        hooks.include_markdown("data/NOPE.md")
 
     class Page:
         class file:

@@ -7,12 +7,16 @@ from pathlib import Path
 
 
 def cache_dir() -> Path:
-    """``$GEOMLAB_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/geomlab`` or ``~/.cache/geomlab``.
+    """``$GEOMLAB_CACHE_DIR`` when set, else the platform's user cache folder for geomlab.
 
+    The platform folder comes from ``platformdirs``: ``$XDG_CACHE_HOME/geomlab`` or
+    ``~/.cache/geomlab`` on Linux (the folder geomlab has always used there),
+    ``~/Library/Caches/geomlab`` on macOS, ``%LOCALAPPDATA%\\geomlab\\Cache`` on Windows.
     The folder is not created here; writers create it when they first write.
     """
     env = os.environ.get("GEOMLAB_CACHE_DIR")
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "geomlab"
+    import platformdirs  # here, not at module level: `import geomlab` stays numpy-only
+
+    return Path(platformdirs.user_cache_dir("geomlab", appauthor=False))

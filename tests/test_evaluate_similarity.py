@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -66,6 +67,37 @@ def test_bootstrap_interval_is_seeded(glove):
     assert lo < a.spearman < hi and hi - lo < 0.3
     assert a.spearman_ci == b.spearman_ci != c.spearman_ci
     assert a.confidence_level == 0.95
+
+
+def test_interval_is_scipys_bca_bootstrap(glove):
+    # recomputed with scipy's own Spearman, one resample at a time: the vectorised rank
+    # correlation and the seeding are what scipy.stats.bootstrap would do by itself
+    from scipy import stats
+
+    r = geomlab.evaluate_similarity(glove, "wordsim353", seed=3)
+    gold = np.array([p.gold for p in r.pairs if p.cosine is not None])
+    cos = np.array([p.cosine for p in r.pairs if p.cosine is not None])
+    ref = stats.bootstrap((gold, cos), lambda g, c: stats.spearmanr(g, c).statistic,
+                          paired=True, vectorized=False, n_resamples=2000, method="BCa",
+                          rng=np.random.default_rng(3))
+    assert r.ci_method == "BCa"
+    np.testing.assert_allclose(r.spearman_ci, tuple(ref.confidence_interval), rtol=1e-6)
+
+
+def test_degenerate_bootstrap_falls_back_to_the_percentile_interval(tmp_path):
+    # four pairs whose cosines rank exactly as the human scores: every jackknife value is
+    # 1, BCa's acceleration is 0/0, and the percentile interval of the resamples is used
+    emb = geomlab.Embeddings(["a", "b", "c", "d", "e"],
+                             np.array([[1, 0], [1, 0.2], [1, 1], [0.2, 1], [0, 1]],
+                                      dtype=np.float32), source="tiny")
+    path = tmp_path / "pairs.txt"
+    path.write_text("a\tb\t9\na\tc\t5\na\td\t2\na\te\t1\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fallback is silent: the library never warns here
+        r = geomlab.evaluate_similarity(emb, path, restrict_vocab=None)
+    assert r.spearman == pytest.approx(1.0)
+    assert r.ci_method == "percentile" and r.spearman_ci == (1.0, 1.0)
+    assert json.loads(r.to_json())["ci_method"] == "percentile"
 
 
 def test_records_and_exports(glove, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 import geomlab
 
 HEAVY = ("gensim", "sklearn", "matplotlib", "umap", "dask", "scipy.stats", "scipy.optimize",
-         "numba", "pyarrow", "gguf", "tokenizers", "xxhash")
+         "numba", "pyarrow", "gguf", "tokenizers", "xxhash", "platformdirs", "shtab")
 
 
 def _modules_after(code: str) -> set[str]:

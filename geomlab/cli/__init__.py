@@ -26,6 +26,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"geomlab: error: {message}\n")
 
 
+class _PrintCompletion(argparse.Action):
+    """``--print-completion SHELL``: print shtab's completion script for this parser, exit.
+
+    shtab is imported here, when the option is used, so the command starts as fast
+    without it.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        try:
+            import shtab
+        except ImportError:
+            parser.exit(1, "geomlab: error: shell completion needs the shtab package: "
+                           "pip install shtab\n")
+        sys.stdout.write(shtab.complete(parser, shell=values))
+        parser.exit(0)
+
+
 def _common_options(default) -> argparse.ArgumentParser:
     """Options valid both before and after the command name."""
     p = argparse.ArgumentParser(add_help=False)
@@ -54,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(debug=False)
     parser.add_argument("--version", action="version", version=f"geomlab {__version__}")
+    parser.add_argument(
+        "--print-completion", metavar="SHELL", choices=("bash", "zsh", "tcsh"),
+        action=_PrintCompletion,
+        help="print a tab-completion script for SHELL (bash, zsh or tcsh) and exit; "
+        'e.g. eval "$(geomlab --print-completion bash)" in ~/.bashrc',
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     parent = _common_options(argparse.SUPPRESS)

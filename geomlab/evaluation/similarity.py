@@ -1,4 +1,4 @@
-"""Word-pair similarity benchmarks at gensim parity, with a bootstrap interval."""
+"""Word-pair similarity benchmarks at gensim parity, with a BCa bootstrap interval."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .datasets import WordPairSet, load_word_pairs
 __all__ = ["PairScore", "SimilarityResult", "evaluate_similarity"]
 
 _N_RESAMPLES = 2000
+_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,11 @@ class SimilarityResult(Record):
 
     ``spearman`` and ``pearson`` correlate the cosines with the human scores over the
     ``n_pairs`` pairs whose words are both among the first ``restrict_vocab`` words
-    (``n_oov`` pairs skipped); ``spearman_ci`` is a percentile bootstrap interval
-    (``confidence_level``, pairs resampled with replacement, seeded).
+    (``n_oov`` pairs skipped); ``spearman_ci`` is a bootstrap interval for Spearman's rho
+    (``confidence_level``, pairs resampled with replacement, seeded) computed by
+    ``scipy.stats.bootstrap``; ``ci_method`` says which: ``"BCa"`` (bias-corrected and
+    accelerated), or ``"percentile"`` of the same resamples when BCa is undefined (a
+    degenerate resampling distribution, as tiny pair sets can give).
     """
 
     dataset: str
@@ -51,6 +55,7 @@ class SimilarityResult(Record):
     spearman_ci: tuple[float, float]
     confidence_level: float
     seed: int
+    ci_method: str = "BCa"
     _pairs: tuple = field(default=(), repr=False, compare=False)
 
     @property
@@ -85,7 +90,11 @@ class SimilarityResult(Record):
 
 
 def _spearman(x, y, axis=-1):
-    """Spearman's rho along ``axis`` (vectorised over bootstrap resamples)."""
+    """Spearman's rho along ``axis`` (vectorised over bootstrap resamples).
+
+    A resample whose values are all tied has no rank correlation; it counts as 0 (no
+    association) rather than NaN, which would make the whole interval NaN.
+    """
     from scipy.stats import rankdata
 
     rx = rankdata(x, axis=axis)
@@ -94,8 +103,29 @@ def _spearman(x, y, axis=-1):
     ry = ry - ry.mean(axis=axis, keepdims=True)
     num = (rx * ry).sum(axis=axis)
     den = np.sqrt((rx * rx).sum(axis=axis) * (ry * ry).sum(axis=axis))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return num / den
+    return num / np.where(den == 0, 1.0, den)
+
+
+def _spearman_interval(gold, cos, seed: int) -> tuple[float, float, str]:
+    """A 95% paired bootstrap interval for Spearman's rho: BCa, else percentile."""
+    import warnings
+
+    from scipy import stats
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # BCa is undefined for a degenerate resampling distribution (e.g. every jackknife
+        # value equal): scipy warns and returns NaN, and the percentile interval of the
+        # same resamples is used instead
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        res = stats.bootstrap((gold, cos), _spearman, paired=True, vectorized=True,
+                              n_resamples=_N_RESAMPLES, confidence_level=_CONFIDENCE,
+                              method="BCa", rng=np.random.default_rng(seed))
+    low, high = res.confidence_interval
+    if np.isfinite(low) and np.isfinite(high):
+        return float(low), float(high), "BCa"
+    tail = (1 - _CONFIDENCE) / 2 * 100
+    low, high = np.percentile(res.bootstrap_distribution, [tail, 100 - tail])
+    return float(low), float(high), "percentile"
 
 
 def evaluate_similarity(
@@ -126,7 +156,8 @@ def evaluate_similarity(
     case_insensitive : bool
         Compare words upper-cased, as gensim does.
     seed : int
-        Non-negative seed of the bootstrap resampling (2,000 resamples, percentile interval).
+        Non-negative seed of the bootstrap resampling (``scipy.stats.bootstrap``, 2,000
+        paired resamples, BCa interval).
     on_error : {"raise", "skip"}
         Malformed lines raise, or are skipped and counted in ``n_invalid``.
 
@@ -181,12 +212,7 @@ def evaluate_similarity(
         )
     sp = stats.spearmanr(gold, cos)
     pe = stats.pearsonr(gold, cos)
-    # paired percentile bootstrap; a resample whose values are all tied has no rank
-    # correlation and is left out rather than turning the interval into NaN
-    idx = np.random.default_rng(seed).integers(0, n, size=(_N_RESAMPLES, n))
-    rhos = _spearman(gold[idx], cos[idx], axis=-1)
-    rhos = rhos[np.isfinite(rhos)]
-    ci_low, ci_high = np.percentile(rhos, [2.5, 97.5]) if rhos.size else (np.nan, np.nan)
+    ci_low, ci_high, ci_method = _spearman_interval(gold, cos, int(seed))
     it = iter(cos)
     pairs = tuple(
         PairScore(w1, w2, float(g), float(next(it)) if k else None, line)
@@ -197,6 +223,6 @@ def evaluate_similarity(
         spearman=float(sp.statistic), pearson=float(pe.statistic),
         spearman_pvalue=float(sp.pvalue), pearson_pvalue=float(pe.pvalue),
         n_pairs=n, n_oov=len(ds.pairs) - n, n_invalid=ds.n_invalid,
-        spearman_ci=(float(ci_low), float(ci_high)),
-        confidence_level=0.95, seed=int(seed), _pairs=pairs,
+        spearman_ci=(ci_low, ci_high), confidence_level=_CONFIDENCE, seed=int(seed),
+        ci_method=ci_method, _pairs=pairs,
     )

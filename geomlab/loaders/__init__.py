@@ -78,7 +78,8 @@ def load(
         line, or skip it (the count is in the returned object's ``load_report``).
     cache : bool
         Write a binary cache on the first load of a text or binary file and memory-map it
-        afterwards (under ``$GEOMLAB_CACHE_DIR``, default ``~/.cache/geomlab``).
+        afterwards (under ``$GEOMLAB_CACHE_DIR``, default the user cache folder:
+        ``~/.cache/geomlab`` on Linux).
     limit : int, optional
         Read only the first ``limit`` words.
 

@@ -24,12 +24,13 @@ def compute(ctx: Context) -> dict:
             "n_pairs": int(res.n_pairs), "n_oov": int(res.n_oov),
             "spearman": float(res.spearman), "spearman_low": float(res.spearman_ci[0]),
             "spearman_high": float(res.spearman_ci[1]), "pearson": float(res.pearson),
-            "confidence_level": float(res.confidence_level),
+            "confidence_level": float(res.confidence_level), "ci_method": res.ci_method,
             "human": [float(p.gold) for p in pairs], "cosine": [float(p.cosine) for p in pairs],
             "words": [[p.w1, p.w2] for p in pairs],
         })
     return {"datasets": out, "params": {"bootstrap": "2,000 resamples of the pairs, "
-                                        "percentile interval", "seed": ctx.seed,
+                                        "BCa interval (scipy.stats.bootstrap)",
+                                        "seed": ctx.seed,
                                         "metric": "cosine", "restrict_vocab": 300_000,
                                         "case_insensitive": True}}
 

@@ -39,7 +39,7 @@ def test_bash_script_completes_commands_subcommands_and_options(capsys, tmp_path
     out = subprocess.run(["bash", "-c", probe], check=True, capture_output=True,
                          text=True).stdout.splitlines()
     assert out[0] == "evaluate"
-    assert out[1].split() == ["next", "score", "generate", "info"]
+    assert out[1].split() == ["next", "score", "generate", "lens", "attention", "context", "polysemy", "info"]
     assert out[2] == "--metric"
     assert out[3].split() == _commands() and len(_commands()) >= len(COMMAND_MODULES)
 

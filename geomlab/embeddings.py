@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import string
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +16,7 @@ from .errors import ParameterError, ShapeError, UnknownWordError
 if TYPE_CHECKING:  # pragma: no cover
     from gensim.models import KeyedVectors
 
-__all__ = ["Embeddings", "check_embeddings"]
+__all__ = ["Embeddings", "as_embeddings", "check_embeddings"]
 
 _ALPHABET = string.ascii_lowercase + string.digits + "-'."
 _SCANS_BEFORE_INDEX = 8
@@ -52,13 +54,78 @@ def _edits1(word: str) -> set[str]:
 
 
 def check_embeddings(emb, name: str = "emb") -> "Embeddings":
-    """``emb`` itself when it is an :class:`Embeddings`, else a :class:`ParameterError`."""
-    if not isinstance(emb, Embeddings):
-        raise ParameterError(
-            f"{name} must be an Embeddings (from geomlab.load() or geomlab.Embeddings), got "
-            f"{type(emb).__name__}"
-        )
-    return emb
+    """``emb`` as an :class:`Embeddings` (see :func:`as_embeddings`), else a
+    :class:`ParameterError`."""
+    return as_embeddings(emb, name)
+
+
+def _keyed_vectors(obj):
+    """The gensim ``KeyedVectors`` in ``obj`` (itself, or a trained model's ``.wv``), or None.
+
+    Recognised by duck type and module, so checking costs no gensim import."""
+    for kv in (obj, getattr(obj, "wv", None)):
+        if (kv is not None and type(kv).__module__.startswith("gensim.")
+                and hasattr(kv, "index_to_key") and hasattr(kv, "vectors")):
+            return kv
+    return None
+
+
+# KeyedVectors -> (its size when converted, the Embeddings): each is converted once
+_CONVERTED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def as_embeddings(obj, name: str = "emb", *, allow_lm: bool = False):
+    """``obj`` as an :class:`Embeddings`.
+
+    An ``Embeddings`` is returned as it is. A gensim ``KeyedVectors`` (or a trained gensim
+    model, through its ``.wv``) is wrapped once, without copying float32 vectors; the same
+    object passed again gives the same ``Embeddings`` unless words were added since. With
+    ``allow_lm``, a :class:`~geomlab.LanguageModel` passes through too. Anything else is a
+    :class:`ParameterError`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gensim.models import KeyedVectors
+    >>> from geomlab.embeddings import as_embeddings
+    >>> kv = KeyedVectors(2)
+    >>> kv.add_vectors(["a", "b"], np.eye(2, dtype=np.float32))
+    >>> emb = as_embeddings(kv)
+    >>> emb.words, np.shares_memory(emb.vectors, kv.vectors), as_embeddings(kv) is emb
+    (('a', 'b'), True, True)
+    """
+    if isinstance(obj, Embeddings):
+        return obj
+    kv = _keyed_vectors(obj)
+    if kv is not None:
+        size = (len(kv.index_to_key), kv.vectors.shape, id(kv.vectors))
+        hit = _CONVERTED.get(kv)
+        if hit is None or hit[0] != size:
+            hit = (size, Embeddings.from_gensim(kv))
+            _CONVERTED[kv] = hit
+        return hit[1]
+    if allow_lm and type(obj).__name__ == "LanguageModel" and type(
+            obj).__module__.startswith("geomlab.lm"):
+        return obj
+    raise ParameterError(
+        f"{name} must be an Embeddings (from geomlab.load() or geomlab.Embeddings)"
+        + (" or a LanguageModel (geomlab.load_lm())" if allow_lm else "")
+        + f" or a gensim KeyedVectors, got {type(obj).__name__}")
+
+
+def accepts_gensim(func=None, *, allow_lm: bool = False):
+    """Decorator: the function's first argument (``emb``) goes through :func:`as_embeddings`,
+    so every public function taking vectors also takes a gensim ``KeyedVectors``."""
+    def wrap(f):
+        @functools.wraps(f)
+        def inner(*args, **kwargs):
+            if args:
+                args = (as_embeddings(args[0], allow_lm=allow_lm), *args[1:])
+            elif "emb" in kwargs:
+                kwargs["emb"] = as_embeddings(kwargs["emb"], allow_lm=allow_lm)
+            return f(*args, **kwargs)
+        return inner
+    return wrap if func is None else wrap(func)
 
 
 class Embeddings:

@@ -18,7 +18,7 @@ from functools import cached_property, partial
 import numpy as np
 
 from .._record import Record, format_table
-from ..embeddings import Embeddings
+from ..embeddings import Embeddings, accepts_gensim
 from ..errors import ParameterError
 from ..scoring.calibration import (
     ReliabilityBins,
@@ -372,6 +372,7 @@ def _check_int(value, name: str, *, allow_none: bool = False) -> int | None:
     return int(value)
 
 
+@accepts_gensim
 def evaluate_analogies(
     emb: Embeddings,
     dataset="google",

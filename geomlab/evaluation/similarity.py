@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
-from ..embeddings import Embeddings
+from ..embeddings import Embeddings, accepts_gensim
 from ..errors import ParameterError
 from . import _kernel
 from .datasets import WordPairSet, load_word_pairs
@@ -128,6 +128,7 @@ def _spearman_interval(gold, cos, seed: int) -> tuple[float, float, str]:
     return float(low), float(high), "percentile"
 
 
+@accepts_gensim
 def evaluate_similarity(
     emb: Embeddings,
     dataset="wordsim353",

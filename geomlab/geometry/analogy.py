@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from ..embeddings import accepts_gensim
 from ..errors import ParameterError
 from ._kernels import topk_rows
 from .neighbors import check_k, check_restrict
@@ -162,6 +163,7 @@ def analogy_block(rows: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray,
     return out.astype(np.float32)
 
 
+@accepts_gensim
 def analogy(emb, a, b, c, *, k: int = 10, method: str = "3cosadd",
             exclude_inputs: bool = True, restrict_vocab: int | None = None) -> Analogy:
     """Solve a : b :: c : ? (``"man" : "king" :: "woman" : ?``).

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from ..embeddings import accepts_gensim
 from ..errors import ParameterError, ShapeError
 from ..scoring.softmax import check_temperature as _check_temperature
 from .neighbors import Neighbors, check_k, check_restrict, nearest
@@ -182,6 +183,7 @@ class Attention(Record):
                 "scale": self.scale, "projected": self.projected}
 
 
+@accepts_gensim
 def attend(emb, query, context, *, temperature: float = 1.0, projections=None) -> Attention:
     """Scaled dot-product attention of ``query`` over the words of ``context``.
 
@@ -336,6 +338,7 @@ def _is_language_model(obj) -> bool:
     return module is not None and isinstance(obj, module.LanguageModel)
 
 
+@accepts_gensim(allow_lm=True)
 def contextualize(
     emb,
     word: str,

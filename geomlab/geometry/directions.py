@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from ..embeddings import accepts_gensim
 from ..errors import ParameterError, ShapeError
 from .queries import resolve
 
@@ -47,6 +48,7 @@ def _unit_direction(emb, onto) -> np.ndarray:
     return (d / n).astype(np.float32)
 
 
+@accepts_gensim
 def project(emb, query, onto) -> np.ndarray:
     """The component of ``query`` along the direction ``onto``: ``(v . u) u``, ``u = onto/|onto|``.
 
@@ -84,6 +86,7 @@ def project(emb, query, onto) -> np.ndarray:
     return (coef[..., None] * u).astype(np.float32)
 
 
+@accepts_gensim
 def reject(emb, query, onto) -> np.ndarray:
     """What is left of ``query`` with its component along ``onto`` removed (orthogonal to it).
 
@@ -118,6 +121,7 @@ def _pair_offsets(emb, pairs) -> tuple[list[tuple], np.ndarray]:
     return [tuple(p) for p in pairs], np.array(offs)
 
 
+@accepts_gensim
 def direction(emb, pairs, *, normalize: bool = True) -> np.ndarray:
     """The mean offset ``b - a`` of word pairs: a direction such as man -> woman.
 
@@ -191,6 +195,7 @@ def _name(x):
     return x if isinstance(x, str) else "<vector>"
 
 
+@accepts_gensim
 def offsets(emb, pairs) -> Offsets:
     """Pairwise cosines of the pairs' offsets ``b - a``, with per-pair detail.
 
@@ -216,6 +221,7 @@ def offsets(emb, pairs) -> Offsets:
     )
 
 
+@accepts_gensim
 def offset_consistency(emb, pairs) -> float:
     """The mean pairwise cosine of the pairs' offsets: how parallel ``b - a`` really are.
 

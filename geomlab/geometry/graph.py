@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._progress import progress as _progress
-from ..embeddings import Embeddings
+from ..embeddings import Embeddings, accepts_gensim
 from ..errors import MissingDependencyError, ParameterError
 from ._kernels import run_blocks, topk_scores
 from .neighbors import check_k, check_metric
@@ -75,6 +75,7 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+@accepts_gensim
 def neighbor_graph(
     emb: Embeddings,
     *,

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from ..embeddings import accepts_gensim, check_embeddings
 from ..errors import ParameterError
 from ._kernels import topk_scores
-from ..embeddings import check_embeddings
 from .queries import check_words, is_batch, resolve_many, unit_queries
 
 __all__ = ["METRICS", "Neighbors", "check_k", "check_metric", "check_restrict", "nearest"]
@@ -88,6 +88,7 @@ def check_restrict(emb, restrict_vocab) -> int:
     return min(int(restrict_vocab), len(emb))
 
 
+@accepts_gensim
 def nearest(emb, query, *, k: int = 10, metric: str = "cosine", exclude=None,
             restrict_vocab: int | None = None):
     """The ``k`` words closest to a query (or to each of many queries).

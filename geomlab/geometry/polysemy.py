@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from .._record import Record
+from ..embeddings import accepts_gensim
 from ..errors import FormatError, ParameterError
 from . import _dictionary
 from .attention import FUNCTION_WORDS, _check_temperature, _context_tokens
@@ -173,6 +174,7 @@ def _label(found: list[dict]) -> None:
                     break
 
 
+@accepts_gensim
 def senses(
     emb,
     word: str,
@@ -372,6 +374,7 @@ class AtomCode(Record):
                 "fit_seconds": self.fit_seconds, "cache_path": self.cache_path}
 
 
+@accepts_gensim
 def word_atoms(
     emb,
     word: str,
@@ -497,6 +500,7 @@ def _target_index(emb, found, target) -> int | None:
     )
 
 
+@accepts_gensim
 def sense_probabilities(
     emb,
     word: str,
@@ -709,6 +713,7 @@ def _mean_cos(emb, rows_unit: np.ndarray, words) -> float:
     return float((rows_unit @ ind.T).mean())
 
 
+@accepts_gensim(allow_lm=True)
 def evaluate_polysemy(
     emb,
     probes=None,

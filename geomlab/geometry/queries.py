@@ -20,7 +20,7 @@ from numbers import Real
 
 import numpy as np
 
-from ..embeddings import check_embeddings
+from ..embeddings import accepts_gensim, check_embeddings
 from ..errors import ParameterError, ShapeError
 
 __all__ = ["MAX_QUERY_NORM", "check_words", "is_batch", "parse_query", "query_words",
@@ -105,6 +105,7 @@ def parse_query(text: str) -> list[tuple[float, str]]:
         pos = m.end()
 
 
+@accepts_gensim
 def query_words(emb, query) -> tuple[str, ...]:
     """The vocabulary words a query names (each once, in order); ``()`` for a vector.
 
@@ -124,6 +125,7 @@ def query_words(emb, query) -> tuple[str, ...]:
     return ()
 
 
+@accepts_gensim
 def vector(emb, query) -> np.ndarray:
     """Resolve a query into one float32 vector of length ``emb.dim``.
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record, format_table
+from ..embeddings import accepts_gensim
 from ..errors import ParameterError
 from .neighbors import check_metric
 from .queries import resolve
@@ -67,6 +68,7 @@ class Relevance(Record):
         return format_table(head.rows()) + f"\n... {len(self.words) - _SHOWN:,} more"
 
 
+@accepts_gensim
 def relevance(emb, query, candidates=None, *, metric: str = "dot", sort: bool = False
               ) -> Relevance:
     """Score candidate words against a query: the logits a dot-product model computes.

@@ -17,6 +17,7 @@ from numbers import Integral
 import numpy as np
 
 from .._record import Record, format_table
+from ..embeddings import accepts_gensim
 from ..errors import ParameterError
 from ..geometry._kernels import topk_rows
 from ..geometry.neighbors import check_metric
@@ -286,6 +287,7 @@ def _word_list(words, name: str) -> tuple[str, ...]:
     return out
 
 
+@accepts_gensim
 def preference(emb, query, candidates=None, *, temperature: float = 1.0,
                metric: str = "dot", target: str | None = None, exclude=None,
                top: int = 10) -> Preference:

@@ -62,6 +62,19 @@ def format_table(rows: list[dict], columns: list[str] | None = None) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _dataframe(rows: list[dict]):
+    """A pandas DataFrame of ``rows`` (pandas imported only here)."""
+    try:
+        import pandas as pd
+    except ImportError:
+        from .errors import MissingDependencyError
+
+        raise MissingDependencyError(
+            "to_pandas needs pandas: pip install 'geomlab[pandas]' (or pip install pandas)"
+        ) from None
+    return pd.DataFrame.from_records(rows)
+
+
 class Record:
     """Mixin for frozen dataclass results."""
 
@@ -82,6 +95,10 @@ class Record:
         """Every field, converted to plain JSON types."""
         return {f.name: to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
                 if not f.name.startswith("_")}
+
+    def to_pandas(self):
+        """:meth:`rows` as a pandas DataFrame (pandas is imported only when called)."""
+        return _dataframe(self.rows())
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
         """JSON text of :meth:`to_dict`; also written atomically to ``path`` when given."""

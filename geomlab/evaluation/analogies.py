@@ -211,6 +211,40 @@ class AnalogyResult(Record):
             for q in self.questions
         ]
 
+    def plot(self, ax=None):
+        """Accuracy per section, the semantic/syntactic/total rows apart below; returns the
+        figure (or the given axes). :meth:`plot_reliability` draws the calibration."""
+        from ..report.plots import section_accuracy
+
+        def row(s):
+            return {"section": s.section, "accuracy": s.accuracy, "n": s.n_evaluated}
+
+        aggs = [row(s) for s in (self.semantic, self.syntactic) if s is not None]
+        aggs.append({"section": "total", "accuracy": self.accuracy, "n": self.n_evaluated})
+        return section_accuracy({"sections": [row(s) for s in self.sections],
+                                 "aggregates": aggs,
+                                 "title": f"{self.dataset}, {self.method}: accuracy by "
+                                          "section"}, ax=ax)
+
+    def plot_reliability(self, ax=None):
+        """The reliability diagram at the evaluation's temperature (two axes); needs a
+        ``temperature`` in :func:`evaluate_analogies`."""
+        from ..errors import ParameterError
+
+        if self.reliability is None:
+            raise ParameterError("no calibration to draw: evaluate with a temperature "
+                                 "(temperature=1.0 or 'fit')")
+        return self.reliability.plot(ax=ax, temperature=self.temperature)
+
+    def to_pandas(self, *, aggregates: bool = False):
+        """The per-section rows as a DataFrame; ``aggregates=True`` gives the semantic,
+        syntactic and total rows instead (kept apart so sums over sections stay right)."""
+        from .._record import _dataframe
+
+        rows = self.rows()
+        n = len(self.sections)
+        return _dataframe(rows[n:] if aggregates else rows[:n])
+
     def rows(self) -> list[dict]:
         """Per-section table, then the semantic/syntactic and overall totals."""
         total = SectionScore("total", self.n_correct, self.n_evaluated, self.n_oov,

@@ -63,6 +63,26 @@ class SimilarityResult(Record):
         """Every pair of the file, in order (``cosine`` None when skipped)."""
         return self._pairs
 
+    def plot(self, ax=None):
+        """Model cosine against the human score, one dot per pair; returns the figure (or
+        the given axes)."""
+        from ..report.plots import similarity_scatter
+
+        kept = [p for p in self._pairs if p.cosine is not None]
+        lo, hi = self.spearman_ci
+        return similarity_scatter({"datasets": [{
+            "label": self.dataset, "human": [p.gold for p in kept],
+            "cosine": [p.cosine for p in kept], "spearman": self.spearman,
+            "spearman_low": lo, "spearman_high": hi}]}, ax=ax)
+
+    def to_pandas(self):
+        """One row per pair of the file (``cosine`` NaN when skipped)."""
+        from .._record import _dataframe
+
+        return _dataframe([{"w1": p.w1, "w2": p.w2, "gold": p.gold,
+                            "cosine": float("nan") if p.cosine is None else p.cosine,
+                            "line": p.line} for p in self._pairs])
+
     def rows(self) -> list[dict]:
         lo, hi = self.spearman_ci
         return [{

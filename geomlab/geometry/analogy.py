@@ -81,6 +81,17 @@ class Analogy(Record):
     answer_score: float | None
     restrict_vocab: int | None = None
 
+    def plot(self, ax=None):
+        """The best answers' scores as bars; returns the figure (or the given axes)."""
+        from ..report.plots import relevance_bars
+
+        names = [x if isinstance(x, str) else "<vector>" for x in (self.a, self.b, self.c)]
+        return relevance_bars({"queries": [{"query": "{} : {} :: {} : ?".format(*names),
+                                            "words": list(self.words),
+                                            "logits": [float(v) for v in self.scores],
+                                            "expected": None}],
+                               "xlabel": f"{self.method} score"}, ax=ax, top=len(self.words))
+
     def rows(self) -> list[dict]:
         out = []
         for i, (w, s) in enumerate(zip(self.words, self.scores)):

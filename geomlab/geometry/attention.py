@@ -173,6 +173,16 @@ class Attention(Record):
     scale: float
     projected: bool = False
 
+    def plot(self, ax=None):
+        """The attention weights over the context words; returns the figure (or the axes)."""
+        from ..report.plots import attention_weights
+
+        word = self.query if isinstance(self.query, str) else "<vector>"
+        return attention_weights({"word": word, "contexts": [{
+            "sense": "this", "context": " ".join(self.words),
+            "attention_words": list(self.words),
+            "attention_weights": [float(w) for w in self.weights]}]}, ax=ax)
+
     def rows(self) -> list[dict]:
         return [{"word": w, "logit": float(z), "weight": float(p)}
                 for w, z, p in zip(self.words, self.logits, self.weights)]
@@ -309,6 +319,23 @@ class Contextual(Record):
     def scores(self) -> np.ndarray:
         """Their cosine similarities with the contextual vector."""
         return self.neighbors.scores
+
+    def plot(self, ax=None):
+        """The contextual neighbors' cosines, and the attention weights beside them (two
+        axes); returns the figure (or the given pair of axes)."""
+        from ..report.plots import _axes, _done, attention_weights, contextual_neighbors, styled
+
+        c = {"sense": "this", "context": " ".join(self.context),
+             "neighbors": list(self.neighbors.words),
+             "neighbor_scores": [float(v) for v in self.neighbors.scores],
+             "attention_words": list(self.attention.words),
+             "attention_weights": [float(w) for w in self.attention.weights]}
+        data = {"word": self.word, "contexts": [c]}
+        with styled():
+            fig, axes = _axes(ax, n=2, width=10.0, height=3.8)
+            contextual_neighbors(data, ax=axes[0])
+            attention_weights(data, ax=axes[1])
+            return _done(fig, axes)
 
     def rows(self) -> list[dict]:
         """Neighbors without and with the context, side by side."""

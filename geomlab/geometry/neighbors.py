@@ -47,6 +47,17 @@ class Neighbors(Record):
     k: int
     restrict_vocab: int | None = None
 
+    def plot(self, ax=None):
+        """The neighbors' scores as bars, best on top; returns the figure (or the axes)."""
+        from ..report.plots import relevance_bars
+
+        query = self.query if isinstance(self.query, str) else "<vector>"
+        return relevance_bars({"queries": [{"query": query, "words": list(self.words),
+                                            "logits": [float(v) for v in self.scores],
+                                            "expected": None}],
+                               "xlabel": f"{self.metric} with the query"},
+                              ax=ax, top=len(self.words))
+
     def rows(self) -> list[dict]:
         return [{"rank": i + 1, "word": w, "score": float(s)}
                 for i, (w, s) in enumerate(zip(self.words, self.scores))]

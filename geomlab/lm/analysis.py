@@ -99,6 +99,30 @@ class NextToken(Record):
         i = token if isinstance(token, (int, np.integer)) else self._lm.tokenizer.token_id(token)
         return float(self.probs[self._lm.tokenizer._check_id(i)])
 
+    def plot(self, ax=None, *, temperatures=None):
+        """The top tokens' probabilities at this temperature or at each of
+        ``temperatures`` (the logits reused); returns the figure (or the given axes)."""
+        from ..report.plots import next_token_bars
+
+        temps = [self.temperature] if temperatures is None else list(temperatures)
+        ids = self.top_ids.tolist()
+        bars = {f"{t:g}": self.at(t).probs[ids].tolist() for t in temps}
+        return next_token_bars({"tokens": list(self.tokens), "bars": bars,
+                                "prompt": self.text}, ax=ax)
+
+    def at(self, temperature: float) -> NextToken:
+        """The same logits at another temperature (no forward pass)."""
+        from ..scoring.softmax import check_temperature
+
+        return dataclasses.replace(self, temperature=check_temperature(temperature))
+
+    def sweep(self, temperatures):
+        """Entropy, top-1 probability and perplexity at each temperature, from these
+        logits (see :mod:`geomlab.scoring.sweep`)."""
+        from ..scoring.sweep import sweep_logits
+
+        return sweep_logits(self.logits, temperatures)
+
     def rows(self) -> list[dict]:
         U = self._lm.unembedding
         out = []

@@ -97,6 +97,22 @@ class TextCalibration(Record):
             "documents", "tokens", "accuracy", "confidence", "nll", "ece", "temperature",
             "nll_fitted", "ece_fitted", "confidence_fitted", "error_bound", "holds")}
 
+    def plot(self, ax=None):
+        """The reliability diagram at T = 1 and at the fitted temperature, with the token
+        counts per bin (two axes); :meth:`plot_bands` draws the frequency bands."""
+        from ..report.plots import reliability_diagram
+
+        return reliability_diagram({
+            "reliability_t1": self.reliability.to_plot_dict(), "ece_t1": self.ece,
+            "reliability": self.reliability_fitted.to_plot_dict(), "ece": self.ece_fitted,
+            "temperature": self.temperature, "unit": "tokens"}, ax=ax)
+
+    def plot_bands(self, ax=None):
+        """Accuracy and confidence by how often the actual token occurs in the text."""
+        from ..report.plots import token_bands
+
+        return token_bands({"bands": [dict(b) for b in self.bands]}, ax=ax)
+
     def rows(self) -> list[dict]:
         return [dict(b) for b in self.bands]
 

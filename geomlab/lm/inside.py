@@ -72,6 +72,16 @@ class LogitLens(Record):
         not_top = np.flatnonzero(ranks != 1)
         return 0 if not_top.size == 0 else int(not_top[-1]) + 1
 
+    def plot(self, ax=None):
+        """Top token and its probability per block and position, and the entropy at the
+        last position by block (two axes); returns the figure (or the given axes)."""
+        from ..report.plots import logit_lens_map
+
+        return logit_lens_map({"lens": {
+            "tokens": list(self.tokens), "top_tokens": [list(r) for r in self.top_tokens],
+            "top_probs": self.top_probs.tolist(), "entropy": self.entropy.tolist(),
+            "first_layer": self.first_layer()}}, ax=ax)
+
     def rows(self) -> list[dict]:
         """One row per layer, at the last position."""
         return [{"layer": layer, "top_token": self.top_tokens[layer][-1],
@@ -195,6 +205,15 @@ class AttentionMap(Record):
     def focus(self) -> np.ndarray:
         """For each head and position, the position it attends to most, shape (heads, T)."""
         return self.weights.argmax(axis=-1)
+
+    def plot(self, ax=None):
+        """One heat map per head (query rows, key columns); returns the figure (or the
+        given axes, one per head)."""
+        from ..report.plots import attention_heads
+
+        return attention_heads({"attention": {"tokens": list(self.tokens),
+                                              "weights": self.weights.tolist(),
+                                              "entropy": self.entropy.tolist()}}, ax=ax)
 
     def rows(self) -> list[dict]:
         last = len(self.tokens) - 1

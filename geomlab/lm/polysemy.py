@@ -214,6 +214,17 @@ class LMPolysemyEvaluation(Record):
     words: tuple = dataclasses.field(repr=False)
     hits: np.ndarray = dataclasses.field(repr=False)
 
+    def plot(self, ax=None, *, static_accuracy: float | None = None):
+        """Context accuracy by block, read once and twice (and a static model's accuracy
+        as a line when given); returns the figure (or the given axes)."""
+        from ..report.plots import polysemy_by_block
+
+        return polysemy_by_block({
+            "layers": list(self.layers), "once": self.once.tolist(),
+            "twice": self.twice.tolist(), "best_layer": self.best_layer, "word": None,
+            "n_words": self.n_words, "n_contexts": self.n_contexts,
+            "glove_accuracy": static_accuracy}, ax=ax)
+
     def rows(self) -> list[dict]:
         return [{"layer": layer, "read_once": float(a), "read_twice": float(b)}
                 for layer, a, b in zip(self.layers, self.once, self.twice)]

@@ -251,7 +251,7 @@ def similarity_scatter(results: dict, ax=None):
                         f"{len(d['human']):,} pairs")
             a.set_xlabel("human score (dataset's own scale)")
             a.set_ylabel("model cosine similarity")
-        return _done(fig, axes)
+        return _done(fig, axes if len(axes) > 1 else axes[0])
 
 
 # -- 7. polysemy -------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def contextual_neighbors(results: dict, ax=None):
             a.set_xlim(0, 1)
             a.grid(axis="y", visible=False)
         axes[0].set_ylabel(f"nearest words of '{results['word']}' in context")
-        return _done(fig, axes)
+        return _done(fig, axes if len(axes) > 1 else axes[0])
 
 
 @_literal_text
@@ -320,7 +320,7 @@ def attention_weights(results: dict, ax=None):
                         + _wrap(f"“{c['context']}”", 48), fontsize=9.5)
             a.tick_params(axis="x", rotation=45)
             a.grid(axis="x", visible=False)
-        return _done(fig, axes)
+        return _done(fig, axes if len(axes) > 1 else axes[0])
 
 
 def _wrap(text: str, width: int) -> str:
@@ -338,11 +338,13 @@ def reliability_diagram(results: dict, ax=None):
         fig, axes = _axes(ax, n=2, width=9.0, height=4.2)
         a, b = axes
         a.plot([0, 1], [0, 1], color=PALETTE[8], ls="--", lw=1, label="perfect calibration")
-        for rel, label, color in ((results["reliability_t1"], (f"T = 1 (ECE "
-                                   f"{results['ece_t1']:.3f})"), PALETTE[3]),
-                                  (results["reliability"], (f"fitted T = "
-                                   f"{results['temperature']:.3g} (ECE {results['ece']:.3f})"),
-                                   PALETTE[0])):
+        label, t = results.get("label", "fitted T"), results.get("temperature")
+        curves = [(results["reliability"], (f"{label} = {t:.3g} " if t is not None else "")
+                   + f"(ECE {results['ece']:.3f})", PALETTE[0])]
+        if results.get("reliability_t1"):
+            curves.insert(0, (results["reliability_t1"], (f"T = 1 (ECE "
+                              f"{results['ece_t1']:.3f})"), PALETTE[3]))
+        for rel, label, color in curves:
             keep = [i for i, n in enumerate(rel["count"]) if n > 0]  # empty bins are NaN
             a.plot([rel["confidence"][i] for i in keep], [rel["accuracy"][i] for i in keep],
                    marker="o", color=color, label=label)
@@ -352,14 +354,13 @@ def reliability_diagram(results: dict, ax=None):
         a.set_ylabel("accuracy in the bin")
         a.set_title("Reliability diagram")
         a.legend(loc="upper left")
-        for rel, label, color in ((results["reliability_t1"], "T = 1", PALETTE[3]),
-                                  (results["reliability"], "fitted T", PALETTE[0])):
+        for rel, label, color in [(r, lab.split(" (")[0] or "bins", c) for r, lab, c in curves]:
             b.stairs(rel["count"], [*rel["lower"], rel["upper"][-1]], color=color, lw=2,
                      label=label)
         b.set_yscale("log")
         b.legend()
         b.set_xlabel("confidence (top-1 probability)")
-        b.set_ylabel("questions per bin (log scale)")
+        b.set_ylabel(f"{results.get('unit', 'questions')} per bin (log scale)")
         b.set_title("How many questions per bin")
         return _done(fig, axes)
 
@@ -447,11 +448,12 @@ def relevance_bars(results: dict, ax=None, *, top: int = 10):
             for y, v in enumerate(z):
                 a.text(v, y, f" {v:.1f}", va="center", fontsize=7.5)
             a.set_title(f"query: {q['query']}")
-            a.set_xlabel("logit = dot product q · c")
-            a.set_xlim(min(0, min(z)), max(z) * 1.18)
+            a.set_xlabel(results.get("xlabel", "logit = dot product q · c"))
+            lo, hi = min(0.0, min(z)), max(0.0, max(z))
+            a.set_xlim(lo * 1.18, hi * 1.18 if hi > 0 else 0.1)
             a.grid(axis="y", visible=False)
         axes[0].set_ylabel(f"candidates (top {top} of each set)")
-        return _done(fig, axes)
+        return _done(fig, axes if len(axes) > 1 else axes[0])
 
 
 # -- 3. softmax and temperature ---------------------------------------------------------------
@@ -470,9 +472,12 @@ def softmax_temperatures(results: dict, ax=None, *, top: int = 8):
         ax.set_xticks(x, words)
         ax.set_ylim(0, 1.02)
         ax.set_ylabel("probability softmax(z / T)")
-        ax.set_xlabel(f"candidate (the {top} highest logits for '{results['query']}')")
-        ax.set_title(f"One set of logits, five temperatures: '{results['query']}' over "
-                     f"{len(results['words'])} capitals")
+        ax.set_xlabel(f"candidate (the {min(top, len(words))} highest logits for "
+                      f"'{results['query']}')")
+        n = results.get("n", len(results["words"]))
+        title = results.get("title") or (f"One set of logits, {len(temps)} temperatures: "
+                                         f"'{results['query']}' over {n:,} candidates")
+        ax.set_title(title)
         ax.legend(ncols=len(temps), loc="upper right")
         ax.grid(axis="x", visible=False)
         return _done(fig, ax)
@@ -486,8 +491,9 @@ def temperature_dial(results: dict, ax=None):
         fig, ax = _axes(ax, height=3.6)
         t = sw["temperature"]
         ax.plot(t, sw["entropy"], color=PALETTE[0], lw=2, label="entropy H(p)")
+        n = results.get("n") or len(results["words"])
         ax.axhline(sw["max_entropy"], color=PALETTE[0], ls="--", lw=1,
-                   label=f"ln {len(results['words'])} (uniform)")
+                   label=f"ln {n:,} (uniform)")
         ax.set_xscale("log")
         ax.set_xlabel("temperature T (log scale)")
         ax.set_ylabel("entropy (nats)", color=PALETTE[0])
@@ -684,16 +690,41 @@ def polysemy_by_block(results: dict, ax=None):
                 label="model, sentence read once")
         ax.plot(layers, results["twice"], marker="o", ms=3, color=PALETTE[1],
                 label="model, read twice (second copy)")
-        ax.axhline(results["glove_accuracy"], color=PALETTE[2], ls="--", lw=1.2,
-                   label="word vectors + attention stand-in")
+        if results.get("glove_accuracy") is not None:
+            ax.axhline(results["glove_accuracy"], color=PALETTE[2], ls="--", lw=1.2,
+                       label="word vectors + attention stand-in")
         ax.axhline(0.5, color="0.5", ls=":", lw=1, label="chance")
         ax.axvline(results["best_layer"], color="0.7", lw=0.8)
         ax.set_xlabel("block (0 = token embedding)")
         ax.set_ylabel("contexts whose sense is closer")
         ax.set_ylim(0.3, 1.02)
         others = results["n_words"] - 1
-        ax.set_title(f"'{results['word']}'" + (f" and {others} other words" if others else "")
-                     + f": {results['n_contexts']} contexts")
+        word = f"'{results['word']}'" if results.get("word") else "words"
+        ax.set_title(word + (f" and {others} other words" if others and results.get("word")
+                             else "") + f": {results['n_contexts']} contexts")
         ax.legend(loc="lower right")
+        return _done(fig, ax)
+
+
+@_literal_text
+def section_accuracy(results: dict, ax=None):
+    """Accuracy per benchmark section, the aggregate rows (semantic, syntactic, total)
+    drawn apart below them in another colour."""
+    secs, aggs = results["sections"], results.get("aggregates", [])
+    with styled():
+        fig, ax = _axes(ax, height=max(3.0, 0.32 * (len(secs) + len(aggs)) + 1.2))
+        labels = [s["section"] for s in secs] + [a["section"] for a in aggs]
+        vals = [s["accuracy"] for s in secs] + [a["accuracy"] for a in aggs]
+        colors = [PALETTE[0]] * len(secs) + [PALETTE[1]] * len(aggs)
+        y = np.arange(len(labels)) + np.r_[np.zeros(len(secs)), np.full(len(aggs), 0.6)]
+        ax.barh(y, vals, color=colors)
+        for yy, v, s in zip(y, vals, [*secs, *aggs]):
+            ax.text(v, yy, f" {v:.1%} of {s['n']:,}", va="center", fontsize=7.5)
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1.15)
+        ax.set_xlabel("accuracy (fraction answered exactly)")
+        ax.set_title(results.get("title", "Accuracy by section"))
+        ax.grid(axis="y", visible=False)
         return _done(fig, ax)
 

@@ -335,6 +335,21 @@ class ReliabilityBins(Record):
     accuracy: tuple[float, ...]
     ece: float
 
+    def to_plot_dict(self) -> dict:
+        """The bins as the report's plot functions take them."""
+        return {"lower": list(self.lower), "upper": list(self.upper),
+                "count": list(self.count), "confidence": list(self.confidence),
+                "accuracy": list(self.accuracy), "ece": float(self.ece)}
+
+    def plot(self, ax=None, *, temperature: float | None = None):
+        """The reliability diagram and the bin counts (two axes); returns the figure (or
+        the given pair of axes)."""
+        from ..report.plots import reliability_diagram
+
+        return reliability_diagram({"reliability": self.to_plot_dict(), "ece": self.ece,
+                                    "temperature": temperature, "label": "T",
+                                    "unit": "predictions"}, ax=ax)
+
     def rows(self) -> list[dict]:
         return [
             {"lower": lo, "upper": up, "count": n, "confidence": c, "accuracy": a,

@@ -24,6 +24,7 @@ from ..geometry.neighbors import check_metric
 from ..geometry.queries import resolve, vector
 from .losses import entropy
 from .softmax import _check_temperature, log_softmax
+from .sweep import TemperatureSweep, sweep_logits
 
 __all__ = ["Preference", "preference"]
 
@@ -174,6 +175,35 @@ class Preference(Record):
     def cross_entropy(self) -> float | None:
         """``-ln p(target)`` in nats: the loss of this prediction (None without a target)."""
         return None if self.target_index is None else float(-self.log_probs[self.target_index])
+
+    # -- other temperatures (the scores are reused, not recomputed) ---------------------------
+    def at(self, temperature: float) -> Preference:
+        """The same scores at another temperature: a new record, no dot products redone.
+
+        >>> import geomlab
+        >>> p = geomlab.preference(geomlab.load(), "france", ["paris", "london", "rome"])
+        >>> round(p.at(10.0).prob("paris"), 3) < round(p.prob("paris"), 3)
+        True
+        """
+        return dataclasses.replace(self, temperature=_check_temperature(temperature))
+
+    def sweep(self, temperatures) -> TemperatureSweep:
+        """Entropy, top-1 probability, perplexity (and the target's probability) at each
+        temperature, from the scores already computed (see :mod:`geomlab.scoring.sweep`)."""
+        return sweep_logits(self.logits, temperatures, mask=self.mask,
+                            target=self.target_index)
+
+    def plot(self, ax=None, *, temperatures=None):
+        """Bars of the ``top`` candidates' probabilities at this temperature, or at each of
+        ``temperatures`` (the scores reused); returns the figure (or the given axes)."""
+        from ..report.plots import softmax_temperatures
+
+        temps = [self.temperature] if temperatures is None else list(temperatures)
+        idx = self.order.tolist()
+        bars = {f"{t:g}": self.at(t).probs[idx].tolist() for t in temps}
+        return softmax_temperatures({"words": [self.words[i] for i in idx], "bars": bars,
+                                     "query": _query_text(self.query), "n": self.n},
+                                    ax=ax, top=len(idx))
 
     # -- output ----------------------------------------------------------------------------
     def summary(self) -> dict:

@@ -24,7 +24,7 @@ def data_of(index) -> dict:
     """The JSON block of a written page, parsed."""
     text = index.read_text(encoding="utf-8")
     block = re.search(r'<script type="application/json" id="geomlab-data">(.*?)</script>',
-                      text, re.S)
+                      text, re.DOTALL)
     return json.loads(block.group(1))
 
 
@@ -59,8 +59,8 @@ def test_page_policy_allows_only_its_own_script_and_style():
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     assert "default-src 'none'" in csp and "connect-src 'none'" in csp
     assert "unsafe-inline" not in csp
-    script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
-    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    script = re.search(r"<script>(.*?)</script>", html, re.DOTALL).group(1)
+    style = re.search(r"<style>(.*?)</style>", html, re.DOTALL).group(1)
     assert page._sha256(script) in csp and page._sha256(style) in csp
     # the only script tags are the data block and the page's own script
     assert len(re.findall(r"<script", html)) == 2

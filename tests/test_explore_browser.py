@@ -88,7 +88,7 @@ def _check_dial(page, expected_at):
     """At several slider positions the shown entropy, top-1 probability and e^H are
     geomlab's, and they change as the temperature moves."""
     seen = set()
-    for keys in ([], ["End"], ["PageDown"], ["PageDown"] * 2, ["Home"], ["ArrowRight"] * 150):
+    for keys in ([], ["End"], ["PageDown"], ["PageDown"] * 2, ["Home"], ["PageUp"] * 3):
         t = page.set_temperature(keys)
         entropy, top = expected_at(t)
         shown = page.value("#dial-entropy"), page.value("#dial-top")
@@ -97,7 +97,7 @@ def _check_dial(page, expected_at):
         assert page.value("#dial-eff") == pytest.approx(np.exp(entropy), rel=REL)
         # and the text a reader sees is that number, rounded
         assert float(page.page.text_content("#dial-top")) == pytest.approx(top, rel=2e-3)
-        seen.add(round(shown[1], 9))
+        seen.add(shown[0])
     assert len(seen) >= 5  # the numbers moved with the dial
 
 

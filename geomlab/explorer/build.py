@@ -20,7 +20,7 @@ __all__ = ["CANDIDATES", "explore"]
 CANDIDATES = ("paris", "london", "berlin", "rome", "madrid", "tokyo", "moscow", "beijing",
               "washington", "ottawa", "canberra", "cairo", "athens", "vienna", "lisbon",
               "brussels", "amsterdam", "stockholm", "dublin", "warsaw")
-_STEPS = ("map", "dial", "analogies", "model", "page")
+_STEPS = ("map", "dial", "analogies", "model")
 
 
 def _check_out(out: Path) -> Path:
@@ -171,10 +171,12 @@ def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True
     bar = _progress_bar(_STEPS, desc="explore", enabled=progress, unit="step")
     has_bar = hasattr(bar, "set_description")
     data: dict = {}
+    timings: dict[str, float] = {}
     try:
         for step in bar:
             if has_bar:
                 bar.set_description(f"explore: {step}")
+            t_step = time.perf_counter()
             if step == "map":
                 data["map"] = gather.word_map(emb, map_words, method=method, seed=int(seed))
             elif step == "dial":
@@ -183,17 +185,17 @@ def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True
             elif step == "analogies":
                 data["analogies"], more = gather.analogies(emb, questions)
                 notes.extend(more)
-            elif step == "model":
-                data["model"] = _model_part(lm, prompts, notes)
             else:
-                from .. import __version__
-
-                data["meta"] = {"generator": "geomlab explore", "version": __version__,
-                                "source": emb.source or "in-memory vectors",
-                                "n_words": len(emb), "dim": emb.dim, "notes": notes,
-                                "seconds": round(time.perf_counter() - t0, 1)}
-                write_text_atomic(index, render(data))
+                data["model"] = _model_part(lm, prompts, notes)
+            timings[step] = round(time.perf_counter() - t_step, 2)
     finally:
         if has_bar:
             bar.close()
+    from .. import __version__
+
+    data["meta"] = {"generator": "geomlab explore", "version": __version__,
+                    "source": emb.source or "in-memory vectors", "n_words": len(emb),
+                    "dim": emb.dim, "notes": notes, "timings": timings,
+                    "seconds": round(time.perf_counter() - t0, 1)}
+    write_text_atomic(index, render(data))
     return index

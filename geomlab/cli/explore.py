@@ -27,9 +27,9 @@ def register(sub, parent) -> None:
     p.add_argument("--method", choices=("umap", "pca", "tsne"), default="umap",
                    help="the map's projection, cached after the first build (default: "
                    "%(default)s)")
-    p.add_argument("--query", metavar="WORD", default="france",
+    p.add_argument("--query", metavar="WORD",
                    help="the dial's query word, scored against the capitals and the whole "
-                   "vocabulary (default: %(default)s)")
+                   "vocabulary (default: france, when the vocabulary has it)")
     p.add_argument("--prompts", nargs="+", metavar="TEXT",
                    help="prompts for the language model (default: three short ones)")
     p.add_argument("--no-lm", dest="lm", action="store_false",

@@ -14,12 +14,13 @@ from ..errors import GeomlabError, ParameterError
 from . import gather
 from .page import is_explorer_page, render
 
-__all__ = ["CANDIDATES", "explore"]
+__all__ = ["CANDIDATES", "DEFAULT_QUERY", "explore"]
 
 # the dial's default candidates: the report's capitals
 CANDIDATES = ("paris", "london", "berlin", "rome", "madrid", "tokyo", "moscow", "beijing",
               "washington", "ottawa", "canberra", "cairo", "athens", "vienna", "lisbon",
               "brussels", "amsterdam", "stockholm", "dublin", "warsaw")
+DEFAULT_QUERY = "france"
 _STEPS = ("map", "dial", "analogies", "model")
 
 
@@ -83,7 +84,7 @@ def _model_part(lm, prompts, notes) -> dict:
 
 def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True,
             words: Iterable[str] = (), n_words: int = 3000, method: str = "umap",
-            query: str = "france", candidates: Sequence[str] = CANDIDATES,
+            query: str | None = None, candidates: Sequence[str] = CANDIDATES,
             questions: Sequence[Sequence[str]] = gather.QUESTIONS,
             prompts: Sequence[str] = gather.PROMPTS, seed: int = 0,
             progress: bool | None = None) -> Path:
@@ -113,9 +114,12 @@ def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True
     method : {"umap", "pca", "tsne"}
         The map's projection (cached in geomlab's cache folder: a second build of the same
         map skips it).
-    query, candidates : str, sequence of str
-        The dial's word-vector distributions: ``query`` over ``candidates`` and over the
-        whole vocabulary.
+    query : str, optional
+        The dial's word-vector query, scored by dot product against ``candidates`` and
+        against the whole vocabulary. Default: ``"france"`` when the vocabulary has it
+        (else the page says the dial's query is missing); a word given must be in it.
+    candidates : sequence of str
+        The query's candidates (those not in the vocabulary are left out).
     questions : sequence of (a, b, c, d)
         Analogies a : b :: c : d (those with a word missing from the vocabulary are left
         out, and the page says so).
@@ -153,8 +157,12 @@ def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True
         raise ParameterError(f"method must be one of umap, pca, tsne; got {method!r}")
     if not (lm is True or lm is False or hasattr(lm, "forward")):
         raise ParameterError(f"lm must be True, False or a LanguageModel, got {lm!r}")
-    if not isinstance(query, str):
+    if query is None:
+        query = DEFAULT_QUERY
+    elif not isinstance(query, str):
         raise ParameterError(f"query must be a word, got {query!r}")
+    else:
+        emb.index(query)  # a word asked for must be there (with suggestions if not)
     candidates = _texts(candidates, "candidates")
     prompts = _texts(prompts, "prompts")
     questions = [_texts(q, "each question") for q in questions]

@@ -96,6 +96,8 @@ _LAZY = {
     "TextCalibration": "geomlab.lm.calibration",
     "LMContextual": "geomlab.lm.polysemy",
     "LMPolysemyEvaluation": "geomlab.lm.polysemy",
+    # the interactive page
+    "explore": "geomlab.explorer",
 }
 
 __all__ = [
@@ -112,7 +114,7 @@ __all__ = [
 
 
 # subpackages reachable as attributes after a plain `import geomlab` (geomlab.report.build)
-_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm")
+_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm", "explorer")
 
 
 def __getattr__(name: str):

@@ -183,6 +183,19 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
         "unwritable": [(["report", "--out", "{blocked}/r", "--quick", "--sections", "vectors",
                          "--no-progress"], 1, ["{blocker}"])],
     },
+    "explore": {
+        "unknown": [(["explore", "--out", "{out}/e", "--words", "kinq", "--no-lm"], 1,
+                     [UNKNOWN])],
+        "usage": [(["explore", "--method", "mds"], 2, ["invalid choice: 'mds'"])],
+        "number": [(["explore", "--n-words", "0"], 2, [f"{POS_INT} '0'"]),
+                   (["explore", "--seed", "-1"], 2, ["expected an integer >= 0"]),
+                   (["explore", "--out", "{out}/e", "--n-words", "4", "--no-lm"], 1,
+                    ["n_words must be an integer >= 5, got 4"])],
+        "missing": [(["explore", "--out", "{out}/e", "--vectors", "{missing}"], 1,
+                     ["{missing}"])],
+        "unwritable": [(["explore", "--out", "{blocked}/e", "--no-lm", "--no-progress"], 1,
+                        ["{blocker}"])],
+    },
     "graph": {
         "unknown": [(["graph", "--out", "{out}/g.npz", "--words-file", "{words}"], 1, [UNKNOWN])],
         "usage": [(["graph"], 2, ["the following arguments are required: --out"]),
@@ -243,7 +256,8 @@ NOT_APPLICABLE = {
     ("eml", "missing"): "reads no file (not even vectors)",
 }
 KINDS = ("unknown", "usage", "number", "missing")
-WRITERS = {"convert", "report", "graph", "evaluate analogies", "evaluate similarity"}
+WRITERS = {"convert", "report", "explore", "graph", "evaluate analogies",
+           "evaluate similarity"}
 
 
 @pytest.fixture()

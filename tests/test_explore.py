@@ -254,3 +254,20 @@ def test_cli_writes_the_page_and_reports_its_size(tmp_path, capsys):
     assert code == 0 and got["index"] == str(out / "index.html")
     assert got["bytes"] == (out / "index.html").stat().st_size
     assert data_of(out / "index.html")["map"]["n"] == 60
+
+
+def test_report_links_the_explorer(glove, tmp_path):
+    import json
+
+    from geomlab.report import build
+
+    out = tmp_path / "r"
+    build(glove, out, quick=True, sections=["softmax"], explore=True, progress=False)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="explore/index.html#dial"' in page and 'href="explore/index.html"' in page
+    assert (out / "explore" / "index.html").stat().st_size > 100_000
+    meta = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert "explore/index.html" in meta["files"]
+    # a second report replaces the first, explorer included, without --force
+    build(glove, out, quick=True, sections=["softmax"], progress=False)
+    assert not (out / "explore").exists()

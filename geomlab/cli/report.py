@@ -28,6 +28,10 @@ def register(sub, parent) -> None:
     p.add_argument("--sections", nargs="+", metavar="NAME", choices=names,
                    help="only these sections: " + ", ".join(names))
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--explore", action="store_true",
+                   help="also write the interactive explorer page (DIR/explore/index.html: "
+                   "temperature dial, word map, analogies, attention) and link it from the "
+                   "sections")
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                    help="no progress bar (the default shows one on a terminal)")
     p.set_defaults(func=run)
@@ -44,6 +48,6 @@ def run(args) -> int:
                            "geomlab-report")
     index = build(embeddings(args), args.out, quick=args.quick, force=args.force,
                   sections=args.sections, words=args.words, progress=args.progress,
-                  seed=args.seed)
+                  seed=args.seed, explore=args.explore)
     sys.stdout.write(f"{index}\n")
     return 0

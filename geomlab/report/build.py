@@ -216,11 +216,25 @@ def _run_section(sec, ctx: Context, figdir: Path) -> tuple[dict, object]:
     return to_jsonable(result), rendered
 
 
-def _section_body(result: dict, rendered) -> str:
+# sections whose subject the explorer page lets the reader play with: its anchor and what
+EXPLORE_LINKS = {
+    "softmax": ("dial", "turn the temperature dial yourself"),
+    "analogies": ("analogies", "pick an analogy and watch its answers at any temperature"),
+    "projection": ("map", "search, hover and zoom on the map"),
+    "model": ("model", "the model's attention heads and logit lens, head by head"),
+}
+EXPLORE_DIR = "explore"
+
+
+def _section_body(result: dict, rendered, key: str = "", explore: bool = False) -> str:
     if result["status"] != "ok":
         return template.unavailable_html(result["reason"])
     parts = [template.figure_html(f["png"], f["alt"], f.get("svg"))
              for f in result["figures"]]
+    if explore and key in EXPLORE_LINKS:
+        anchor, what = EXPLORE_LINKS[key]
+        parts.append(f'<p class="meta">Interactive: <a href="{EXPLORE_DIR}/index.html#'
+                     f'{anchor}">{html.escape(what)}</a> in the explorer page.</p>')
     parts.append(template.caption_html(rendered.caption))
     parts.extend(template.table_html(t.columns, t.rows, t.title) for t in rendered.tables)
     params = json.dumps(result.get("params", {}), indent=1, ensure_ascii=False)
@@ -294,7 +308,8 @@ def _footer(prov: dict) -> str:
 
 def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: bool = False,
           force: bool = False, sections: Iterable[str] | None = None,
-          words: Iterable[str] = (), progress: bool | None = None, seed: int = 0) -> Path:
+          words: Iterable[str] = (), progress: bool | None = None, seed: int = 0,
+          explore: bool = False) -> Path:
     """Write the HTML report on ``emb`` into ``out_dir``; return the path of its index.html.
 
     Parameters
@@ -317,6 +332,10 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
         A progress bar on stderr; ``None``: only when stderr is a terminal.
     seed : int
         Fixes every random choice (samples, bootstrap, projections).
+    explore : bool
+        Also write the interactive explorer page (:func:`geomlab.explore`) into
+        ``out_dir/explore/`` and link it from the sections it animates (with ``quick``: a
+        PCA map of 1,000 words).
 
     Returns
     -------
@@ -367,10 +386,19 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
                 results[key], rendered = _run_section(sec, ctx, figdir)
                 claims.extend({**c, "section": key} for c in results[key].get("claims", []))
                 html_sections.append(template.section_html(
-                    key, titles[key], _section_body(results[key], rendered)))
+                    key, titles[key], _section_body(results[key], rendered, key, explore)))
         finally:
             if has_bar:
                 bar.close()
+        explore_s = None
+        if explore:  # the interactive page beside the report, linked from its sections
+            from ..explorer import explore as write_explorer
+
+            t0 = time.perf_counter()
+            lm = ctx.shared.get("lm", True)
+            write_explorer(emb, tmp / EXPLORE_DIR, lm=lm, seed=int(seed), progress=False,
+                           **({"method": "pca", "n_words": 1000} if quick else {}))
+            explore_s = time.perf_counter() - t0
         prov = {
             "created": created,
             "vectors": _vectors_provenance(emb),
@@ -381,11 +409,13 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
             "parameters": {"quick": bool(quick), "seed": int(seed), "sections": keys,
                            "words": list(words)},
             "timings": {**{k: r["seconds"] for k, r in results.items()},
+                        **({"explore": explore_s} if explore else {}),
                         "total": time.perf_counter() - t_start},
         }
         claims = _all_claims(claims, results)
         files = sorted(["index.html", "results.json",
-                        *(f"{FIGURES}/{p.name}" for p in figdir.iterdir())])
+                        *(f"{FIGURES}/{p.name}" for p in figdir.iterdir()),
+                        *([f"{EXPLORE_DIR}/index.html"] if explore else [])])
         doc = {"generator": GENERATOR, "geomlab_version": prov["packages"]["geomlab"],
                "files": files, "provenance": prov, "claims": claims, "sections": results}
         write_text_atomic(tmp / "results.json",
@@ -394,9 +424,13 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
         lead = (f"{emb.source or 'in-memory vectors'}: {len(emb):,} words × {emb.dim} "
                 f"dimensions. {available} of {len(keys)} sections computed"
                 f"{' (quick run)' if quick else ''}, in {prov['timings']['total']:.0f} s.")
+        intro = ([f'<p class="lead"><a href="{EXPLORE_DIR}/index.html">The interactive '
+                  "explorer</a>: the temperature dial on real logits, the word map, analogies "
+                  "and the model's attention, in your hands.</p>"] if explore else [])
         toc = [("claims", "The seed claims, measured"), *((k, titles[k]) for k in keys)]
         page = template.page("geomlab report: how geometry becomes preference", lead, toc,
-                             [_claims_html(claims, titles), *html_sections], _footer(prov))
+                             [*intro, _claims_html(claims, titles), *html_sections],
+                             _footer(prov))
         write_text_atomic(tmp / "index.html", page)
         _ordinary_permissions(tmp)
     return out / "index.html"

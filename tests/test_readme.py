@@ -31,7 +31,7 @@ def test_no_placeholder_left():
 
 
 def test_python_tour_runs_and_its_comments_hold(glove):
-    (tour,) = [b for b in _blocks("python") if "geomlab.load()" in b]
+    (tour,) = [b for b in _blocks("python") if "geomlab.load()" in b and "to_pandas" not in b]
     ns: dict = {}
     exec(compile(tour, str(README), "exec"), ns)  # noqa: S102 - our own README
     assert ns["emb"] is glove
@@ -66,3 +66,20 @@ def test_quick_shell_examples_run(line, capsys):
 
     assert main(shlex.split(line)[1:]) == 0
     assert capsys.readouterr().out.strip()
+
+
+def test_notebook_block_runs_and_its_comments_hold(glove):
+    pytest.importorskip("pandas")
+    from matplotlib.figure import Figure
+
+    (block,) = [b for b in _blocks("python") if "to_pandas" in b]
+    ns: dict = {}
+    exec(compile(block, str(README), "exec"), ns)  # noqa: S102 - our own README
+    assert isinstance(ns["fig"], Figure)
+    assert ns["sweep"].to_pandas().shape[0] == 5
+    assert len(ns["r"].to_pandas()) == 14
+    assert list(ns["r"].to_pandas(aggregates=True)["section"]) == ["semantic", "syntactic",
+                                                                   "total"]
+    assert ns["geomlab"].nearest(ns["kv"], "river", k=3).words == ("rivers", "creek",
+                                                                    "tributary")
+

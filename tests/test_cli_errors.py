@@ -240,6 +240,39 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
         "missing": [(["lm", "generate", "x", "--model", "{missing}"], 1,
                      ["no such GGUF file"])],
     },
+    "lm lens": {
+        "unknown": [(["lm", "lens", "x", "--model", "{words}"], 1, ["not a GGUF file"])],
+        "usage": [(["lm", "lens"], 2, ["the following arguments are required: TEXT"])],
+        "missing": [(["lm", "lens", "x", "--model", "{missing}"], 1, ["no such GGUF file"])],
+    },
+    "lm attention": {
+        "unknown": [(["lm", "attention", "x", "--layer", "1", "--model", "{words}"], 1,
+                     ["not a GGUF file"])],
+        "usage": [(["lm", "attention", "x"], 2,
+                   ["the following arguments are required: --layer"])],
+        "number": [(["lm", "attention", "x", "--layer", "-1"], 2,
+                    ["expected an integer >= 0"]),
+                   (["lm", "attention", "x", "--layer", "1", "--head", "x"], 2,
+                    ["expected an integer >= 0"])],
+        "missing": [(["lm", "attention", "x", "--layer", "1", "--model", "{missing}"], 1,
+                     ["no such GGUF file"])],
+    },
+    "lm context": {
+        "unknown": [(["lm", "context", "bank", "a bank", "--model", "{words}"], 1,
+                     ["not a GGUF file"])],
+        "usage": [(["lm", "context", "bank"], 2,
+                   ["the following arguments are required: CONTEXT"])],
+        "number": [(["lm", "context", "bank", "a bank", "-k", "0"], 2, [f"{POS_INT} '0'"]),
+                   (["lm", "context", "bank", "a bank", "--layer", "-2"], 2,
+                    ["expected an integer >= 0"])],
+        "missing": [(["lm", "context", "bank", "a bank", "--model", "{missing}"], 1,
+                     ["no such GGUF file"])],
+    },
+    "lm polysemy": {
+        "unknown": [(["lm", "polysemy", "--model", "{words}"], 1, ["not a GGUF file"])],
+        "usage": [(["lm", "polysemy", "extra"], 2, ["unrecognized arguments: extra"])],
+        "missing": [(["lm", "polysemy", "--model", "{missing}"], 1, ["no such GGUF file"])],
+    },
     "lm info": {
         "unknown": [(["lm", "info", "--model", "{words}"], 1, ["not a GGUF file"])],
         "usage": [(["lm", "info", "extra"], 2, ["unrecognized arguments: extra"])],
@@ -250,6 +283,8 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
 # commands without a case of some kind, and why
 NOT_APPLICABLE = {
     ("lm info", "number"): "no numeric argument",
+    ("lm lens", "number"): "no numeric argument",
+    ("lm polysemy", "number"): "no numeric argument",
     ("info", "number"): "no numeric argument",
     ("relevance", "number"): "no numeric argument",
     ("eml", "unknown"): "takes numbers, not words",

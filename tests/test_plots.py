@@ -33,7 +33,26 @@ PLOTS = [
     (plots.reliability_diagram, "modelcalibration"),
     (plots.token_bands, "modelcalibration"),
     (plots.polysemy_by_block, "modelpolysemy"),
+    (plots.parallelogram, "analogies"),
+    (plots.analogy_accuracy, "analogies"),
+    (plots.offset_consistency, "analogies"),
+    (plots.similarity_scatter, "similarity"),
+    (plots.sense_map, "polysemy"),
+    (plots.contextual_neighbors, "polysemy"),
+    (plots.attention_weights, "polysemy"),
+    (plots.reliability_diagram, "calibration"),
+    (plots.frequency_bands, "calibration"),
 ]
+
+
+def test_every_plot_function_is_covered():
+    import inspect
+
+    public = {name for name, f in inspect.getmembers(plots, inspect.isfunction)
+              if f.__module__ == plots.__name__ and not name.startswith("_")}
+    helpers = {"styled", "new_figure"}
+    # section_accuracy draws live records only (tests/test_record_plots.py)
+    assert public - helpers - {"section_accuracy"} == {f.__name__ for f, _ in PLOTS}
 
 
 def _ok(sections, key):
@@ -42,7 +61,10 @@ def _ok(sections, key):
     return sections[key]
 
 
-@pytest.mark.parametrize(("fn", "key"), PLOTS, ids=[f.__name__ for f, _ in PLOTS])
+IDS = [f"{f.__name__}-{key}" for f, key in PLOTS]
+
+
+@pytest.mark.parametrize(("fn", "key"), PLOTS, ids=IDS)
 def test_new_figure(fn, key, sections, tmp_path, monkeypatch):
     from matplotlib.figure import Figure
 
@@ -57,7 +79,7 @@ def test_new_figure(fn, key, sections, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # nothing saved
 
 
-@pytest.mark.parametrize(("fn", "key"), PLOTS, ids=[f.__name__ for f, _ in PLOTS])
+@pytest.mark.parametrize(("fn", "key"), PLOTS, ids=IDS)
 def test_draws_on_given_axes(fn, key, sections):
     r = _ok(sections, key)
     fig = fn(r)

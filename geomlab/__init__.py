@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it (imported lazily on first access)
 _LAZY = {
     "load": "geomlab.loaders",
+    "as_embeddings": "geomlab.embeddings",
     "sources": "geomlab.loaders",
     "LoadReport": "geomlab.loaders.formats",
     "detect_format": "geomlab.loaders.formats",
@@ -67,6 +68,8 @@ _LAZY = {
     "Samples": "geomlab.scoring.sampling",
     "preference": "geomlab.scoring.preference",
     "Preference": "geomlab.scoring.preference",
+    "sweep_logits": "geomlab.scoring.sweep",
+    "TemperatureSweep": "geomlab.scoring.sweep",
     "fit_temperature": "geomlab.scoring.calibration",
     "expected_calibration_error": "geomlab.scoring.calibration",
     "reliability_bins": "geomlab.scoring.calibration",

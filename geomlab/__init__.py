@@ -96,6 +96,11 @@ _LAZY = {
     "TextCalibration": "geomlab.lm.calibration",
     "LMContextual": "geomlab.lm.polysemy",
     "LMPolysemyEvaluation": "geomlab.lm.polysemy",
+    # training dynamics
+    "train_unembedding": "geomlab.training.unembedding",
+    "UnembeddingTraining": "geomlab.training.unembedding",
+    "train_word2vec": "geomlab.training.word2vec",
+    "Word2VecTraining": "geomlab.training.word2vec",
 }
 
 __all__ = [
@@ -112,7 +117,7 @@ __all__ = [
 
 
 # subpackages reachable as attributes after a plain `import geomlab` (geomlab.report.build)
-_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm")
+_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm", "training")
 
 
 def __getattr__(name: str):

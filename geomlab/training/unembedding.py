@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._record import Record, format_table
+from .._record import Record, format_table, to_jsonable
 from ..errors import ParameterError, ShapeError
 from ..scoring.losses import cross_entropy, cross_entropy_grad
 
@@ -109,6 +109,8 @@ class UnembeddingTraining(Record):
     train_tokens, held_out_tokens : int
         Predictions in the training part and in the held-out part (disjoint positions: the
         held-out part follows the training part in the text).
+    train_positions, held_out_positions : tuple of int
+        ``(start, stop)`` of the token positions whose next token is predicted.
     steps : int
     lr : float
         The learning rate of plain gradient descent.
@@ -136,6 +138,8 @@ class UnembeddingTraining(Record):
     model: str
     train_tokens: int
     held_out_tokens: int
+    train_positions: tuple
+    held_out_positions: tuple
     steps: int
     lr: float
     train_loss: np.ndarray
@@ -164,7 +168,10 @@ class UnembeddingTraining(Record):
 
     def summary(self) -> dict:
         return {"model": self.model, "train_tokens": self.train_tokens,
-                "held_out_tokens": self.held_out_tokens, "steps": self.steps, "lr": self.lr,
+                "held_out_tokens": self.held_out_tokens,
+                "train_positions": list(self.train_positions),
+                "held_out_positions": list(self.held_out_positions), "steps": self.steps,
+                "lr": self.lr,
                 "train_loss_start": float(self.train_loss[0]),
                 "train_loss_end": float(self.train_loss[-1]),
                 "held_out_loss_start": float(self.held_out_loss[0]),
@@ -178,9 +185,9 @@ class UnembeddingTraining(Record):
                 for s, (a, b) in enumerate(zip(self.train_loss, self.held_out_loss))]
 
     def to_dict(self) -> dict:
-        return {**self.summary(), "curve": self.rows(), "bands": list(self.band_movement),
+        return to_jsonable({**self.summary(), "curve": self.rows(), "bands": list(self.band_movement),
                 "band_curves": self.band_curves, "watched": list(self.watched),
-                "watched_curves": self.watched_curves}
+                "watched_curves": self.watched_curves})
 
     def __str__(self) -> str:
         s = self
@@ -200,19 +207,22 @@ class UnembeddingTraining(Record):
 
 
 def _split(lm, text, tokens: int, held_out: int):
+    """Hidden states and next tokens of the training and held-out predictions, and the
+    prediction positions of each (position ``i`` predicts token ``i + 1``)."""
     ids = lm.encode(text)
     need = tokens + held_out + 1
     if len(ids) < need:
         raise ParameterError(f"the text has {len(ids)} tokens; tokens={tokens} and "
                              f"held_out={held_out} need {need}: pass a longer text or ask "
                              "for fewer")
-    ids = ids[:need]
     if need > lm.config.context_length:
         raise ParameterError(f"tokens + held_out + 1 = {need} exceeds the model's context "
                              f"of {lm.config.context_length}")
-    hidden = np.asarray(lm.forward(ids, logits="none").hidden[:-1], dtype=np.float32)
-    targets = ids[1:]
-    return (hidden[:tokens], targets[:tokens]), (hidden[tokens:], targets[tokens:])
+    ids = ids[:need]
+    hidden = np.asarray(lm.forward(ids, logits="none").hidden, dtype=np.float32)
+    train = np.arange(tokens)
+    held = np.arange(tokens, tokens + held_out)
+    return (hidden[train], ids[train + 1]), (hidden[held], ids[held + 1]), (train, held)
 
 
 def _watch_ids(lm, watch) -> list[tuple[str, int]]:
@@ -289,7 +299,7 @@ def train_unembedding(lm, text: str | None = None, *, tokens: int = 512, held_ou
     watched_ids = _watch_ids(lm, watch or ())
 
     with lm.threads():
-        (h_tr, y_tr), (h_te, y_te) = _split(lm, text, tokens, held_out)
+        (h_tr, y_tr), (h_te, y_te), (pos_tr, pos_te) = _split(lm, text, tokens, held_out)
         u0 = np.array(lm.unembedding, dtype=np.float32)
         u = u0.copy()
         counts = np.bincount(y_tr, minlength=u.shape[0])
@@ -321,10 +331,17 @@ def train_unembedding(lm, text: str | None = None, *, tokens: int = 512, held_ou
                        "mean_movement": float(movement[m].mean()) if m.any() else float("nan"),
                        "median_movement": float(np.median(movement[m])) if m.any()
                        else float("nan")} for label, m in bands)
-    watched = tuple(_watched(lm, u0, u, tok, i, counts, movement, k) for tok, i in watched_ids)
+    words, n0, n1 = lm.embeddings.words, _row_norms(u0), _row_norms(u)
+    watched = tuple({"token": tok, "id": i, "count": int(counts[i]),
+                     "movement": float(movement[i]),
+                     "neighbors_before": _nearest_rows(words, u0, n0, i, k),
+                     "neighbors_after": _nearest_rows(words, u, n1, i, k)}
+                    for tok, i in watched_ids)
     held = np.array(held_loss)
     return UnembeddingTraining(
-        model=lm.path.name, train_tokens=tokens, held_out_tokens=held_out, steps=steps,
+        model=lm.path.name, train_tokens=tokens, held_out_tokens=held_out,
+        train_positions=(int(pos_tr[0]), int(pos_tr[-1]) + 1),
+        held_out_positions=(int(pos_te[0]), int(pos_te[-1]) + 1), steps=steps,
         lr=float(lr), train_loss=np.array(train_loss), held_out_loss=held,
         best_step=int(np.argmin(held)), counts=counts, movement=movement,
         band_movement=band_rows, band_curves=np.array(band_curves),
@@ -332,18 +349,15 @@ def train_unembedding(lm, text: str | None = None, *, tokens: int = 512, held_ou
         watched_curves=np.array(watched_curves).reshape(len(train_loss), len(watched_ids)))
 
 
-def _nearest_rows(lm, u: np.ndarray, i: int, k: int) -> list[str]:
-    norms = np.linalg.norm(u, axis=1)
-    norms[norms == 0] = 1.0
+def _nearest_rows(words, u: np.ndarray, norms: np.ndarray, i: int, k: int) -> list[str]:
     cos = (u @ u[i]) / (norms * max(float(norms[i]), 1e-30))
     cos[i] = -np.inf
     top = np.argpartition(-cos, k)[:k]
     top = top[np.lexsort((top, -cos[top]))]
-    words = lm.embeddings.words
     return [words[j] for j in top]
 
 
-def _watched(lm, u0, u, tok, i, counts, movement, k) -> dict:
-    return {"token": tok, "id": i, "count": int(counts[i]), "movement": float(movement[i]),
-            "neighbors_before": _nearest_rows(lm, u0, i, k),
-            "neighbors_after": _nearest_rows(lm, u, i, k)}
+def _row_norms(u: np.ndarray) -> np.ndarray:
+    norms = np.sqrt(np.einsum("ij,ij->i", u, u))
+    norms[norms == 0] = 1.0
+    return norms

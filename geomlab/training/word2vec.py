@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._record import Record, format_table
+from .._record import Record, format_table, to_jsonable
 from ..embeddings import Embeddings
 from ..errors import ParameterError
 
@@ -153,8 +153,8 @@ class Word2VecTraining(Record):
         return out
 
     def to_dict(self) -> dict:
-        return {**self.summary(), "curve": self.rows(), "bands": list(self.bands),
-                "neighbors": list(self.neighbors)}
+        return to_jsonable({**self.summary(), "curve": self.rows(), "bands": list(self.bands),
+                "neighbors": list(self.neighbors)})
 
     def __str__(self) -> str:
         s = self

@@ -96,7 +96,8 @@ class Word2VecTraining(Record):
         among the words the two vocabularies share); chance is about ``k / n``.
     bands : tuple of dict
         Per corpus frequency band: words, analogy questions (by the expected answer), and
-        per snapshot the accuracy and neighbor agreement (lists over snapshots).
+        the snapshot with the best neighbor agreement (``best_epoch``), and per snapshot the
+        accuracy and neighbor agreement (lists over snapshots).
     neighbors : tuple of dict
         For each followed word: its count and its nearest words after each epoch.
     snapshots : ndarray, shape (epochs + 1, n_words, vector_size)
@@ -126,10 +127,18 @@ class Word2VecTraining(Record):
         return Embeddings(self.words, self.snapshots[epoch], source=f"word2vec epoch {epoch}")
 
     @property
-    def edges_lag(self) -> bool:
+    def frequent_agree_more(self) -> bool:
         """At the last epoch, neighbor agreement rises with every frequency band."""
         final = [b["agreement"][-1] for b in self.bands if b["words"] > 0]
         return bool(all(a < b for a, b in itertools.pairwise(final)))
+
+    @property
+    def edges_lag(self) -> bool:
+        """The rarest band reaches its best neighbor agreement at a later epoch than the most
+        frequent band: the edges of the vocabulary are still forming when the center is
+        done."""
+        used = [b for b in self.bands if b["words"] > 0]
+        return bool(len(used) >= 2 and used[0]["best_epoch"] > used[-1]["best_epoch"])
 
     def summary(self) -> dict:
         return {"words": len(self.words), "tokens": self.tokens, "epochs": self.epochs,
@@ -138,8 +147,10 @@ class Word2VecTraining(Record):
                 "loss_first": float(self.loss[1]), "loss_last": float(self.loss[-1]),
                 "accuracy_last": float(self.accuracy[-1]), "mrr_first": float(self.mrr[0]),
                 "mrr_last": float(self.mrr[-1]), "agreement_first": float(self.agreement[0]),
-                "agreement_last": float(self.agreement[-1]), "k": self.k,
-                "edges_lag": self.edges_lag}
+                "agreement_last": float(self.agreement[-1]),
+                "agreement_best": float(np.max(self.agreement)),
+                "best_epoch": int(np.argmax(self.agreement)), "k": self.k,
+                "frequent_agree_more": self.frequent_agree_more, "edges_lag": self.edges_lag}
 
     def rows(self) -> list[dict]:
         out = []
@@ -161,7 +172,9 @@ class Word2VecTraining(Record):
         head = (f"word2vec (skip-gram, {s.vector_size} dims, window {s.window}, seed {s.seed}) "
                 f"on {s.tokens:,} words, {len(s.words):,} in the vocabulary (count >= "
                 f"{s.min_count}), {s.epochs} epochs\n{s.analogy_questions} Google questions "
-                f"in the vocabulary; neighbor agreement with GloVe at k={s.k}; edges lag: "
+                f"in the vocabulary; neighbor agreement with GloVe at k={s.k}; best epoch by "
+                f"band: " + ", ".join(f"{b['band']}: {b['best_epoch']}" for b in s.bands
+                                      if b["words"]) + f"; edges lag: "
                 f"{'yes' if s.edges_lag else 'no'}")
         nb = [{"word": n["word"], "count": n["count"],
                "epoch 1": " ".join(n["neighbors"][1][:4]),
@@ -287,6 +300,9 @@ def _judge(vocab, counts, snapshots, loss, *, epochs, seed, vector_size, window,
         reference = load()
     index = {w: i for i, w in enumerate(vocab)}
     shared = [i for i, w in enumerate(vocab) if w in reference]
+    if len(shared) <= k:
+        raise ParameterError(f"only {len(shared)} of the {len(vocab)} corpus words are in the "
+                             f"reference vectors; k={k} neighbors need more")
     ref_knn = _knn(np.stack([reference[vocab[i]] for i in shared]), k)
     shared_counts = counts[shared]
     word_bands = _band_masks(shared_counts)
@@ -313,6 +329,7 @@ def _judge(vocab, counts, snapshots, loss, *, epochs, seed, vector_size, window,
             band_agree[label].append(float(agree[wm].mean()) if wm.any() else float("nan"))
             band_acc[label].append(float(correct[qm].mean()) if qm.any() else float("nan"))
     bands = tuple({"band": label, "words": int(wm.sum()), "questions": int(qm.sum()),
+                   "best_epoch": int(np.nanargmax(band_agree[label])) if wm.any() else None,
                    "accuracy": band_acc[label], "agreement": band_agree[label]}
                   for (label, wm), (_, qm) in zip(word_bands, q_bands))
     followed = []

@@ -32,6 +32,9 @@ PLOTS = [
     (plots.attention_heads, "model"),
     (plots.reliability_diagram, "modelcalibration"),
     (plots.token_bands, "modelcalibration"),
+    (plots.training_curves, "training"),
+    (plots.row_movement, "training"),
+    (plots.neighbor_agreement, "training"),
 ]
 
 

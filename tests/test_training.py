@@ -170,3 +170,39 @@ def test_word2vec_repeats_in_a_new_process(glove):
     out = subprocess.run([sys.executable, "-c", W2V_CODE], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout.split("\n")[-2]
     assert out == here
+
+
+# -- the command line ------------------------------------------------------------------------
+
+def test_cli_train_unembedding_json(tiny_gguf, tmp_path, capsys):
+    from geomlab.cli import main
+
+    text = tmp_path / "t.txt"
+    text.write_text(TEXT, encoding="utf-8")
+    assert main(["train", "unembedding", str(text), "--model", str(tiny_gguf), "--tokens", "20",
+                 "--held-out", "10", "--steps", "3", "--lr", "0.05", "--watch", " the",
+                 "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["steps"] == 3 and len(d["curve"]) == 4 and d["watched"][0]["token"] == " the"
+    assert d["curve"][-1]["train_loss"] < d["curve"][0]["train_loss"]
+
+
+def test_cli_train_word2vec(capsys):
+    from geomlab.cli import main
+
+    assert main(["train", "word2vec", "--epochs", "1", "--words", "sea", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["epochs"] == 1 and len(d["curve"]) == 2 and d["neighbors"][0]["word"] == "sea"
+    assert main(["train", "word2vec", "--epochs", "1", "--words", "sea"]) == 0
+    assert "word2vec (skip-gram" in capsys.readouterr().out
+
+
+def test_cli_train_errors(capsys):
+    from geomlab.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "unembedding", "--lr", "0"])
+    assert exc.value.code == 2
+    assert "expected a positive finite number" in capsys.readouterr().err
+    assert main(["train", "word2vec", "--min-count", "100000"]) == 1
+    assert "k=10 neighbors need more" in capsys.readouterr().err

@@ -33,7 +33,7 @@ def register(sub, parent) -> None:
         "gradient of a row is (p - onehot) times the hidden states). Prints the training "
         "and held-out loss per step, how far rows moved by how often their token was the "
         "answer, and the nearest rows of watched tokens before and after.",
-        epilog="example: geomlab train unembedding --steps 20 --lr 0.02 --json > u.json",
+        epilog="example: geomlab train unembedding --steps 15 --lr 0.02 --json > u.json",
     )
     p.add_argument("file", metavar="FILE_OR_-", nargs="?", default=None,
                    help="a UTF-8 text file, or - for stdin (default: Moby-Dick chapter 1, "
@@ -44,7 +44,7 @@ def register(sub, parent) -> None:
                    help="training predictions: the text's first N (default: %(default)s)")
     p.add_argument("--held-out", type=positive_int, default=256, metavar="N",
                    help="held-out predictions right after them (default: %(default)s)")
-    p.add_argument("--steps", type=positive_int, default=20, metavar="N",
+    p.add_argument("--steps", type=positive_int, default=15, metavar="N",
                    help="gradient steps (default: %(default)s)")
     p.add_argument("--lr", type=positive_float, default=0.02, metavar="RATE",
                    help="learning rate (default: %(default)s)")

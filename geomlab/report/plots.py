@@ -683,7 +683,8 @@ def training_curves(results: dict, ax=None):
     loss per epoch."""
     u, w = results["unembedding"], results["word2vec"]
     with styled():
-        fig, (a, b) = _axes(ax, n=2, height=3.8)
+        fig, axes = _axes(ax, n=2, height=3.8)
+        a, b = axes[0], axes[1]
         steps = [r["step"] for r in u["curve"]]
         a.plot(steps, [r["train_loss"] for r in u["curve"]], marker="o", ms=3,
                label=f"training ({u['train_tokens']} predictions)")
@@ -705,7 +706,7 @@ def training_curves(results: dict, ax=None):
         b.set_xlabel("epoch")
         b.set_ylabel("gensim's loss in the epoch")
         b.set_title(f"word2vec on {w['tokens']:,} words")
-        return _done(fig, (a, b))
+        return _done(fig, axes)
 
 
 @_literal_text
@@ -734,7 +735,8 @@ def neighbor_agreement(results: dict, ax=None):
     analogies' mean reciprocal rank."""
     w = results["word2vec"]
     with styled():
-        fig, (a, b) = _axes(ax, n=2, height=3.8)
+        fig, axes = _axes(ax, n=2, height=3.8)
+        a, b = axes[0], axes[1]
         for band in w["bands"]:
             if band["words"]:
                 a.plot(range(len(band["agreement"])), band["agreement"], marker="o", ms=2,
@@ -749,4 +751,4 @@ def neighbor_agreement(results: dict, ax=None):
         b.set_xlabel("epoch")
         b.set_ylabel("mean reciprocal rank of the answer")
         b.set_title(f"{w['analogy_questions']} Google analogies in the vocabulary")
-        return _done(fig, (a, b))
+        return _done(fig, axes)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from . import Context, Figure, Rendered, Section, Table, need
 from .model import language_model
 
-QUICK_UNEMBEDDING = {"tokens": 128, "held_out": 64, "steps": 6}
-QUICK_EPOCHS = 5
+QUICK_UNEMBEDDING = {"tokens": 64, "held_out": 32, "steps": 4}
+QUICK_EPOCHS = 3
 
 
 def compute(ctx: Context) -> dict:

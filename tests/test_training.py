@@ -206,3 +206,26 @@ def test_cli_train_errors(capsys):
     assert "expected a positive finite number" in capsys.readouterr().err
     assert main(["train", "word2vec", "--min-count", "100000"]) == 1
     assert "k=10 neighbors need more" in capsys.readouterr().err
+
+
+UNEMBEDDING_CODE = """
+import hashlib, sys, geomlab
+lm = geomlab.load_lm(sys.argv[1], cache=False)
+r = geomlab.train_unembedding(lm, sys.argv[2], tokens=30, held_out=10, steps=4, lr=0.05,
+                              watch=())
+h = hashlib.sha256(r.train_loss.tobytes() + r.held_out_loss.tobytes() + r.movement.tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_unembedding_repeats_in_a_new_process(tiny_lm, tiny_gguf):
+    import hashlib
+
+    r = geomlab.train_unembedding(tiny_lm, TEXT, tokens=30, held_out=10, steps=4, lr=0.05,
+                                  watch=())
+    here = hashlib.sha256(r.train_loss.tobytes() + r.held_out_loss.tobytes()
+                          + r.movement.tobytes()).hexdigest()
+    env = {**os.environ, "PYTHONHASHSEED": "321"}
+    out = subprocess.run([sys.executable, "-c", UNEMBEDDING_CODE, str(tiny_gguf), TEXT],
+                         cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    assert out.stdout.split("\n")[-2] == here

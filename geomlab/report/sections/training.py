@@ -52,7 +52,7 @@ def render(r: dict) -> Rendered:
            if u["overfits"] else
            f"go from {u['held_out_loss_start']:.4f} to {u['held_out_loss_end']:.4f} nats "
            f"(best {u['held_out_loss_best']:.4f} at step {u['best_step']})."),
-        f"Rows move in proportion to how often their token was the answer: mean movement "
+        f"Rows move more the more often their token was the answer: mean movement "
         f"{bands[0]['mean_movement']:.2g} for the {bands[0]['tokens']:,} tokens never the "
         f"answer, {bands[-1]['mean_movement']:.2g} for those the answer {bands[-1]['band']} "
         f"times (Spearman {u['spearman']:.3f} over the vocabulary). Rare patterns get few "

@@ -101,6 +101,11 @@ _LAZY = {
     "LMPolysemyEvaluation": "geomlab.lm.polysemy",
     # the interactive page
     "explore": "geomlab.explorer",
+    # training dynamics
+    "train_unembedding": "geomlab.training.unembedding",
+    "UnembeddingTraining": "geomlab.training.unembedding",
+    "train_word2vec": "geomlab.training.word2vec",
+    "Word2VecTraining": "geomlab.training.word2vec",
 }
 
 __all__ = [
@@ -117,7 +122,8 @@ __all__ = [
 
 
 # subpackages reachable as attributes after a plain `import geomlab` (geomlab.report.build)
-_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm", "explorer")
+_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm", "explorer",
+                "training")
 
 
 def __getattr__(name: str):

@@ -278,6 +278,24 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
         "usage": [(["lm", "info", "extra"], 2, ["unrecognized arguments: extra"])],
         "missing": [(["lm", "info", "--model", "{missing}"], 1, ["no such GGUF file"])],
     },
+    # training dynamics: refused before any training starts
+    "train unembedding": {
+        "unknown": [(["train", "unembedding", "--model", "{words}"], 1, ["not a GGUF file"])],
+        "usage": [(["train", "unembedding", "a", "b"], 2, ["unrecognized arguments: b"])],
+        "number": [(["train", "unembedding", "--steps", "0"], 2, [f"{POS_INT} '0'"]),
+                   (["train", "unembedding", "--lr", "0"], 2, [f"{POS_NUM} '0'"])],
+        "missing": [(["train", "unembedding", "{missing}", "--model", "{words}"], 1,
+                     ["{missing}"]),
+                    (["train", "unembedding", "--model", "{missing}"], 1,
+                     ["no such GGUF file"])],
+    },
+    "train word2vec": {
+        "unknown": [(["train", "word2vec", "--vectors", "nosuchsource"], 1, [NOT_SOURCE])],
+        "usage": [(["train", "word2vec", "--nosuch"], 2, ["unrecognized arguments: --nosuch"])],
+        "number": [(["train", "word2vec", "--epochs", "0"], 2, [f"{POS_INT} '0'"]),
+                   (["train", "word2vec", "--seed", "-1"], 2, ["expected an integer >= 0"])],
+        "missing": [(["train", "word2vec", "{missing}"], 1, ["{missing}"])],
+    },
 }
 
 # commands without a case of some kind, and why
@@ -344,7 +362,7 @@ def test_the_matrix_knows_every_command():
     assert {"info", "convert", "neighbors", "analogy", "relevance", "evaluate analogies",
             "evaluate similarity", "calibrate", "score", "eml", "senses", "context", "atoms",
             "report", "graph"} <= set(LEAVES)
-    assert GROUPS == ["evaluate", "lm"]
+    assert GROUPS == ["evaluate", "lm", "train"]
     assert {"lm next", "lm score", "lm generate", "lm info"} <= set(LEAVES)
 
 

@@ -42,6 +42,9 @@ PLOTS = [
     (plots.attention_weights, "polysemy"),
     (plots.reliability_diagram, "calibration"),
     (plots.frequency_bands, "calibration"),
+    (plots.training_curves, "training"),
+    (plots.row_movement, "training"),
+    (plots.neighbor_agreement, "training"),
 ]
 
 

@@ -17,7 +17,7 @@ from ..loaders import FORMATS
 
 # command modules, in the order their commands appear in --help
 COMMAND_MODULES = ["info", "convert", "geometry", "evaluate", "scoring", "polysemy", "report",
-                   "explore", "graph", "lm"]
+                   "explore", "graph", "lm", "train"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -33,6 +33,7 @@ __all__ = [
     "eml_echo",
     "frequency_bands",
     "gradient_bars",
+    "neighbor_agreement",
     "new_figure",
     "norms_by_rank",
     "offset_consistency",
@@ -40,11 +41,13 @@ __all__ = [
     "projection_panels",
     "relevance_bars",
     "reliability_diagram",
+    "row_movement",
     "sense_map",
     "similarity_scatter",
     "softmax_temperatures",
     "styled",
     "temperature_dial",
+    "training_curves",
 ]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
@@ -703,6 +706,58 @@ def polysemy_by_block(results: dict, ax=None):
         ax.set_title(word + (f" and {others} other words" if others and results.get("word")
                              else "") + f": {results['n_contexts']} contexts")
         ax.legend(loc="lower right")
+
+
+# -- 12. training dynamics ------------------------------------------------------------------
+@_literal_text
+def training_curves(results: dict, ax=None):
+    """Loss per gradient step on the unembedding (training and held-out), and word2vec's
+    loss per epoch."""
+    u, w = results["unembedding"], results["word2vec"]
+    with styled():
+        fig, axes = _axes(ax, n=2, height=3.8)
+        a, b = axes[0], axes[1]
+        steps = [r["step"] for r in u["curve"]]
+        a.plot(steps, [r["train_loss"] for r in u["curve"]], marker="o", ms=3,
+               label=f"training ({u['train_tokens']} predictions)")
+        right = a.twinx()
+        right.plot(steps, [r["held_out_loss"] for r in u["curve"]], marker="s", ms=3,
+                   color=PALETTE[3], label=f"held out ({u['held_out_tokens']}), right axis")
+        right.axvline(u["best_step"], color=PALETTE[3], ls=":", lw=1)
+        right.set_ylabel("held-out loss (nats)")
+        right.grid(False)
+        a.set_xlabel("gradient step")
+        a.set_ylabel("training loss (nats)")
+        a.set_title("Unembedding: training vs held-out loss")
+        h1, l1 = a.get_legend_handles_labels()
+        h2, l2 = right.get_legend_handles_labels()
+        a.legend(h1 + h2, l1 + l2, loc="upper center", fontsize=8)
+        epochs = [r["epoch"] for r in w["curve"]][1:]
+        b.plot(epochs, [r["loss"] for r in w["curve"]][1:], marker="o", ms=3,
+               color=PALETTE[2])
+        b.set_xlabel("epoch")
+        b.set_ylabel("gensim's loss in the epoch")
+        b.set_title(f"word2vec on {w['tokens']:,} words")
+        return _done(fig, axes)
+
+
+@_literal_text
+def row_movement(results: dict, ax=None):
+    """Mean distance each unembedding row has moved, by how often its token was the answer."""
+    u = results["unembedding"]
+    curves = np.asarray(u["band_curves"], dtype=float)
+    with styled():
+        fig, ax = _axes(ax, height=3.8)
+        for j, band in enumerate(u["bands"]):
+            if band["tokens"]:
+                # step 0 (no movement yet) has no place on a log scale
+                ax.plot(range(1, len(curves)), curves[1:, j], marker="o", ms=3,
+                        label=f"answer {band['band']} times ({band['tokens']:,} tokens)")
+        ax.set_yscale("log")
+        ax.set_xlabel("gradient step")
+        ax.set_ylabel("mean |U_row - U_row at start|")
+        ax.set_title("Frequent answers move their rows most; rare patterns get few updates")
+        ax.legend(loc="lower right", fontsize=8)
         return _done(fig, ax)
 
 
@@ -728,3 +783,27 @@ def section_accuracy(results: dict, ax=None):
         ax.grid(axis="y", visible=False)
         return _done(fig, ax)
 
+
+@_literal_text
+def neighbor_agreement(results: dict, ax=None):
+    """word2vec's neighbor agreement with GloVe per frequency band, epoch by epoch, and the
+    analogies' mean reciprocal rank."""
+    w = results["word2vec"]
+    with styled():
+        fig, axes = _axes(ax, n=2, height=3.8)
+        a, b = axes[0], axes[1]
+        for band in w["bands"]:
+            if band["words"]:
+                a.plot(range(len(band["agreement"])), band["agreement"], marker="o", ms=2,
+                       label=f"count {band['band']} ({band['words']} words)")
+        a.axhline(w["k"] / w["words"], color=PALETTE[8], ls="--", lw=1, label="chance")
+        a.set_xlabel("epoch (0: random start)")
+        a.set_ylabel(f"share of {w['k']} neighbors shared with GloVe")
+        a.set_title("Does the geometry approach GloVe's?")
+        a.legend(fontsize=8)
+        b.plot([r["epoch"] for r in w["curve"]], [r["mrr"] for r in w["curve"]], marker="o",
+               ms=2, color=PALETTE[4])
+        b.set_xlabel("epoch")
+        b.set_ylabel("mean reciprocal rank of the answer")
+        b.set_title(f"{w['analogy_questions']} Google analogies in the vocabulary")
+        return _done(fig, axes)

@@ -119,7 +119,7 @@ def claim(number: int, measured: str, holds: bool, on: str | None = None) -> dic
 
 _MODULES = ["vectors", "relevance", "softmax", "crossentropy", "analogies", "similarity",
             "polysemy", "calibration", "projection", "model", "modelcalibration",
-            "modelpolysemy"]
+            "modelpolysemy", "training"]
 
 
 def section_keys() -> list[str]:

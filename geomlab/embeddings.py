@@ -113,16 +113,20 @@ def as_embeddings(obj, name: str = "emb", *, allow_lm: bool = False):
         + f" or a gensim KeyedVectors, got {type(obj).__name__}")
 
 
-def accepts_gensim(func=None, *, allow_lm: bool = False):
+def accepts_gensim(func=None, *, allow_lm: bool = False, allow_none: bool = False):
     """Decorator: the function's first argument (``emb``) goes through :func:`as_embeddings`,
-    so every public function taking vectors also takes a gensim ``KeyedVectors``."""
+    so every public function taking vectors also takes a gensim ``KeyedVectors``
+    (``allow_none``: None passes, for functions that work on bare vectors too)."""
+    def convert(emb):
+        return emb if emb is None and allow_none else as_embeddings(emb, allow_lm=allow_lm)
+
     def wrap(f):
         @functools.wraps(f)
         def inner(*args, **kwargs):
             if args:
-                args = (as_embeddings(args[0], allow_lm=allow_lm), *args[1:])
+                args = (convert(args[0]), *args[1:])
             elif "emb" in kwargs:
-                kwargs["emb"] = as_embeddings(kwargs["emb"], allow_lm=allow_lm)
+                kwargs["emb"] = convert(kwargs["emb"])
             return f(*args, **kwargs)
         return inner
     return wrap if func is None else wrap(func)

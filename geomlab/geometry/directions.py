@@ -48,7 +48,7 @@ def _unit_direction(emb, onto) -> np.ndarray:
     return (d / n).astype(np.float32)
 
 
-@accepts_gensim
+@accepts_gensim(allow_none=True)
 def project(emb, query, onto) -> np.ndarray:
     """The component of ``query`` along the direction ``onto``: ``(v . u) u``, ``u = onto/|onto|``.
 
@@ -86,7 +86,7 @@ def project(emb, query, onto) -> np.ndarray:
     return (coef[..., None] * u).astype(np.float32)
 
 
-@accepts_gensim
+@accepts_gensim(allow_none=True)
 def reject(emb, query, onto) -> np.ndarray:
     """What is left of ``query`` with its component along ``onto`` removed (orthogonal to it).
 

@@ -27,7 +27,7 @@ from ..scoring.calibration import (
     fit_temperature,
     reliability_bins,
 )
-from . import _kernel
+from . import _kernel, _prune
 from .datasets import AnalogySet, load_analogies
 
 __all__ = [
@@ -514,9 +514,17 @@ def evaluate_analogies(
         queries = np.zeros((0, 1, emb.dim), dtype=np.float32)
         guess = np.zeros(0, dtype=np.float32)
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
-    scan = _kernel.scan if client is None else partial(_kernel.scan_distributed, client)
-    out = scan(scorer, queries, exclude=exclude, answers=answers, answer_guess=guess,
-               bad=bad, topk=topk, sketch=sketch, block_size=block_size, progress=progress)
+    stats = None
+    if client is None and _prune.supported(method, topk, sketch):
+        out, stats = _prune.scan(scorer, queries, inputs, unit=scorer.unit, exclude=exclude,
+                                 answers=answers, answer_guess=guess, bad=bad,
+                                 section=np.array(qs.section, dtype=np.int64),
+                                 block_size=block_size, progress=progress)
+    else:
+        scan = _kernel.scan if client is None else partial(_kernel.scan_distributed, client)
+        out = scan(scorer, queries, exclude=exclude, answers=answers, answer_guess=guess,
+                   bad=bad, topk=topk, sketch=sketch, block_size=block_size,
+                   progress=progress)
 
     pred_rows, pred_scores = out.top_rows, out.top_scores
     # gensim looks at only the 5 best candidates that are not the inputs' own rows; with 5
@@ -531,7 +539,9 @@ def evaluate_analogies(
     correct = hit.any(axis=(1, 2))
     best_ans = out.answer_scores.max(axis=1) if n else np.zeros(0, np.float32)
     answerable = np.isfinite(best_ans)
-    n_above = out.n_above - (out.answer_scores > guess[:, None]).sum(axis=1)
+    n_above = out.n_above
+    if stats is None:  # the full pass counted the answer rows too
+        n_above = n_above - (out.answer_scores > guess[:, None]).sum(axis=1)
     rank = np.where(answerable, 1 + n_above, 0)
     rank[correct1] = 1
     seconds = time.perf_counter() - t0

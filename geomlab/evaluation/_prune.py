@@ -60,6 +60,8 @@ MARGIN_LOG = 1e-4
 MARGIN_PD = 1e-4
 #: the bound used on each float32 word cosine's error (the proven one is 3.05e-6)
 EPS_COS = 1e-5
+#: PairDirection: a lower bound on |x - c| below this always passes the first stage
+TINY = 3e-7
 #: the lowest first-stage threshold, in int16 steps (lower ones take the full pass)
 LOW = 15000
 #: int16 steps per unit in the first stage (3CosAdd rows lie in [-3, 3], the logarithms
@@ -76,6 +78,7 @@ class PruneStats:
     n_pool: int
     n_full: int  # questions that took the full pass
     n_survivors: int  # (question, candidate) pairs scored exactly by the pruned pass
+    full: np.ndarray | None = None  # per question: took the full pass
 
     @property
     def scored_exactly(self) -> float:
@@ -147,7 +150,8 @@ def _terms(method: str, cos: np.ndarray, pa: np.ndarray, pb: np.ndarray):
     * 3CosMul: the same with logarithms of the shifted cosines, each moved by 2e-6 (more
       than their error) in the direction that raises the score;
     * PairDirection: ``X[p] - s_q * Y[c] >= v`` with ``X = cos_b - cos_a`` and
-      ``Y = sqrt(2 - 2 (cos_c + 1e-5))``, the smallest ``|x - c|`` the cosine allows.
+      ``Y = sqrt(2 - 2 (cos_c + 1e-5))``, the smallest ``|x - c|`` the cosine allows; the
+      first stage compares ``-log Y[c]`` with ``log s_q - log(X[p] - min c.d)``.
     """
     if method == "3cosadd":
         return cos[pb] - cos[pa], cos
@@ -265,7 +269,8 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
         x, y = _terms(method, cos, pa, pb)
         # first stage: int16 comparisons of two rows against one shift per grid row
         with np.errstate(divide="ignore", invalid="ignore"):
-            yy = np.log(y) if method == "pairdirection" else y
+            # PairDirection passes a small |x - c|: the candidate side is -log|x - c|
+            yy = -np.log(y) if method == "pairdirection" else y
             bq = _quantize(yy, qscale, up=True)
             # x quantized up, so that -xq is down (3CosAdd, 3CosMul: x in [-14, 14])
             xq = None if method == "pairdirection" else _quantize(x, qscale, up=True)
@@ -279,14 +284,14 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
             else:
                 zg = -xq[gp]
             bg = bq[gc]
-            zero = np.nonzero(y[gc] <= 0) if method == "pairdirection" else None
+            zero = np.nonzero(y[gc] <= TINY) if method == "pairdirection" else None
             for r0, r1, k0, k1, qid, alpha, beta in blocks:
                 zb = zg[r0:r1] + alpha
                 bk = bg[k0:k1] - beta
                 mask = bk[None] >= zb[:, None, :]
                 flat = np.flatnonzero(mask)
                 cell, j = np.divmod(flat, c1 - c0)
-                if zero is not None:  # |x - c| ~ 0: no lower bound, always a candidate
+                if zero is not None:  # |x - c| ~ 0 (-log beyond the int16 range): pass
                     zk, zj = zero
                     sel = (zk >= k0) & (zk < k1)
                     if sel.any():
@@ -353,7 +358,7 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
         out.n_above[idx] = part.n_above - (part.answer_scores
                                            > answer_guess[idx, None]).sum(axis=1)
         out.answer_scores[idx] = part.answer_scores
-    return out, PruneStats(n, n_pool, len(idx), n_exact)
+    return out, PruneStats(n, n_pool, len(idx), n_exact, full)
 
 
 def _keys(rows: np.ndarray, n_pool: int) -> np.ndarray:
@@ -474,7 +479,7 @@ def _plan(method, group, thr, scale, cd, qscale):
 def _steps(method, q, thr, scale, qscale):
     """The first-stage threshold of questions ``q``, in int16 steps (float64)."""
     if method == "pairdirection":
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             return (np.log(scale[q].astype(np.float64)) - MARGIN_LOG) * qscale
     return thr[q].astype(np.float64) * qscale
 

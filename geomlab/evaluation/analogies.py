@@ -149,6 +149,9 @@ class AnalogyResult(Record):
     outside the first ``restrict_vocab`` words, ``n_invalid`` malformed lines skipped),
     per-section scores, the Google set's semantic/syntactic totals, per-question records
     (:attr:`questions`), and with a temperature the calibration figures.
+    ``scored_exactly`` is the share of the (question, candidate) scores the pass computed
+    exactly (1.0 for the full pass; the pruned one bounds the rest, see
+    :func:`evaluate_analogies`).
     """
 
     dataset: str
@@ -173,6 +176,7 @@ class AnalogyResult(Record):
     ece: float | None = None
     reliability: ReliabilityBins | None = field(default=None, repr=False)
     calibration_error_bound: float | None = None
+    scored_exactly: float = 1.0
     _q: dict = field(default_factory=dict, repr=False, compare=False)
     _words: tuple = field(default=(), repr=False, compare=False)
     _sketch: ScoreSketch | None = field(default=None, repr=False, compare=False)
@@ -555,6 +559,8 @@ def evaluate_analogies(
         "correct": correct, "correct1": correct1, "rank": rank,
         "score": np.where(answerable, best_ans, np.nan),
         "answer_row": np.array([a[0] for a in qs.answers], dtype=np.int64),
+        # questions scored by the full pass (all of them unless pruned)
+        "full_pass": np.ones(n, bool) if stats is None or stats.full is None else stats.full,
     }
 
     cal = sk = None
@@ -602,6 +608,7 @@ def evaluate_analogies(
         ece=None if cal is None else cal.ece,
         reliability=None if cal is None else cal.reliability,
         calibration_error_bound=None if cal is None else cal.error_bound,
+        scored_exactly=1.0 if stats is None else stats.scored_exactly,
         _q=q, _words=emb.words, _sketch=sk,
     )
 

@@ -1,9 +1,8 @@
 """The analogy pass that scores exactly only the candidates that can matter.
 
-Every analogy score is a small function of three cosines: the candidate's cosine with
-each input word (3CosAdd: ``cos(x, b) + cos(x, c) - cos(x, a)`` up to the query's length;
-3CosMul: their shifted product and ratio; PairDirection: ``cos(x, b) - cos(x, a)`` against
-``cos(x, c)``). A benchmark has far fewer distinct words than questions (the Google set:
+3CosAdd and 3CosMul scores are small functions of three cosines: the candidate's cosine
+with each input word (3CosAdd: ``cos(x, b) + cos(x, c) - cos(x, a)`` up to the query's
+length; 3CosMul: their shifted product and ratio). A benchmark has far fewer distinct words than questions (the Google set:
 905 words, 19,486 questions), so the pass first computes each *word's* cosine with every
 candidate (one matrix product per pool chunk, a few percent of the per-question product)
 and then, per question, an *estimate* of every candidate's score from two of those rows:
@@ -25,6 +24,10 @@ float32, the same for every candidate whatever the block layout (the tiled float
 rounds each product by the BLAS kernel's own blocking, so two candidates within an ulp
 could order differently from one block shape to another). Ties are broken by row, the
 lowest first, as in the tiled pass.
+
+PairDirection is not pruned: ``(x - c) . d / |x - c|`` does not split into one row per
+pair plus one per word, and most of its answers lie deep in the list (the Google set:
+6,779 of 19,486 below rank 3,000), so a bound would leave most candidates to score.
 
 Questions whose answer lies deep in the candidate list (more than :data:`CAP`
 candidates above it, predicted from a 1-in-:data:`STRIDE` sample of the pool), whose
@@ -57,16 +60,13 @@ BLOCK_ELEMS = 1 << 19
 #: safety margins, 10x the worst-case rounding of the estimates (see _terms)
 MARGIN_ADD = 1e-4
 MARGIN_LOG = 1e-4
-MARGIN_PD = 1e-4
 #: the bound used on each float32 word cosine's error (the proven one is 3.05e-6)
 EPS_COS = 1e-5
-#: PairDirection: a lower bound on |x - c| below this always passes the first stage
-TINY = 3e-7
 #: the lowest first-stage threshold, in int16 steps (lower ones take the full pass)
 LOW = 15000
-#: int16 steps per unit in the first stage (3CosAdd rows lie in [-3, 3], the logarithms
-#: of 3CosMul and PairDirection in about [-16, 16])
-QSCALE = {"3cosadd": 4096.0, "3cosmul": 1024.0, "pairdirection": 1024.0}
+#: int16 steps per unit in the first stage (3CosAdd rows lie in [-3, 3], 3CosMul's
+#: logarithms in about [-14, 14])
+QSCALE = {"3cosadd": 4096.0, "3cosmul": 1024.0}
 _U = 2.0 ** -24  # float32 unit roundoff
 
 
@@ -88,7 +88,7 @@ class PruneStats:
 
 def supported(method: str, topk: int, sketch) -> bool:
     """Whether the pruned pass gives this evaluation's outputs (else the full pass)."""
-    return topk == 1 and sketch is None and method in _kernel.METHODS
+    return topk == 1 and sketch is None and method in QSCALE
 
 
 # -- exact scores ------------------------------------------------------------------------------
@@ -96,7 +96,8 @@ def exact_scores(scorer: _kernel.Scorer, queries: np.ndarray, qi: np.ndarray,
                  rows: np.ndarray, *, chunk: int = 1 << 16) -> np.ndarray:
     """Scores of (question ``qi``, pool row ``rows``) pairs, float64 math rounded to float32.
 
-    The method formulas are :meth:`Scorer._combine`'s; zero rows score -inf.
+    The method formulas are :meth:`Scorer._combine`'s (3CosAdd, 3CosMul); zero rows
+    score -inf.
     """
     out = np.empty(len(qi), dtype=np.float32)
     pool, norms = scorer.pool, scorer.norms
@@ -109,14 +110,9 @@ def exact_scores(scorer: _kernel.Scorer, queries: np.ndarray, qi: np.ndarray,
             cos = np.einsum("krd,kd->kr", q, x) / n[:, None]
             if scorer.method == "3cosadd":
                 s = cos[:, 0]
-            elif scorer.method == "3cosmul":
+            else:
                 sh = (cos + 1.0) / 2.0
                 s = sh[:, 1] * sh[:, 2] / (sh[:, 0] + _kernel.COSMUL_EPS)
-            else:
-                dd = np.einsum("kd,kd->k", q[:, 0], q[:, 0])
-                cd = np.einsum("kd,kd->k", q[:, 1], q[:, 0])
-                s = (cos[:, 0] - cd) / np.sqrt(np.maximum(2.0 - 2.0 * cos[:, 1], 0.0) * dd)
-                s[~np.isfinite(s)] = -np.inf
         s[n == 0] = -np.inf
         out[s0:s0 + chunk] = s
     return out
@@ -126,13 +122,13 @@ def exact_scores(scorer: _kernel.Scorer, queries: np.ndarray, qi: np.ndarray,
 def _cosines(units: np.ndarray, pool: np.ndarray, norms: np.ndarray) -> np.ndarray:
     """float32 ``cos(word, row)`` of every word (rows of ``units``) with every pool row.
 
-    Error: at most ``gamma_50 |w| |x| / n + u`` (about 3.05e-6) per entry, whatever the
-    BLAS summation order; zero rows give NaN, which never passes a comparison.
+    The rows are scaled to unit length first (float32, each component within one
+    rounding), then one product: each entry is within ``gamma_50 |w| |x| / n`` plus two
+    roundings of the true cosine, about 3.05e-6, whatever the BLAS summation order. Zero
+    rows give NaN, which never passes a comparison.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = units @ pool.T
-        c /= norms
-    return c
+        return units @ (pool / norms[:, None]).T
 
 
 def _terms(method: str, cos: np.ndarray, pa: np.ndarray, pb: np.ndarray):
@@ -148,38 +144,27 @@ def _terms(method: str, cos: np.ndarray, pa: np.ndarray, pb: np.ndarray):
       additions within 3e-7, the query's own rounding within 4e-7 (see _threshold):
       under 1.01e-5 in all, against a margin of 1e-4);
     * 3CosMul: the same with logarithms of the shifted cosines, each moved by 2e-6 (more
-      than their error) in the direction that raises the score;
-    * PairDirection: ``X[p] - s_q * Y[c] >= v`` with ``X = cos_b - cos_a`` and
-      ``Y = sqrt(2 - 2 (cos_c + 1e-5))``, the smallest ``|x - c|`` the cosine allows; the
-      first stage compares ``-log Y[c]`` with ``log s_q - log(X[p] - min c.d)``.
+      than their error) in the direction that raises the score.
     """
     if method == "3cosadd":
         return cos[pb] - cos[pa], cos
-    if method == "3cosmul":
-        d = np.float32(2e-6)
-        sh = (cos + np.float32(1)) * np.float32(0.5)
-        with np.errstate(divide="ignore"):
-            hi = np.log(sh + d)
-            lo = np.log(np.maximum(sh - d, 0) + np.float32(_kernel.COSMUL_EPS))
-        return hi[pb] - lo[pa], hi
-    y = np.sqrt(np.maximum(np.float32(2) - np.float32(2) * (cos + np.float32(1e-5)), 0))
-    return cos[pb] - cos[pa], y
+    d = np.float32(2e-6)
+    sh = (cos + np.float32(1)) * np.float32(0.5)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hi = np.log(sh + d)
+        lo = np.log(np.maximum(sh - d, 0) + np.float32(_kernel.COSMUL_EPS))
+    return hi[pb] - lo[pa], hi
 
 
-def _threshold(method: str, t: np.ndarray, length: np.ndarray, cd: np.ndarray,
-               dn: np.ndarray):
-    """Per question: the comparison value ``v`` and (PairDirection) the scale ``s_q``.
+def _threshold(method: str, t: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Per question, the comparison value ``v`` (float32).
 
-    ``t``: the exact answer score; ``length``: ``|b + c - a|`` of the float32 query sum
-    (3CosAdd); ``cd``, ``dn``: ``c . d`` and ``|d|`` (PairDirection).
+    ``t``: the exact answer score; ``length``: ``|b + c - a|`` of the float32 query sum.
     """
     if method == "3cosadd":
-        return (t * length - MARGIN_ADD).astype(np.float32), None
-    if method == "3cosmul":
-        with np.errstate(divide="ignore"):
-            return (np.log(t) - MARGIN_LOG).astype(np.float32), None
-    # x.d - c.d >= t |d| |x - c|, with |x - c| >= Y[c]: only for t >= 0
-    return (cd - MARGIN_PD).astype(np.float32), (t * dn).astype(np.float32)
+        return (t * length - MARGIN_ADD).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.log(t) - MARGIN_LOG).astype(np.float32)
 
 
 # -- the pass -----------------------------------------------------------------------------------
@@ -219,48 +204,36 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
     pa, pb = pairs // len(words), pairs % len(words)
     c_of_q = inv[:, 2]
     uw = unit(words)  # (n_words, dim) float32, the rows the queries were built from
-    t64 = t.astype(np.float64)
     ua, ub, uc = uw[inv[:, 0]], uw[inv[:, 1]], uw[inv[:, 2]]
     length = np.linalg.norm(((ub + uc) - ua).astype(np.float64), axis=1)
-    d64 = (ub - ua).astype(np.float64)
-    dn = np.linalg.norm(d64, axis=1)
-    cd = np.einsum("ij,ij->i", uc.astype(np.float64), d64)
-    with np.errstate(invalid="ignore"):
-        thr, scale = _threshold(method, t64, length, cd, dn)
+    thr = _threshold(method, t.astype(np.float64), length)
 
     # which questions take the full pass
     full = ~np.isfinite(t)
-    if method == "3cosadd":
-        full |= length < 1e-3
-    elif method == "3cosmul":
-        full |= t <= 0
-    else:
-        full |= (t <= 0) | (dn * dn <= 1e-6)
+    full |= (length < 1e-3) if method == "3cosadd" else (t <= 0)
     with np.errstate(invalid="ignore"):  # thresholds the int16 first stage cannot hold
-        full |= ~(_steps(method, np.arange(n), thr, scale, QSCALE[method]) >= -LOW)
+        full |= ~(thr.astype(np.float64) * QSCALE[method] >= -LOW)
     sample = np.arange(0, n_pool, STRIDE)
     cos_s = _cosines(uw, pool[sample], norms[sample])
     x_s, y_s = _terms(method, cos_s, pa, pb)
     predicted = np.zeros(n, dtype=np.int64)
     for q0 in range(0, n, 1024):
         sl = slice(q0, min(n, q0 + 1024))
-        est = _combine_rows(x_s, y_s, p_of_q[sl], c_of_q[sl], None if scale is None
-                            else scale[sl])
+        est = x_s[p_of_q[sl]] + y_s[c_of_q[sl]]
         predicted[sl] = (est >= thr[sl, None]).sum(axis=1) * STRIDE
     full |= predicted > CAP
 
     todo = np.flatnonzero(~full)
     groups, rest = _groups(todo, section, p_of_q, c_of_q)
     qscale = QSCALE[method]
-    plans = [_plan(method, g, thr, scale, cd, qscale) for g in groups]
+    plans = [_plan(g, thr, qscale) for g in groups]
     found: list[tuple] = []
-    consts = (length, cd, dn)
 
     def second(q, j, cos, c0):
         """Second stage: an interval for the exact score of each first-stage survivor,
         from the three word cosines; those whose upper end is below the answer's go."""
         lo, hi = _interval(method, cos[inv[q, 0], j], cos[inv[q, 1], j], cos[inv[q, 2], j],
-                           *(None if v is None else v[q] for v in consts))
+                           length[q])
         keep = hi >= t[q]
         return q[keep], j[keep] + c0, lo[keep], hi[keep]
 
@@ -268,45 +241,28 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
         cos = _cosines(uw, pool[c0:c1], norms[c0:c1])
         x, y = _terms(method, cos, pa, pb)
         # first stage: int16 comparisons of two rows against one shift per grid row
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # PairDirection passes a small |x - c|: the candidate side is -log|x - c|
-            yy = -np.log(y) if method == "pairdirection" else y
-            bq = _quantize(yy, qscale, up=True)
-            # x quantized up, so that -xq is down (3CosAdd, 3CosMul: x in [-14, 14])
-            xq = None if method == "pairdirection" else _quantize(x, qscale, up=True)
+        # x and y quantized up, so that -x is rounded down (their ranges fit: see _plan)
+        with np.errstate(invalid="ignore"):
+            bq = _quantize(y, qscale)
+            xq = _quantize(x, qscale)
         qs, js = [], []
-        for gp, gc, gam, blocks in plans:
-            # b - beta >= alpha - x, in steps: x and alpha rounded down, b and beta up
-            if method == "pairdirection":
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    xp = np.log(np.maximum(x[gp] - gam[:, None], 0))
-                zg = _quantize(-xp, qscale, up=False)
-            else:
-                zg = -xq[gp]
+        for gp, gc, blocks in plans:
+            # y - beta >= alpha - x, in steps: y rounded up, x up, alpha and beta down
+            zg = -xq[gp]
             bg = bq[gc]
-            zero = np.nonzero(y[gc] <= TINY) if method == "pairdirection" else None
             for r0, r1, k0, k1, qid, alpha, beta in blocks:
                 zb = zg[r0:r1] + alpha
                 bk = bg[k0:k1] - beta
                 mask = bk[None] >= zb[:, None, :]
                 flat = np.flatnonzero(mask)
                 cell, j = np.divmod(flat, c1 - c0)
-                if zero is not None:  # |x - c| ~ 0 (-log beyond the int16 range): pass
-                    zk, zj = zero
-                    sel = (zk >= k0) & (zk < k1)
-                    if sel.any():
-                        nr = r1 - r0
-                        zcell = (np.arange(nr)[:, None] * (k1 - k0) + (zk[sel] - k0)).ravel()
-                        cell = np.concatenate([cell, zcell])
-                        j = np.concatenate([j, np.tile(zj[sel], nr)])
                 q = qid.reshape(-1)[cell]
                 ok = q >= 0
                 qs.append(q[ok])
                 js.append(j[ok])
         for q0 in range(0, len(rest), 256):
             qq = rest[q0:q0 + 256]
-            est = _combine_rows(x, y, p_of_q[qq], c_of_q[qq],
-                                None if scale is None else scale[qq])
+            est = x[p_of_q[qq]] + y[c_of_q[qq]]
             i, j = np.nonzero(est >= thr[qq, None])
             qs.append(qq[i])
             js.append(j)
@@ -367,7 +323,7 @@ def _keys(rows: np.ndarray, n_pool: int) -> np.ndarray:
     return np.unique(r * n_pool + rows[r, k])
 
 
-def _interval(method, ca, cb, cc, length, cd, dn):
+def _interval(method, ca, cb, cc, length):
     """Bounds ``(lo, hi)`` (float64) on the exact scores from the float32 word cosines.
 
     Each word cosine is within 3.05e-6 of the true one (see :func:`_cosines`); the bounds
@@ -381,7 +337,7 @@ def _interval(method, ca, cb, cc, length, cd, dn):
             mid = (cb + cc - ca) / length
             w = 3 * e / length
             lo, hi = mid - w, mid + w
-        elif method == "3cosmul":
+        else:
             eps = _kernel.COSMUL_EPS
             sa_lo, sa_hi = (1 + ca - e) / 2, (1 + ca + e) / 2
             sb_lo, sb_hi = (1 + cb - e) / 2, (1 + cb + e) / 2
@@ -390,71 +346,39 @@ def _interval(method, ca, cb, cc, length, cd, dn):
             hi = np.where(den_lo > 0, (np.maximum(sb_hi, 0) * np.maximum(sc_hi, 0) + 1e-7)
                           / den_lo, np.inf)
             lo = (np.maximum(sb_lo, 0) * np.maximum(sc_lo, 0) - 1e-7) / (sa_hi + eps)
-        else:
-            num = cb - ca - cd
-            n_lo, n_hi = num - 2 * e, num + 2 * e
-            r_lo = np.sqrt(np.maximum(2 - 2 * (cc + e), 0)) * dn
-            r_hi = np.sqrt(np.maximum(2 - 2 * (cc - e), 0)) * dn
-            pos = r_lo > 0
-            hi = np.where(pos, np.maximum(n_hi / r_lo, n_hi / r_hi), np.inf)
-            lo = np.where(pos, np.minimum(n_lo / r_lo, n_lo / r_hi), -np.inf)
     tol = 1e-5 * (1 + np.abs(lo)), 1e-5 * (1 + np.abs(hi))
     return np.where(np.isnan(lo), -np.inf, lo - tol[0]), np.where(np.isnan(hi), np.inf,
                                                                    hi + tol[1])
 
 
-def _combine_rows(x, y, p, c, scale):
-    """Estimate rows of questions (pair ``p``, word ``c``): gathered, not broadcast."""
-    if scale is None:
-        return x[p] + y[c]
-    return x[p] - y[c] * scale[:, None]
+def _quantize(v: np.ndarray, scale: float) -> np.ndarray:
+    """``ceil(v * scale)`` as int16 (``v``'s range must fit: see :func:`_plan`).
 
-
-def _estimate(x, y, p, c, j, scale):
-    """The estimates of single (pair ``p``, word ``c``, column ``j``) cells."""
-    if scale is None:
-        return x[p, j] + y[c, j]
-    return x[p, j] - y[c, j] * scale
-
-
-def _quantize(v: np.ndarray, scale: float, *, up: bool) -> np.ndarray:
-    """``v * scale`` as int16 in [-16000, 16000], rounded up (``up``) or down.
-
-    Rounding the candidate side up and the threshold side down keeps every true pass a
-    pass. NaN (zero rows) maps to an arbitrary value: those rows are masked afterwards.
+    The first stage rounds the candidate rows up and the shifts down, so every true pass
+    stays a pass. NaN (zero rows) maps to an arbitrary value: those rows are masked
+    afterwards.
     """
     w = v * np.float32(scale)  # a power of two: exact
-    if up:  # raising the low end is safe; the high end is never reached (see _plan)
-        np.ceil(w, out=w)
-        np.clip(w, -16000, 16000, out=w)
-    else:  # one step lower still: ``v`` itself may be one rounding above its true value
-        np.floor(w, out=w)
-        w -= 1
-        np.clip(w, -16000, 16000, out=w)  # lowering the high end is safe; the low end
-        # is never reached (see _plan)
+    np.ceil(w, out=w)
     return w.astype(np.int16)
 
 
-def _plan(method, group, thr, scale, cd, qscale):
+def _plan(group, thr, qscale):
     """A product group's blocks and their first-stage shifts.
 
     A block is a run of grid rows (pairs) and the band of columns (words) their questions
     use. Its shifts, in int16 steps: ``alpha`` per row plus ``beta`` per column, never
     above the threshold of any question of the block (the row minimum, then the column
-    minimum of what is left).
+    minimum of what is left; thresholds rounded down).
 
-    Ranges (int16 arithmetic must not wrap): thresholds lie in [-LOW, 14131] steps (the
-    caller sends lower ones to the full pass), so ``alpha`` does, ``beta`` is in
-    [0, 16000] (clipped down: still below every threshold), the quantized rows in
-    [-16000, 16000]; every sum below stays within +-32000.
+    Ranges (int16 arithmetic must not wrap): the quantized rows lie in [-14848, 14132]
+    (3CosAdd: cosines and their differences, at most 2 x 4096; 3CosMul: logarithms of
+    values in [5e-7, 1 + 4e-6] and their differences, at most 14.5 x 1024), thresholds
+    in [-LOW, 14132] steps (the caller sends lower ones to the full pass), so ``alpha``
+    does, ``beta`` is in [0, 16000] (clipped down: still below every threshold); every sum
+    below stays within +-31000.
     """
     gp, gc, qid = group
-    gam = None
-    if method == "pairdirection":
-        # x.d - c.d >= s |x - c|  =>  log(x.d - min c.d) >= log s + log|x - c|
-        ok = qid >= 0
-        gam = np.where(ok, cd[np.where(ok, qid, 0)], np.inf).min(axis=1) - MARGIN_PD
-        gam = gam.astype(np.float32)
     per_row = max(1, BLOCK_ELEMS // (WIDTH * max(1, len(gc))))
     blocks = []
     for r0 in range(0, len(gp), per_row):
@@ -465,7 +389,7 @@ def _plan(method, group, thr, scale, cd, qscale):
         k0, k1 = int(used[0]), int(used[-1]) + 1
         sub = np.ascontiguousarray(qid[r0:r1, k0:k1])
         ok = sub >= 0
-        th = np.floor(_steps(method, np.where(ok, sub, 0), thr, scale, qscale))
+        th = np.floor(thr[np.where(ok, sub, 0)].astype(np.float64) * qscale)
         th[~ok] = np.inf
         alpha = th.min(axis=1)
         alpha[~np.isfinite(alpha)] = 16000  # a row without questions: its cells are dropped
@@ -473,15 +397,7 @@ def _plan(method, group, thr, scale, cd, qscale):
         beta[~np.isfinite(beta)] = 16000
         blocks.append((r0, r1, k0, k1, sub, alpha.astype(np.int16)[:, None],
                        beta.astype(np.int16)[:, None]))
-    return gp, gc, gam, blocks
-
-
-def _steps(method, q, thr, scale, qscale):
-    """The first-stage threshold of questions ``q``, in int16 steps (float64)."""
-    if method == "pairdirection":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (np.log(scale[q].astype(np.float64)) - MARGIN_LOG) * qscale
-    return thr[q].astype(np.float64) * qscale
+    return gp, gc, blocks
 
 
 def _groups(todo, section, p_of_q, c_of_q):

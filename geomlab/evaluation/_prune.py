@@ -3,7 +3,7 @@
 3CosAdd and 3CosMul scores are small functions of three cosines: the candidate's cosine
 with each input word (3CosAdd: ``cos(x, b) + cos(x, c) - cos(x, a)`` up to the query's
 length; 3CosMul: their shifted product and ratio). A benchmark has far fewer distinct words than questions (the Google set:
-905 words, 19,486 questions), so the pass first computes each *word's* cosine with every
+904 words, 19,486 questions), so the pass first computes each *word's* cosine with every
 candidate (one matrix product per pool chunk, a few percent of the per-question product)
 and then, per question, an *estimate* of every candidate's score from two of those rows:
 one vector addition instead of a 50-term dot product. Questions of one section share
@@ -27,7 +27,7 @@ lowest first, as in the tiled pass.
 
 PairDirection is not pruned: ``(x - c) . d / |x - c|`` does not split into one row per
 pair plus one per word, and most of its answers lie deep in the list (the Google set:
-6,779 of 19,486 below rank 3,000), so a bound would leave most candidates to score.
+6,772 of 19,486 below rank 3,000), so a bound would leave most candidates to score.
 
 Questions whose answer lies deep in the candidate list (more than :data:`CAP`
 candidates above it, predicted from a 1-in-:data:`STRIDE` sample of the pool), whose

@@ -2,22 +2,27 @@
 
 3CosAdd and 3CosMul scores are small functions of three cosines: the candidate's cosine
 with each input word (3CosAdd: ``cos(x, b) + cos(x, c) - cos(x, a)`` up to the query's
-length; 3CosMul: their shifted product and ratio). A benchmark has far fewer distinct words than questions (the Google set:
-904 words, 19,486 questions), so the pass first computes each *word's* cosine with every
-candidate (one matrix product per pool chunk, a few percent of the per-question product)
-and then, per question, an *estimate* of every candidate's score from two of those rows:
-one vector addition instead of a 50-term dot product. Questions of one section share
-their words (all ordered pairs of the section's pairs), so the estimates of a whole
-section are one broadcast ``pair rows + c rows``, with no gather.
+length; 3CosMul: their shifted product and ratio). A benchmark has far fewer distinct
+words than questions (the Google set: 904 words, 19,486 questions), so the pass first
+computes each *word's* cosine with every candidate (one matrix product per pool chunk, a
+few percent of the per-question product) and then bounds each candidate's score from two
+of those rows. Questions of one section share their words (all ordered pairs of the
+section's pairs), so a whole section is one broadcast comparison of ``pair rows`` with
+``word rows``, with no gather.
 
-The estimate is within a proven bound of the exact score (float32 rounding of the word
-cosines, at most ``50 u |w| |x|`` per dot product, and of the additions; see
-:func:`_terms`), so the comparison with the expected answer's exact score ``t``, with the
-bound as a safety margin (10 times the worst case), splits the candidates: those whose
-estimate is below ``t - margin`` cannot beat the answer and cannot be the top answer (the
-answer itself scores ``t``); the rest, the *survivors*, are scored exactly. Among them
-are the top answer and every candidate above the answer, so the prediction and the
-answer's rank are exact.
+Three stages per candidate and question, each keeping every candidate that could beat
+the expected answer's exact score ``t``:
+
+1. int16: the rows rounded up to steps of 1/4096 (3CosMul: logarithms, 1/1024), against
+   the block's thresholds rounded down (``t`` times the query length, less a margin ten
+   times the proven float32 error of the rows; one shift per pair plus one per word,
+   never above any question's own threshold): one comparison per cell;
+2. float64, for the survivors of stage 1 (about 200 per question on the Google set): an
+   interval for the exact score from the three float32 cosines, each within 3.05e-6 of
+   the true one (taken as 1e-5); those whose upper end is below ``t`` go, those whose
+   lower end is above it count towards the answer's rank without more work;
+3. the exact score, only where the interval cannot decide: a candidate whose interval
+   holds ``t`` (for the rank), or reaches the best lower end (for the top answer).
 
 *Exact* means the score computed in float64 from the float32 vectors and rounded once to
 float32, the same for every candidate whatever the block layout (the tiled float32 pass

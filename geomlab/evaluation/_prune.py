@@ -1,0 +1,443 @@
+"""The analogy pass that scores exactly only the candidates that can matter.
+
+3CosAdd and 3CosMul scores are small functions of three cosines: the candidate's cosine
+with each input word (3CosAdd: ``cos(x, b) + cos(x, c) - cos(x, a)`` up to the query's
+length; 3CosMul: their shifted product and ratio). A benchmark has far fewer distinct
+words than questions (the Google set: 904 words, 19,486 questions), so the pass first
+computes each *word's* cosine with every candidate (one matrix product per pool chunk, a
+few percent of the per-question product) and then bounds each candidate's score from two
+of those rows. Questions of one section share their words (all ordered pairs of the
+section's pairs), so a whole section is one broadcast comparison of ``pair rows`` with
+``word rows``, with no gather.
+
+Three stages per candidate and question, each keeping every candidate that could beat
+the expected answer's exact score ``t``:
+
+1. int16: the rows rounded up to steps of 1/4096 (3CosMul: logarithms, 1/1024), against
+   the block's thresholds rounded down (``t`` times the query length, less a margin ten
+   times the proven float32 error of the rows; one shift per pair plus one per word,
+   never above any question's own threshold): one comparison per cell;
+2. float64, for the survivors of stage 1 (about 200 per question on the Google set): an
+   interval for the exact score from the three float32 cosines, each within 3.05e-6 of
+   the true one (taken as 1e-5); those whose upper end is below ``t`` go, those whose
+   lower end is above it count towards the answer's rank without more work;
+3. the exact score, only where the interval cannot decide: a candidate whose interval
+   holds ``t`` (for the rank), or reaches the best lower end (for the top answer).
+
+*Exact* means the score computed in float64 from the float32 vectors and rounded once to
+float32, the same for every candidate whatever the block layout (the tiled float32 pass
+rounds each product by the BLAS kernel's own blocking, so two candidates within an ulp
+could order differently from one block shape to another). Ties are broken by row, the
+lowest first, as in the tiled pass.
+
+PairDirection is not pruned: ``(x - c) . d / |x - c|`` does not split into one row per
+pair plus one per word, and most of its answers lie deep in the list (the Google set:
+6,772 of 19,486 below rank 3,000), so a bound would leave most candidates to score.
+
+Questions whose answer lies deep in the candidate list (more than :data:`CAP`
+candidates above it, predicted from a 1-in-:data:`STRIDE` sample of the pool), whose
+answer is not a candidate, or whose query is degenerate, go through the full tiled pass
+(:func:`geomlab.evaluation._kernel.scan`): for them pruning would score most candidates
+anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geometry._kernels import _blas_threads, _workers, run_blocks
+from . import _kernel
+
+__all__ = ["CAP", "STRIDE", "PruneStats", "scan", "supported"]
+
+#: candidates above the answer (predicted) beyond which a question takes the full pass
+CAP = 3000
+
+#: one pool row in STRIDE is sampled to predict how many candidates survive
+STRIDE = 128
+#: pool rows per chunk of the pass
+WIDTH = 4096
+#: estimate elements per broadcast block (a few MB: stays in cache)
+BLOCK_ELEMS = 1 << 19
+#: safety margins, 10x the worst-case rounding of the estimates (see _terms)
+MARGIN_ADD = 1e-4
+MARGIN_LOG = 1e-4
+#: the bound used on each float32 word cosine's error (the proven one is 3.05e-6)
+EPS_COS = 1e-5
+#: the lowest first-stage threshold, in int16 steps (lower ones take the full pass)
+LOW = 15000
+#: int16 steps per unit in the first stage (3CosAdd rows lie in [-3, 3], 3CosMul's
+#: logarithms in about [-14, 14])
+QSCALE = {"3cosadd": 4096.0, "3cosmul": 1024.0}
+_U = 2.0 ** -24  # float32 unit roundoff
+
+
+@dataclass(frozen=True)
+class PruneStats:
+    """How much of the (questions x candidates) score matrix was computed exactly."""
+
+    n_questions: int
+    n_pool: int
+    n_full: int  # questions that took the full pass
+    n_survivors: int  # (question, candidate) pairs scored exactly by the pruned pass
+    full: np.ndarray | None = None  # per question: took the full pass
+
+    @property
+    def scored_exactly(self) -> float:
+        total = self.n_questions * self.n_pool
+        return (self.n_full * self.n_pool + self.n_survivors) / total if total else 1.0
+
+
+def supported(method: str, topk: int, sketch) -> bool:
+    """Whether the pruned pass gives this evaluation's outputs (else the full pass)."""
+    return topk == 1 and sketch is None and method in QSCALE
+
+
+# -- exact scores ------------------------------------------------------------------------------
+def exact_scores(scorer: _kernel.Scorer, queries: np.ndarray, qi: np.ndarray,
+                 rows: np.ndarray, *, chunk: int = 1 << 16) -> np.ndarray:
+    """Scores of (question ``qi``, pool row ``rows``) pairs, float64 math rounded to float32.
+
+    The method formulas are :meth:`Scorer._combine`'s (3CosAdd, 3CosMul); zero rows
+    score -inf.
+    """
+    out = np.empty(len(qi), dtype=np.float32)
+    pool, norms = scorer.pool, scorer.norms
+    for s0 in range(0, len(qi), chunk):
+        q = queries[qi[s0:s0 + chunk]].astype(np.float64)  # (k, r, dim)
+        r = rows[s0:s0 + chunk]
+        x = pool[r].astype(np.float64)
+        n = norms[r].astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cos = np.einsum("krd,kd->kr", q, x) / n[:, None]
+            if scorer.method == "3cosadd":
+                s = cos[:, 0]
+            else:
+                sh = (cos + 1.0) / 2.0
+                s = sh[:, 1] * sh[:, 2] / (sh[:, 0] + _kernel.COSMUL_EPS)
+        s[n == 0] = -np.inf
+        out[s0:s0 + chunk] = s
+    return out
+
+
+# -- the estimate terms -------------------------------------------------------------------------
+def _cosines(units: np.ndarray, pool: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """float32 ``cos(word, row)`` of every word (rows of ``units``) with every pool row.
+
+    The rows are scaled to unit length first (float32, each component within one
+    rounding), then one product: each entry is within ``gamma_50 |w| |x| / n`` plus two
+    roundings of the true cosine, about 3.05e-6, whatever the BLAS summation order. Zero
+    rows give NaN, which never passes a comparison.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return units @ (pool / norms[:, None]).T
+
+
+def _terms(method: str, cos: np.ndarray, pa: np.ndarray, pb: np.ndarray):
+    """Per-pair and per-c-word rows whose combination bounds the score from above.
+
+    ``cos`` holds the float32 cosines of the distinct words (rows) with some pool rows;
+    ``pa``/``pb`` index the a and b word of each distinct (a, b) pair. Returns ``X`` (one
+    row per pair) and ``Y`` (one row per word) such that, for a question (pair p, word c)
+    with the comparison value ``v`` of :func:`_threshold`:
+
+    * 3CosAdd: ``X[p] + Y[c] >= v`` whenever the exact score is at least ``t``
+      (``X = cos_b - cos_a``, ``Y = cos_c``; each cosine within 3.05e-6, the two float32
+      additions within 3e-7, the query's own rounding within 4e-7 (see _threshold):
+      under 1.01e-5 in all, against a margin of 1e-4);
+    * 3CosMul: the same with logarithms of the shifted cosines, each moved by 2e-6 (more
+      than their error) in the direction that raises the score.
+    """
+    if method == "3cosadd":
+        return cos[pb] - cos[pa], cos
+    d = np.float32(2e-6)
+    sh = (cos + np.float32(1)) * np.float32(0.5)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hi = np.log(sh + d)
+        lo = np.log(np.maximum(sh - d, 0) + np.float32(_kernel.COSMUL_EPS))
+    return hi[pb] - lo[pa], hi
+
+
+def _threshold(method: str, t: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Per question, the comparison value ``v`` (float32).
+
+    ``t``: the exact answer score; ``length``: ``|b + c - a|`` of the float32 query sum.
+    """
+    if method == "3cosadd":
+        return (t * length - MARGIN_ADD).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.log(t) - MARGIN_LOG).astype(np.float32)
+
+
+# -- the pass -----------------------------------------------------------------------------------
+def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
+         exclude: np.ndarray, answers: np.ndarray, answer_guess: np.ndarray, bad: np.ndarray,
+         section: np.ndarray, block_size: int = 256, progress=None):
+    """The top answer, its score and the answer's rank for every question, pruned.
+
+    Returns ``(ScanOutput, PruneStats)``; ``ScanOutput.n_above`` counts the candidates
+    other than the answer rows scoring strictly above the best answer row.
+    """
+    method = scorer.method
+    n = len(queries)
+    n_pool = len(scorer.pool)
+    pool, norms = scorer.pool, scorer.norms
+    out = _kernel.ScanOutput(
+        top_scores=np.full((n, 1), -np.inf, dtype=np.float32),
+        top_rows=np.full((n, 1), -1, dtype=np.int64),
+        n_above=np.zeros(n, dtype=np.int64),
+        answer_scores=np.full(answers.shape, -np.inf, dtype=np.float32),
+    )
+    if n == 0:
+        return out, PruneStats(0, n_pool, 0, 0)
+
+    ar, ak = np.nonzero(answers >= 0)
+    arow = answers[ar, ak]
+    ans = np.full(answers.shape, -np.inf, dtype=np.float32)
+    ans[ar, ak] = exact_scores(scorer, queries, ar, arow)
+    ex_keys = _keys(exclude, n_pool)
+    ans[ar, ak] = np.where(np.isin(ar * n_pool + arow, ex_keys), -np.inf, ans[ar, ak])
+    t = ans.max(axis=1)
+
+    words, inv = np.unique(inputs, return_inverse=True)
+    inv = inv.reshape(inputs.shape)
+    pair_keys = inv[:, 0] * len(words) + inv[:, 1]
+    pairs, p_of_q = np.unique(pair_keys, return_inverse=True)
+    pa, pb = pairs // len(words), pairs % len(words)
+    c_of_q = inv[:, 2]
+    uw = unit(words)  # (n_words, dim) float32, the rows the queries were built from
+    ua, ub, uc = uw[inv[:, 0]], uw[inv[:, 1]], uw[inv[:, 2]]
+    length = np.linalg.norm(((ub + uc) - ua).astype(np.float64), axis=1)
+    thr = _threshold(method, t.astype(np.float64), length)
+
+    # which questions take the full pass
+    full = ~np.isfinite(t)
+    full |= (length < 1e-3) if method == "3cosadd" else (t <= 0)
+    with np.errstate(invalid="ignore"):  # thresholds the int16 first stage cannot hold
+        full |= ~(thr.astype(np.float64) * QSCALE[method] >= -LOW)
+    sample = np.arange(0, n_pool, STRIDE)
+    cos_s = _cosines(uw, pool[sample], norms[sample])
+    x_s, y_s = _terms(method, cos_s, pa, pb)
+    predicted = np.zeros(n, dtype=np.int64)
+    for q0 in range(0, n, 1024):
+        sl = slice(q0, min(n, q0 + 1024))
+        est = x_s[p_of_q[sl]] + y_s[c_of_q[sl]]
+        predicted[sl] = (est >= thr[sl, None]).sum(axis=1) * STRIDE
+    full |= predicted > CAP
+
+    todo = np.flatnonzero(~full)
+    groups, rest = _groups(todo, section, p_of_q, c_of_q)
+    qscale = QSCALE[method]
+    plans = [_plan(g, thr, qscale) for g in groups]
+    found: list[tuple] = []
+
+    def second(q, j, cos, c0):
+        """Second stage: an interval for the exact score of each first-stage survivor,
+        from the three word cosines; those whose upper end is below the answer's go."""
+        lo, hi = _interval(method, cos[inv[q, 0], j], cos[inv[q, 1], j], cos[inv[q, 2], j],
+                           length[q])
+        keep = hi >= t[q]
+        return q[keep], j[keep] + c0, lo[keep], hi[keep]
+
+    def run_chunk(c0: int, c1: int) -> int:
+        cos = _cosines(uw, pool[c0:c1], norms[c0:c1])
+        x, y = _terms(method, cos, pa, pb)
+        # first stage: int16 comparisons of two rows against one shift per grid row
+        # x and y quantized up, so that -x is rounded down (their ranges fit: see _plan)
+        with np.errstate(invalid="ignore"):
+            bq = _quantize(y, qscale)
+            xq = _quantize(x, qscale)
+        qs, js = [], []
+        for gp, gc, blocks in plans:
+            # y - beta >= alpha - x, in steps: y rounded up, x up, alpha and beta down
+            zg = -xq[gp]
+            bg = bq[gc]
+            for r0, r1, k0, k1, qid, alpha, beta in blocks:
+                zb = zg[r0:r1] + alpha
+                bk = bg[k0:k1] - beta
+                mask = bk[None] >= zb[:, None, :]
+                flat = np.flatnonzero(mask)
+                cell, j = np.divmod(flat, c1 - c0)
+                q = qid.reshape(-1)[cell]
+                ok = q >= 0
+                qs.append(q[ok])
+                js.append(j[ok])
+        for q0 in range(0, len(rest), 256):
+            qq = rest[q0:q0 + 256]
+            est = x[p_of_q[qq]] + y[c_of_q[qq]]
+            i, j = np.nonzero(est >= thr[qq, None])
+            qs.append(qq[i])
+            js.append(j)
+        if qs:
+            found.append(second(np.concatenate(qs), np.concatenate(js), cos, c0))
+        return c1 - c0
+
+    chunks = [(c0, min(n_pool, c0 + WIDTH)) for c0 in range(0, n_pool, WIDTH)]
+    workers = max(1, min(len(chunks), _workers()))
+    if len(todo):
+        with _blas_threads(1) if workers > 1 else contextlib.nullcontext():
+            run_blocks(run_chunk, chunks, workers, progress=progress, desc="analogies")
+    sq, sr, lo, hi = (np.concatenate(v) for v in zip(*found)) if found else (
+        np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    # drop the excluded rows
+    keep = ~np.isin(sq * n_pool + sr, ex_keys)
+    if len(bad):
+        keep &= ~np.isin(sr, bad)
+    sq, sr, lo, hi = sq[keep], sr[keep], lo[keep], hi[keep]
+    is_ans = np.isin(sq * n_pool + sr, _keys(answers, n_pool))
+    tq = t[sq]
+    # the top answer is among the survivors whose upper end reaches the best lower end
+    floor = t.astype(np.float64)
+    np.maximum.at(floor, sq, lo)
+    top_cand = hi >= floor[sq]
+    band = ~is_ans & (lo <= tq)  # neither surely above the answer nor surely below
+    need = top_cand | band
+    s = np.full(len(sq), np.nan, dtype=np.float32)
+    s[need] = exact_scores(scorer, queries, sq[need], sr[need])
+    # top answer: highest exact score, then the lowest row
+    ci = np.flatnonzero(top_cand)
+    order = ci[np.lexsort((sr[ci], -s[ci].astype(np.float64), sq[ci]))]
+    first = order[np.r_[True, sq[order][1:] != sq[order][:-1]]] if len(order) else order
+    out.top_scores[sq[first], 0] = s[first]
+    out.top_rows[sq[first], 0] = sr[first]
+    # rank: candidates above the best answer row, the answer rows themselves aside
+    above = ~is_ans & ((lo > tq) | (band & (s > tq)))
+    out.n_above[:] = np.bincount(sq[above], minlength=n)
+    out.answer_scores[:] = ans
+    n_exact = int(need.sum())
+
+    idx = np.flatnonzero(full)
+    if len(idx):
+        part = _kernel.scan(scorer, queries[idx], exclude=exclude[idx], answers=answers[idx],
+                            answer_guess=answer_guess[idx], bad=bad, block_size=block_size,
+                            progress=False)
+        out.top_scores[idx] = part.top_scores
+        out.top_rows[idx] = part.top_rows
+        out.n_above[idx] = part.n_above - (part.answer_scores
+                                           > answer_guess[idx, None]).sum(axis=1)
+        out.answer_scores[idx] = part.answer_scores
+    return out, PruneStats(n, n_pool, len(idx), n_exact, full)
+
+
+def _keys(rows: np.ndarray, n_pool: int) -> np.ndarray:
+    """Sorted ``question * n_pool + row`` keys of a padded (n, k) row array."""
+    r, k = np.nonzero(rows >= 0)
+    return np.unique(r * n_pool + rows[r, k])
+
+
+def _interval(method, ca, cb, cc, length):
+    """Bounds ``(lo, hi)`` (float64) on the exact scores from the float32 word cosines.
+
+    Each word cosine is within 3.05e-6 of the true one (see :func:`_cosines`); the bounds
+    take 1e-5 (:data:`EPS_COS`) and widen the result by a further 1e-5 relative, for the
+    query's own rounding and the final float32 rounding of the exact score.
+    """
+    e = EPS_COS
+    ca, cb, cc = (v.astype(np.float64) for v in (ca, cb, cc))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "3cosadd":
+            mid = (cb + cc - ca) / length
+            w = 3 * e / length
+            lo, hi = mid - w, mid + w
+        else:
+            eps = _kernel.COSMUL_EPS
+            sa_lo, sa_hi = (1 + ca - e) / 2, (1 + ca + e) / 2
+            sb_lo, sb_hi = (1 + cb - e) / 2, (1 + cb + e) / 2
+            sc_lo, sc_hi = (1 + cc - e) / 2, (1 + cc + e) / 2
+            den_lo = sa_lo + eps
+            hi = np.where(den_lo > 0, (np.maximum(sb_hi, 0) * np.maximum(sc_hi, 0) + 1e-7)
+                          / den_lo, np.inf)
+            lo = (np.maximum(sb_lo, 0) * np.maximum(sc_lo, 0) - 1e-7) / (sa_hi + eps)
+    tol = 1e-5 * (1 + np.abs(lo)), 1e-5 * (1 + np.abs(hi))
+    return np.where(np.isnan(lo), -np.inf, lo - tol[0]), np.where(np.isnan(hi), np.inf,
+                                                                   hi + tol[1])
+
+
+def _quantize(v: np.ndarray, scale: float) -> np.ndarray:
+    """``ceil(v * scale)`` as int16 (``v``'s range must fit: see :func:`_plan`).
+
+    The first stage rounds the candidate rows up and the shifts down, so every true pass
+    stays a pass. NaN (zero rows) maps to an arbitrary value: those rows are masked
+    afterwards.
+    """
+    w = v * np.float32(scale)  # a power of two: exact
+    np.ceil(w, out=w)
+    return w.astype(np.int16)
+
+
+def _plan(group, thr, qscale):
+    """A product group's blocks and their first-stage shifts.
+
+    A block is a run of grid rows (pairs) and the band of columns (words) their questions
+    use. Its shifts, in int16 steps: ``alpha`` per row plus ``beta`` per column, never
+    above the threshold of any question of the block (the row minimum, then the column
+    minimum of what is left; thresholds rounded down).
+
+    Ranges (int16 arithmetic must not wrap): the quantized rows lie in [-14848, 14132]
+    (3CosAdd: cosines and their differences, at most 2 x 4096; 3CosMul: logarithms of
+    values in [5e-7, 1 + 4e-6] and their differences, at most 14.5 x 1024), thresholds
+    in [-LOW, 14132] steps (the caller sends lower ones to the full pass), so ``alpha``
+    does, ``beta`` is in [0, 16000] (clipped down: still below every threshold); every sum
+    below stays within +-31000.
+    """
+    gp, gc, qid = group
+    per_row = max(1, BLOCK_ELEMS // (WIDTH * max(1, len(gc))))
+    blocks = []
+    for r0 in range(0, len(gp), per_row):
+        r1 = min(len(gp), r0 + per_row)
+        used = np.flatnonzero((qid[r0:r1] >= 0).any(axis=0))
+        if not len(used):
+            continue
+        k0, k1 = int(used[0]), int(used[-1]) + 1
+        sub = np.ascontiguousarray(qid[r0:r1, k0:k1])
+        ok = sub >= 0
+        th = np.floor(thr[np.where(ok, sub, 0)].astype(np.float64) * qscale)
+        th[~ok] = np.inf
+        alpha = th.min(axis=1)
+        alpha[~np.isfinite(alpha)] = 16000  # a row without questions: its cells are dropped
+        beta = np.clip((th - alpha[:, None]).min(axis=0), 0, 16000)
+        beta[~np.isfinite(beta)] = 16000
+        blocks.append((r0, r1, k0, k1, sub, alpha.astype(np.int16)[:, None],
+                       beta.astype(np.int16)[:, None]))
+    return gp, gc, blocks
+
+
+def _groups(todo, section, p_of_q, c_of_q):
+    """Split questions into product groups (pairs x words of one section) and the rest.
+
+    Pairs and words are ordered by first appearance, so a section that combines each
+    pair with the next few (the Google set's capital-world) is a band of the grid. A
+    section whose questions fill under 30% of its grid goes to the rest, and so does a
+    question repeating another's (pair, word).
+    """
+    groups, rest = [], []
+    for s in np.unique(section[todo]):
+        qq = todo[section[todo] == s]
+        gp, pi = _first_order(p_of_q[qq])
+        gc, ci = _first_order(c_of_q[qq])
+        if len(qq) < 0.3 * len(gp) * len(gc):
+            rest.append(qq)
+            continue
+        qid = np.full((len(gp), len(gc)), -1, dtype=np.int64)
+        cell = pi * len(gc) + ci
+        _, first = np.unique(cell, return_index=True)
+        dup = np.ones(len(qq), dtype=bool)
+        dup[first] = False
+        qid.reshape(-1)[cell[first]] = qq[first]
+        groups.append((gp, gc, qid))
+        if dup.any():
+            rest.append(qq[dup])
+    rest_arr = np.concatenate(rest) if rest else np.zeros(0, np.int64)
+    return groups, rest_arr
+
+
+def _first_order(v: np.ndarray):
+    """Distinct values of ``v`` in order of first appearance, and each element's index."""
+    uniq, first, inv = np.unique(v, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return uniq[order], rank[inv]

@@ -652,3 +652,17 @@ def test_cli_lens_attention_context_polysemy(lm, tmp_path, capsys):
     assert data["n_words"] == 1 and len(data["once"]) == 31
     assert main(["lm", "attention", TEXT, "--layer", "30"]) == 1
     assert "layer" in capsys.readouterr().err
+
+
+def test_one_pass_gives_both_readings(lm):
+    # the first copy of "context context" is the context read alone (a causal model):
+    # one forward pass must give the two passes' states
+    from geomlab.lm.polysemy import _both_readings, _states
+
+    for context in (RIVER, "Bank holidays: the bank, by the river-bank, closed."):
+        once, twice = _both_readings(lm, "bank", context)
+        for got, want in ((once, _states(lm, "bank", context, False)[0]),
+                          (twice, _states(lm, "bank", context, True)[0])):
+            # the same up to float32 rounding of different matrix shapes (1e-6 of the scale)
+            assert got.shape == want.shape
+            assert np.abs(got - want).max() <= 1e-5 * np.abs(want).max()

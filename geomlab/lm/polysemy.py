@@ -107,6 +107,27 @@ def _states(lm: LanguageModel, word: str, context: str, read_twice: bool):
         lm.tokenizer.token_str(int(enc.ids[i])) for i in idx)
 
 
+def _both_readings(lm: LanguageModel, word: str, context: str):
+    """The word's states read once and read twice, from one forward pass when it can be.
+
+    The model is causal: in "context context" the first copy's states are exactly those of
+    the context read alone, as long as the first copy is tokenized as the context alone is.
+    Then one pass gives both readings (a third fewer passes); otherwise two passes.
+    """
+    text = f"{context} {context}"
+    enc, alone = lm.tokenizer.encode(text), lm.tokenizer.encode(context)
+    n = len(alone.ids)
+    if not np.array_equal(enc.ids[:n], alone.ids) or list(enc.spans[:n]) != list(alone.spans):
+        return _states(lm, word, context, False)[0], _states(lm, word, context, True)[0]
+    fwd = lm.forward(enc.ids, residuals=True, logits="none")
+    out = []
+    for start, limit in ((0, n), (len(context) + 1, len(enc.ids))):
+        s, e = _find(text, word, start)
+        idx = [i for i, (a, b) in enumerate(enc.spans[:limit]) if a < e and b > s]
+        out.append(fwd.residuals[:, idx].mean(axis=1))
+    return out[0], out[1]
+
+
 def _unit_rows(m: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(m, axis=-1, keepdims=True)
     return m / np.where(n > 0, n, 1)
@@ -318,8 +339,7 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
                                  f"got {len(pair)}")
         inds = [phrase_state(p.indicators) for p in pair]  # (layers, d) each
         for i, p in enumerate(pair):
-            for twice in (False, True):
-                states, _ = _states(lm, word, p.context, twice)
+            for twice, states in enumerate(_both_readings(lm, word, p.context)):
                 vecs = _unit_rows(lm.final_norm(states[layer_list]))
                 own = np.einsum("ld,ld->l", vecs, inds[i])
                 other = np.einsum("ld,ld->l", vecs, inds[1 - i])

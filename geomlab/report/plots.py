@@ -706,9 +706,10 @@ def polysemy_by_block(results: dict, ax=None):
         ax.set_title(word + (f" and {others} other words" if others and results.get("word")
                              else "") + f": {results['n_contexts']} contexts")
         ax.legend(loc="lower right")
+        return _done(fig, ax)
 
 
-# -- 12. training dynamics ------------------------------------------------------------------
+# -- 13. training dynamics ------------------------------------------------------------------
 @_literal_text
 def training_curves(results: dict, ax=None):
     """Loss per gradient step on the unembedding (training and held-out), and word2vec's

@@ -78,8 +78,10 @@ def as_embeddings(obj, name: str = "emb", *, allow_lm: bool = False):
     """``obj`` as an :class:`Embeddings`.
 
     An ``Embeddings`` is returned as it is. A gensim ``KeyedVectors`` (or a trained gensim
-    model, through its ``.wv``) is wrapped once, without copying float32 vectors; the same
-    object passed again gives the same ``Embeddings`` unless words were added since. With
+    model, through its ``.wv``) is wrapped without copying float32 vectors; the same object
+    passed again gives the same ``Embeddings`` unless its words or numbers changed since
+    (training continued in place): a 64-bit XXH3 of the vectors tells, about 10 ms for
+    400,000 x 50. With
     ``allow_lm``, a :class:`~geomlab.LanguageModel` passes through too. Anything else is a
     :class:`ParameterError`.
 
@@ -98,7 +100,11 @@ def as_embeddings(obj, name: str = "emb", *, allow_lm: bool = False):
         return obj
     kv = _keyed_vectors(obj)
     if kv is not None:
-        size = (len(kv.index_to_key), kv.vectors.shape, id(kv.vectors))
+        import xxhash
+
+        data = np.ascontiguousarray(kv.vectors)
+        size = (len(kv.index_to_key), data.shape, data.dtype.str, id(kv.vectors),
+                xxhash.xxh3_64_intdigest(memoryview(data).cast("B")))
         hit = _CONVERTED.get(kv)
         if hit is None or hit[0] != size:
             hit = (size, Embeddings.from_gensim(kv))

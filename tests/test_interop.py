@@ -38,6 +38,11 @@ def test_keyed_vectors_are_wrapped_once_without_a_copy(glove):
     kv.add_vectors(["zzz-new-word"], np.ones((1, kv.vector_size), dtype=np.float32))
     again = as_embeddings(kv)  # words were added: converted anew
     assert again is not emb and "zzz-new-word" in again and len(again) == 101
+    near = geomlab.nearest(kv, "the", k=3).words
+    kv.vectors[kv.key_to_index["zzz-new-word"]] = kv.vectors[kv.key_to_index["the"]] * 2
+    moved = as_embeddings(kv)  # numbers changed in place (training went on): wrapped anew
+    assert moved is not again
+    assert geomlab.nearest(kv, "the", k=3).words[0] == "zzz-new-word" != near[0]
 
 
 @pytest.mark.parametrize("call", [

@@ -1,7 +1,7 @@
 """Analogy benchmarks at gensim parity, batched; temperature and calibration on top.
 
 :func:`evaluate_analogies` reproduces gensim 4.4's ``KeyedVectors.evaluate_word_analogies``
-question for question, in one blocked pass (see :mod:`geomlab.evaluation._kernel`) instead
+question for question, in one blocked pass (see :mod:`geomlab.evaluation._scan`) instead
 of one ``most_similar`` call per question, and adds what gensim does not report: the rank
 and score of the expected answer, 3CosMul and PairDirection, the honest rate with inputs
 allowed, and the probability of the expected answer under ``softmax(score / T)``.
@@ -18,6 +18,7 @@ from functools import cached_property, partial
 import numpy as np
 
 from .._record import Record, format_table
+from .._validation import check_int
 from ..embeddings import Embeddings, accepts_gensim
 from ..errors import ParameterError
 from ..scoring.calibration import (
@@ -27,7 +28,8 @@ from ..scoring.calibration import (
     fit_temperature,
     reliability_bins,
 )
-from . import _kernel, _prune
+from ..geometry._analogy_scores import Scorer, check_method, unit
+from . import _pruned, _scan
 from .datasets import AnalogySet, load_analogies
 
 __all__ = [
@@ -360,7 +362,7 @@ class _Questions:
     words: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
-def _build_questions(ds: AnalogySet, vocab: _kernel.Vocab) -> tuple[_Questions, list[int]]:
+def _build_questions(ds: AnalogySet, vocab: _scan.Vocab) -> tuple[_Questions, list[int]]:
     qs = _Questions()
     oov = [0] * len(ds.sections)
     for si, sec in enumerate(ds.sections):
@@ -401,15 +403,6 @@ def _build_questions(ds: AnalogySet, vocab: _kernel.Vocab) -> tuple[_Questions, 
 
 
 # -- the evaluation -----------------------------------------------------------------------------
-def _check_int(value, name: str, *, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        extra = " or None" if allow_none else ""
-        raise ParameterError(f"{name} must be a positive integer{extra}, got {value!r}")
-    return int(value)
-
-
 @accepts_gensim
 def evaluate_analogies(
     emb: Embeddings,
@@ -441,7 +434,7 @@ def evaluate_analogies(
     rank and score of the answer) the pass is *pruned*: it scores exactly only the
     candidates that can beat the expected answer (the Google set, 3CosAdd: 2.6% of the
     scores, nearly all for the 509 questions that take the full pass; see
-    :mod:`geomlab.evaluation._prune`): each candidate's score is first bounded from
+    :mod:`geomlab.evaluation._pruned`): each candidate's score is first bounded from
     its cosines with the input words (one product per distinct word, not per question),
     and the bound, with a margin ten times its proven float32 error, rules the rest out.
     Questions whose answer lies deep in the list (more than about 3,000 candidates above
@@ -524,13 +517,10 @@ def evaluate_analogies(
     """
     if not isinstance(emb, Embeddings):
         raise ParameterError(f"emb must be an Embeddings, got {type(emb).__name__}")
-    if method not in _kernel.METHODS:
-        raise ParameterError(
-            f"method must be one of {', '.join(map(repr, _kernel.METHODS))}; got {method!r}"
-        )
-    restrict_vocab = _check_int(restrict_vocab, "restrict_vocab", allow_none=True)
-    topk = _check_int(topk, "topk")
-    block_size = _check_int(block_size, "block_size")
+    method = check_method(method)
+    restrict_vocab = check_int(restrict_vocab, "restrict_vocab", allow_none=True)
+    topk = check_int(topk, "topk")
+    block_size = check_int(block_size, "block_size")
     if temperature is not None and not (isinstance(temperature, str) and temperature == "fit"):
         if isinstance(temperature, str):
             raise ParameterError(
@@ -541,20 +531,17 @@ def evaluate_analogies(
                                                                         on_error=on_error)
     n_pool = len(emb) if restrict_vocab is None else min(restrict_vocab, len(emb))
     topk = min(topk, n_pool)  # no more answers than candidates
-    vocab = _kernel.Vocab(emb, n_pool, bool(case_insensitive))
+    vocab = _scan.Vocab(emb, n_pool, bool(case_insensitive))
     qs, oov = _build_questions(ds, vocab)
     n = len(qs.rows)
     t0 = time.perf_counter()
 
     pool = emb.vectors[:n_pool]
-    norms = _kernel.gensim_norms(pool)
+    norms = _scan.gensim_norms(pool)
     bad = np.flatnonzero(norms == 0)
-    scorer = _kernel.Scorer(
-        method, pool, norms,
-        unit=lambda rows: pool[rows] / np.where(norms[rows] == 0, 1, norms[rows])[:, None],
-    )
+    scorer = Scorer(method, pool, norms, unit=lambda rows: unit(pool[rows], norms[rows]))
     inputs = np.array(qs.rows, dtype=np.int64).reshape(n, 3)
-    answers = vocab.expand(_kernel.pad(qs.answers))
+    answers = vocab.expand(_scan.pad(qs.answers))
     if exclude_inputs:
         exclude = vocab.expand(inputs)
         # case variants of the inputs (rows that are not an input's own row)
@@ -571,13 +558,13 @@ def evaluate_analogies(
         guess = np.zeros(0, dtype=np.float32)
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
     stats = None
-    if client is None and _prune.supported(method, topk, sketch):
-        out, stats = _prune.scan(scorer, queries, inputs, unit=scorer.unit, exclude=exclude,
+    if client is None and _pruned.supported(method, topk, sketch):
+        out, stats = _pruned.scan(scorer, queries, inputs, unit=scorer.unit, exclude=exclude,
                                  answers=answers, answer_guess=guess, bad=bad,
                                  section=np.array(qs.section, dtype=np.int64),
                                  block_size=block_size, progress=progress)
     else:
-        scan = _kernel.scan if client is None else partial(_kernel.scan_distributed, client)
+        scan = _scan.scan if client is None else partial(_scan.scan_distributed, client)
         out = scan(scorer, queries, exclude=exclude, answers=answers, answer_guess=guess,
                    bad=bad, topk=topk, sketch=sketch, block_size=block_size,
                    progress=progress)

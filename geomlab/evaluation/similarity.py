@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from .._validation import check_int
 from ..embeddings import Embeddings, accepts_gensim
 from ..errors import ParameterError
-from . import _kernel
+from . import _scan
 from .datasets import WordPairSet, load_word_pairs
 
 __all__ = ["PairScore", "SimilarityResult", "evaluate_similarity"]
@@ -197,19 +198,12 @@ def evaluate_similarity(
 
     if not isinstance(emb, Embeddings):
         raise ParameterError(f"emb must be an Embeddings, got {type(emb).__name__}")
-    if restrict_vocab is not None and (
-        isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer))
-        or restrict_vocab < 1
-    ):
-        raise ParameterError(
-            f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}"
-        )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    restrict_vocab = check_int(restrict_vocab, "restrict_vocab", allow_none=True)
+    seed = check_int(seed, "seed", low=0)
     ds = dataset if isinstance(dataset, WordPairSet) else load_word_pairs(dataset,
                                                                           on_error=on_error)
     n_pool = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))
-    vocab = _kernel.Vocab(emb, n_pool, bool(case_insensitive))
+    vocab = _scan.Vocab(emb, n_pool, bool(case_insensitive))
     rows = [(vocab.row(w1), vocab.row(w2)) for w1, w2, _ in ds.pairs]
     known = np.array([r1 is not None and r2 is not None for r1, r2 in rows], dtype=bool)
     n = int(known.sum())

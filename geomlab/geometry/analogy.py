@@ -15,6 +15,9 @@ nearest word is simply ``b`` or ``c`` (Linzen 2016; Nissim, van Noord & van der 
 "Fair is better than sensational"). With ``exclude_inputs=False`` the honest ranking is
 shown, and the result says whether the top answer is an input and where the best other
 word ranks.
+
+The formulas are written once, in :mod:`geomlab.geometry._analogy_scores`; the benchmark
+evaluation scores its questions through the same code.
 """
 
 from __future__ import annotations
@@ -24,17 +27,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from .._validation import check_k, check_restrict
 from ..embeddings import accepts_gensim
-from ..errors import ParameterError
+from ._analogy_scores import METHODS, Scorer, check_method, unit
 from ._kernels import topk_rows
-from .neighbors import check_k, check_restrict
 from .queries import resolve
 
-__all__ = ["COSMUL_EPS", "METHODS", "Analogy", "analogy", "analogy_block", "check_method"]
+__all__ = ["METHODS", "Analogy", "analogy"]
 
-METHODS = ("3cosadd", "3cosmul", "pairdirection")
-#: the epsilon of 3CosMul's denominator (as gensim's ``most_similar_cosmul``)
-COSMUL_EPS = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,68 +112,6 @@ class Analogy(Record):
         return len(self.words)
 
 
-def check_method(method) -> str:
-    if method not in METHODS:
-        allowed = ", ".join(repr(m) for m in METHODS)
-        raise ParameterError(f"method must be one of {allowed}; got {method!r}")
-    return method
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
-    return (v / np.where(n == 0, 1, n)).astype(np.float32)
-
-
-def analogy_block(rows: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, *,
-                  method: str = "3cosadd", row_norms: np.ndarray | None = None) -> np.ndarray:
-    """Scores of every candidate row as the answer to a block of analogy questions.
-
-    Parameters
-    ----------
-    rows : ndarray, shape (n, dim), float32
-        Candidate vectors (raw; ``row_norms`` turns dot products into cosines).
-    a, b, c : ndarray, shape (q, dim), float32
-        Unit-length input vectors, one question per row.
-    method : {"3cosadd", "3cosmul", "pairdirection"}
-    row_norms : ndarray, shape (n,), optional
-        Norms of ``rows`` (default: computed). Zero rows have cosine 0 with everything.
-
-    Returns
-    -------
-    ndarray, shape (q, n), float32
-        Higher is better; no input is excluded here (mask with ``-inf`` before top-k).
-    """
-    check_method(method)
-    if row_norms is None:
-        row_norms = np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float32))
-    safe = np.where(row_norms == 0, 1, row_norms).astype(np.float32)
-    a, b, c = (np.atleast_2d(np.asarray(x, dtype=np.float32)) for x in (a, b, c))
-    if method == "3cosadd":
-        # as gensim: the unit vectors summed in float32 (b, c, then -a), divided by the
-        # total weight 3 in float64, scaled to unit length, and rounded to float32
-        mean = ((b + c) - a).astype(np.float64) / 3.0
-        q = (mean / np.linalg.norm(mean, axis=1, keepdims=True).clip(1e-300)).astype(np.float32)
-        return (q @ rows.T) / safe
-    cos = (np.concatenate([a, b, c]) @ rows.T) / safe  # (3q, n)
-    qn = a.shape[0]
-    cos_a, cos_b, cos_c = cos[:qn], cos[qn:2 * qn], cos[2 * qn:]
-    if method == "3cosmul":
-        pa, pb, pc = ((1 + x) / 2 for x in (cos_a, cos_b, cos_c))
-        return (pb * pc) / (pa + np.float32(COSMUL_EPS))
-    # pairdirection: cos(x^ - c^, b^ - a^) from the three cosines
-    d = b - a
-    d_norm = np.linalg.norm(d, axis=1).astype(np.float32)[:, None]
-    c_dot_d = np.einsum("ij,ij->i", c, d)[:, None].astype(np.float32)
-    x_sq = (row_norms > 0).astype(np.float32)  # |x^|^2: 1, or 0 for a zero row
-    c_sq = np.einsum("ij,ij->i", c, c)[:, None].astype(np.float32)
-    dist = np.sqrt(np.maximum(x_sq - 2 * cos_c + c_sq, 0))  # |x^ - c^|
-    num = (cos_b - cos_a) - c_dot_d
-    den = dist * d_norm
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(den > 1e-6, num / np.where(den > 1e-6, den, 1), 0)
-    return out.astype(np.float32)
-
-
 @accepts_gensim
 def analogy(emb, a, b, c, *, k: int = 10, method: str = "3cosadd",
             exclude_inputs: bool = True, restrict_vocab: int | None = None) -> Analogy:
@@ -221,11 +159,15 @@ def analogy(emb, a, b, c, *, k: int = 10, method: str = "3cosadd",
     vecs, inputs = [], []
     for x in (a, b, c):
         v, words = resolve(emb, x)
-        vecs.append(_unit(v)[None, :])
+        vecs.append(unit(v))
         inputs.extend(words)
     inputs = tuple(dict.fromkeys(inputs))
     rows_in = [i for i in emb.indices(inputs) if i < n]
-    scores = analogy_block(emb.vectors[:n], *vecs, method=method, row_norms=emb.norms[:n])
+    # one question: a block of one through the scorer the benchmark evaluation uses
+    # a zero row has cosine 0 with everything (as in nearest): dividing it by 1 keeps it 0
+    norms = emb.norms[:n]
+    scorer = Scorer(method, emb.vectors[:n], np.where(norms == 0, 1, norms).astype(np.float32))
+    scores = scorer.tile(scorer.query_vectors(*vecs), 0, n)
     if exclude_inputs:
         scores[0, rows_in] = -np.inf
         idx, val = topk_rows(scores, k)

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_int, check_k
 from ..embeddings import Embeddings
 from ..errors import MissingDependencyError, ParameterError
 from ._kernels import topk_scores
-from .neighbors import Neighbors, check_k
+from .neighbors import Neighbors
 from .queries import check_words, is_batch, resolve_many, unit_queries
 
 __all__ = ["RECALL_K", "AnnIndex", "ApproxNeighbors", "ann_index"]
@@ -67,10 +68,6 @@ class ApproxNeighbors(Neighbors):
                 f"{self.recall:.3f} against the exact answer on {self.recall_sample} words")
 
 
-def _check_pos(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class AnnIndex:
@@ -115,7 +112,7 @@ class AnnIndex:
 
     @ef.setter
     def ef(self, value: int) -> None:
-        value = _check_pos(value, "ef")
+        value = check_int(value, "ef")
         self._index.set_ef(value)
         self._ef = value
 
@@ -138,7 +135,7 @@ class AnnIndex:
         k : int
             Neighbors compared per word (default 10).
         """
-        k = _check_pos(k, "k")
+        k = check_int(k, "k")
         n = len(self.emb)
         if words is None:
             rng = np.random.default_rng(self._seed)
@@ -218,7 +215,7 @@ class AnnIndex:
         (float32), shape ``(len(words), k)``.
         """
         k = check_k(k)
-        block_size = _check_pos(block_size, "block_size")
+        block_size = check_int(block_size, "block_size")
         n = len(self.emb)
         rows = np.arange(n, dtype=np.int64) if words is None else self.emb.indices(
             [words] if isinstance(words, str) else words)
@@ -283,9 +280,9 @@ def ann_index(
     hnswlib = _hnswlib()
     if not isinstance(emb, Embeddings):
         raise ParameterError(f"emb must be an Embeddings, got {type(emb).__name__}")
-    M = _check_pos(M, "M")
-    ef_construction = _check_pos(ef_construction, "ef_construction")
-    recall_sample = _check_pos(recall_sample, "recall_sample")
+    M = check_int(M, "M")
+    ef_construction = check_int(ef_construction, "ef_construction")
+    recall_sample = check_int(recall_sample, "recall_sample")
     n = len(emb)
     if n < 2:
         raise ParameterError(f"an index needs at least 2 words, got {n}")

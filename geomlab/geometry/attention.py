@@ -45,10 +45,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from .._validation import check_k, check_restrict
+from .._validation import check_temperature as _check_temperature
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError, ShapeError
-from ..scoring.softmax import check_temperature as _check_temperature
-from .neighbors import Neighbors, check_k, check_restrict, nearest
+from .neighbors import Neighbors, nearest
 from .queries import resolve
 
 __all__ = ["FUNCTION_WORDS", "Attention", "Contextual", "attend", "contextualize", "tokenize"]

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._progress import progress as _progress
+from .._validation import check_int, check_k, check_metric
 from ..embeddings import Embeddings, accepts_gensim
 from ..errors import MissingDependencyError, ParameterError
 from ._kernels import run_blocks, topk_scores
-from .neighbors import check_k, check_metric
 
 __all__ = ["DEFAULT_BLOCK", "neighbor_graph"]
 
@@ -61,11 +61,6 @@ def graph_block(rows: np.ndarray, norms: np.ndarray | None, qrows: np.ndarray, k
     return topk_scores(rows, queries, k, row_norms=norms, exclude=qrows[:, None])
 
 
-def _check_block(block_size) -> int:
-    if (isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer))
-            or block_size < 1):
-        raise ParameterError(f"block_size must be a positive integer, got {block_size!r}")
-    return int(block_size)
 
 
 def _cpu_count() -> int:
@@ -144,7 +139,7 @@ def neighbor_graph(
         raise ParameterError(f"emb must be an Embeddings, got {type(emb).__name__}")
     k = check_k(k)
     metric = check_metric(metric)
-    block_size = _check_block(block_size)
+    block_size = check_int(block_size, "block_size")
     n = len(emb)
     if n < 2:
         raise ParameterError(f"a neighbor graph needs at least 2 words, got {n}")

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from .._validation import METRICS, check_k, check_metric, check_restrict
 from ..embeddings import accepts_gensim, check_embeddings
-from ..errors import ParameterError
 from ._kernels import topk_scores
 from .queries import check_words, is_batch, resolve_many, unit_queries
 
 __all__ = ["METRICS", "Neighbors", "check_k", "check_metric", "check_restrict", "nearest"]
 
-METRICS = ("cosine", "dot")
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,31 +71,6 @@ class Neighbors(Record):
 
     def __iter__(self):
         return iter(zip(self.words, (float(s) for s in self.scores)))
-
-
-def check_k(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ParameterError(f"k must be a positive integer, got {k!r}")
-    return int(k)
-
-
-def check_metric(metric) -> str:
-    if metric not in METRICS:
-        allowed = ", ".join(repr(m) for m in METRICS)
-        raise ParameterError(f"metric must be one of {allowed}; got {metric!r}")
-    return metric
-
-
-def check_restrict(emb, restrict_vocab) -> int:
-    """The number of candidate rows: ``len(emb)`` or the validated ``restrict_vocab``."""
-    if restrict_vocab is None:
-        return len(emb)
-    if (isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer))
-            or restrict_vocab < 1):
-        raise ParameterError(
-            f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}"
-        )
-    return min(int(restrict_vocab), len(emb))
 
 
 @accepts_gensim

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record, format_table
+from .._validation import check_metric
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError
-from .neighbors import check_metric
 from .queries import resolve
 
 __all__ = ["Relevance", "relevance"]

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._record import Record
+from .._validation import check_int, check_temperature
 from ..errors import ParameterError, ShapeError
-from .softmax import check_temperature
 
 __all__ = [
     "ReliabilityBins",
@@ -315,8 +315,7 @@ def _check_conf(confidences, correct, n_bins):
         raise ParameterError("confidences is empty: nothing to calibrate")
     if np.isnan(conf).any() or (conf < 0).any() or (conf > 1).any():
         raise ParameterError("confidences must be probabilities in [0, 1]")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
-        raise ParameterError(f"n_bins must be a positive integer, got {n_bins!r}")
+    check_int(n_bins, "n_bins")
     return conf, ok.astype(bool)
 
 

@@ -14,6 +14,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .._record import Record
+from .._validation import check_int
 from ..errors import ParameterError, ShapeError
 from .losses import _distribution
 from .softmax import softmax
@@ -144,8 +145,7 @@ def sample(logits, *, method: str = "greedy", temperature: float | None = None, 
     z, words, mask, t = _distribution(logits, words, mask, temperature)
     if z.ndim != 1:
         raise ShapeError(f"sample draws from one vector of logits, got shape {z.shape}")
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-        raise ParameterError(f"n must be a positive integer, got {n!r}")
+    n = check_int(n, "n")
     if n > MAX_DRAWS:
         raise ParameterError(
             f"n must be at most {MAX_DRAWS:,} (every draw is held in memory), got {n:,}: "

@@ -22,44 +22,20 @@ Boltzmann view: a logit is a negative energy, ``E = -z``. The free energy is
 
 from __future__ import annotations
 
-import math
-from numbers import Real
-
 import numpy as np
 
+from .._validation import check_finite, check_temperature
 from ..errors import ParameterError, ShapeError
 
 __all__ = ["boltzmann", "free_energy", "log_softmax", "logsumexp", "softmax"]
 
 
-# -- argument checks (shared with the other scoring modules) -------------------------------
-def check_temperature(temperature, name: str = "temperature") -> float:
-    """``temperature`` as a float; a ParameterError unless it is finite and > 0.
-
-    The one check every temperature in geomlab goes through.
-    """
-    if isinstance(temperature, bool) or not isinstance(temperature, Real):
-        raise ParameterError(
-            f"{name} must be a positive finite number, got {type(temperature).__name__} "
-            f"{temperature!r}"
-        )
-    t = float(temperature)
-    if not (t > 0 and math.isfinite(t)):
-        raise ParameterError(f"{name} must be a positive finite number, got {t!r}")
-    return t
-
-
+# -- argument checks (the shared ones live in geomlab/_validation.py) -----------------------
 _check_temperature = check_temperature
 
 
 def _check_finite(arr: np.ndarray, name: str) -> None:
-    if not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        where = int(bad[0]) if arr.ndim == 1 else tuple(int(i) for i in bad)
-        raise ParameterError(
-            f"{name} must be finite, got {float(arr[tuple(bad)])!r} at index {where}"
-            + (" (use mask= to leave candidates out)" if name == "logits" else "")
-        )
+    check_finite(arr, name, hint=" (use mask= to leave candidates out)" if name == "logits" else "")
 
 
 def _as_array(values, name: str) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Blocked scoring kernel for benchmark evaluation.
+"""The full blocked analogy pass for benchmark evaluation (every question, every candidate).
 
 One pass over a (questions x pool) score matrix that is never held whole: questions are
 taken ``block_size`` at a time, the pool ``CHUNK`` columns at a time, and each tile is one
@@ -11,9 +11,10 @@ rows, and optionally a *log-partition sketch* for temperature fitting (see
 :class:`geomlab.scoring.calibration.ScoreSketch`): the exact top ``M`` scores plus a
 fine histogram of all the other pool scores.
 
-The score arithmetic follows gensim's, operation for operation (dot product with the raw
-rows, then division by the row norms), so rankings agree with gensim's to the last bit
-except where two candidates tie within float32 rounding.
+The scores come from :class:`geomlab.geometry._analogy_scores.Scorer` (the one place the
+formulas are written), whose arithmetic follows gensim's operation for operation, so
+rankings agree with gensim's to the last bit except where two candidates tie within
+float32 rounding.
 """
 
 from __future__ import annotations
@@ -26,13 +27,12 @@ import numpy as np
 
 from .._progress import progress as _progress
 from ..embeddings import Embeddings
+from ..geometry._analogy_scores import CHUNK, Scorer
 from ..geometry._kernels import _blas_threads, _workers, run_blocks
 
-__all__ = ["CHUNK", "METHODS", "ScanOutput", "Scorer", "Vocab", "pad", "scan"]
+__all__ = ["ScanOutput", "Vocab", "gensim_norms", "pad", "scan", "scan_distributed"]
 
-METHODS = ("3cosadd", "3cosmul", "pairdirection")
-CHUNK = 4096  # pool columns per tile; a multiple of 1024 (see _rowcount)
-COSMUL_EPS = 1e-6  # as gensim's most_similar_cosmul
+# pool columns per tile; a multiple of 1024 (see _rowcount)
 _NEG = np.float32(-np.inf)
 
 
@@ -101,100 +101,6 @@ def pad(rows: list[list[int]], width: int | None = None) -> np.ndarray:
 def gensim_norms(vectors: np.ndarray) -> np.ndarray:
     """Row norms computed as gensim's ``fill_norms`` does (float32 ``np.linalg.norm``)."""
     return np.linalg.norm(vectors, axis=1)
-
-
-class Scorer:
-    """Scores of query blocks against pool tiles for one analogy method.
-
-    Parameters
-    ----------
-    method : {"3cosadd", "3cosmul", "pairdirection"}
-    pool : ndarray, shape (n_pool, dim)
-        The candidate rows (the first ``restrict_vocab`` rows of the embedding matrix).
-    norms : ndarray, shape (n_pool,)
-        Their norms (zero rows must be listed in ``bad`` and are masked).
-    unit : callable
-        ``unit(rows) -> (len(rows), dim)`` unit vectors of arbitrary rows, as gensim's
-        ``get_vector(key, norm=True)`` computes them.
-    """
-
-    def __init__(self, method: str, pool: np.ndarray, norms: np.ndarray, unit):
-        self.method = method
-        self.pool = pool
-        self.norms = norms
-        self.unit = unit
-        # the histogram range of the method's scores (cosines, or shifted-cosine ratios)
-        self.range = (0.0, 4.0) if method == "3cosmul" else (-1.0, 1.0)
-
-    def queries(self, ia, ib, ic) -> np.ndarray:
-        """Query rows for questions a : b :: c : ?, shape ``(n, r, dim)`` float32."""
-        ua, ub, uc = self.unit(ia), self.unit(ib), self.unit(ic)
-        if self.method == "3cosadd":
-            # gensim's get_mean_vector: float32 sum of +b +c -a, /3 and unit length in
-            # float64, back to float32
-            m = ((ub + uc) - ua).astype(np.float64) / 3.0
-            length = np.sqrt(np.einsum("ij,ij->i", m, m))
-            m *= (1.0 / np.where(length > 0, length, 1.0))[:, None]
-            return m.astype(np.float32)[:, None, :]
-        if self.method == "3cosmul":
-            return np.stack([ua, ub, uc], axis=1)
-        d = ub - ua  # pairdirection: cos(x - c, b - a) from x.d and x.c
-        return np.stack([d, uc], axis=1)
-
-    def tile(self, q: np.ndarray, c0: int, c1: int, out: np.ndarray | None = None):
-        """Scores of the query block ``q`` (b, r, dim) against pool rows ``c0:c1``."""
-        b, r, _ = q.shape
-        cos = np.matmul(q.reshape(b * r, -1), self.pool[c0:c1].T, out=out if r == 1 else None)
-        with np.errstate(divide="ignore", invalid="ignore"):  # zero rows: masked by the caller
-            np.divide(cos, self.norms[c0:c1], out=cos)
-            return self._combine(cos.reshape(b, r, -1), q, out)
-
-    def pairwise(self, q: np.ndarray, rows: np.ndarray, *, chunk: int = 4096) -> np.ndarray:
-        """Scores of each query against its own rows: ``rows`` (n, k) -> (n, k) float32.
-
-        -1 in ``rows`` pads and scores -inf. Done ``chunk`` questions at a time.
-        """
-        out = np.empty(rows.shape, dtype=np.float32)
-        for i in range(0, len(q), chunk):
-            r = rows[i : i + chunk]
-            safe = np.where(r >= 0, r, 0)
-            cos = np.einsum("nrd,nkd->nrk", q[i : i + chunk], self.pool[safe])
-            cos /= self.norms[safe][:, None, :]
-            out[i : i + chunk] = self._combine(cos, q[i : i + chunk])
-        out[rows < 0] = _NEG
-        return out
-
-    def _combine(self, cos: np.ndarray, q: np.ndarray, out=None) -> np.ndarray:
-        """Method scores from the cosines ``cos`` (b, r, k) of each query row."""
-        if self.method == "3cosadd":
-            return cos[:, 0]
-        if self.method == "3cosmul":
-            # gensim: prod((1 + cos) / 2 for b, c) / ((1 + cos_a) / 2 + 1e-6), in float32
-            sh = (cos + np.float32(1)) / np.float32(2)
-            s = np.multiply(sh[:, 1], sh[:, 2], out=out)
-            den = sh[:, 0]
-            den += np.float32(COSMUL_EPS)
-            return np.divide(s, den, out=s)
-        # pairdirection: (x.d - c.d) / (|d| |x - c|) with |x - c|^2 = 2 - 2 x.c (unit x, c)
-        dd = np.einsum("ij,ij->i", q[:, 0], q[:, 0])
-        cd = np.einsum("ij,ij->i", q[:, 1], q[:, 0])
-        den = np.maximum(np.float32(2) - np.float32(2) * cos[:, 1], np.float32(0))
-        den *= dd[:, None]
-        np.sqrt(den, out=den)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.divide(cos[:, 0] - cd[:, None], den, out=out)
-        s[~np.isfinite(s)] = _NEG  # x == c: no direction from c to x
-        # a == b: the relation has no direction, so no candidate is preferred (as
-        # geometry.analogy scores it: 0 everywhere) rather than none being a candidate
-        s[dd <= np.float32(1e-12)] = 0
-        return s
-
-    def full(self, q1: np.ndarray) -> np.ndarray:
-        """All pool scores of one query, shape (n_pool,) (for the rare exact re-checks)."""
-        return np.concatenate([
-            self.tile(q1, c0, min(c0 + CHUNK, len(self.pool)))[0]
-            for c0 in range(0, len(self.pool), CHUNK)
-        ])
 
 
 @dataclass

@@ -37,7 +37,7 @@ pair plus one per word, and most of its answers lie deep in the list (the Google
 Questions whose answer lies deep in the candidate list (more than :data:`CAP`
 candidates above it, predicted from a 1-in-:data:`STRIDE` sample of the pool), whose
 answer is not a candidate, or whose query is degenerate, go through the full tiled pass
-(:func:`geomlab.evaluation._kernel.scan`): for them pruning would score most candidates
+(:func:`geomlab.evaluation._scan.scan`): for them pruning would score most candidates
 anyway.
 """
 
@@ -48,8 +48,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..geometry._analogy_scores import COSMUL_EPS, Scorer
 from ..geometry._kernels import _blas_threads, _workers, run_blocks
-from . import _kernel
+from . import _scan
 
 __all__ = ["CAP", "STRIDE", "PruneStats", "scan", "supported"]
 
@@ -96,33 +97,6 @@ def supported(method: str, topk: int, sketch) -> bool:
     return topk == 1 and sketch is None and method in QSCALE
 
 
-# -- exact scores ------------------------------------------------------------------------------
-def exact_scores(scorer: _kernel.Scorer, queries: np.ndarray, qi: np.ndarray,
-                 rows: np.ndarray, *, chunk: int = 1 << 16) -> np.ndarray:
-    """Scores of (question ``qi``, pool row ``rows``) pairs, float64 math rounded to float32.
-
-    The method formulas are :meth:`Scorer._combine`'s (3CosAdd, 3CosMul); zero rows
-    score -inf.
-    """
-    out = np.empty(len(qi), dtype=np.float32)
-    pool, norms = scorer.pool, scorer.norms
-    for s0 in range(0, len(qi), chunk):
-        q = queries[qi[s0:s0 + chunk]].astype(np.float64)  # (k, r, dim)
-        r = rows[s0:s0 + chunk]
-        x = pool[r].astype(np.float64)
-        n = norms[r].astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cos = np.einsum("krd,kd->kr", q, x) / n[:, None]
-            if scorer.method == "3cosadd":
-                s = cos[:, 0]
-            else:
-                sh = (cos + 1.0) / 2.0
-                s = sh[:, 1] * sh[:, 2] / (sh[:, 0] + _kernel.COSMUL_EPS)
-        s[n == 0] = -np.inf
-        out[s0:s0 + chunk] = s
-    return out
-
-
 # -- the estimate terms -------------------------------------------------------------------------
 def _cosines(units: np.ndarray, pool: np.ndarray, norms: np.ndarray) -> np.ndarray:
     """float32 ``cos(word, row)`` of every word (rows of ``units``) with every pool row.
@@ -157,7 +131,7 @@ def _terms(method: str, cos: np.ndarray, pa: np.ndarray, pb: np.ndarray):
     sh = (cos + np.float32(1)) * np.float32(0.5)
     with np.errstate(divide="ignore", invalid="ignore"):
         hi = np.log(sh + d)
-        lo = np.log(np.maximum(sh - d, 0) + np.float32(_kernel.COSMUL_EPS))
+        lo = np.log(np.maximum(sh - d, 0) + np.float32(COSMUL_EPS))
     return hi[pb] - lo[pa], hi
 
 
@@ -173,7 +147,7 @@ def _threshold(method: str, t: np.ndarray, length: np.ndarray) -> np.ndarray:
 
 
 # -- the pass -----------------------------------------------------------------------------------
-def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
+def scan(scorer: Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
          exclude: np.ndarray, answers: np.ndarray, answer_guess: np.ndarray, bad: np.ndarray,
          section: np.ndarray, block_size: int = 256, progress=None):
     """The top answer, its score and the answer's rank for every question, pruned.
@@ -185,7 +159,7 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
     n = len(queries)
     n_pool = len(scorer.pool)
     pool, norms = scorer.pool, scorer.norms
-    out = _kernel.ScanOutput(
+    out = _scan.ScanOutput(
         top_scores=np.full((n, 1), -np.inf, dtype=np.float32),
         top_rows=np.full((n, 1), -1, dtype=np.int64),
         n_above=np.zeros(n, dtype=np.int64),
@@ -197,7 +171,7 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
     ar, ak = np.nonzero(answers >= 0)
     arow = answers[ar, ak]
     ans = np.full(answers.shape, -np.inf, dtype=np.float32)
-    ans[ar, ak] = exact_scores(scorer, queries, ar, arow)
+    ans[ar, ak] = scorer.exact(queries, ar, arow)
     ex_keys = _keys(exclude, n_pool)
     ans[ar, ak] = np.where(np.isin(ar * n_pool + arow, ex_keys), -np.inf, ans[ar, ak])
     t = ans.max(axis=1)
@@ -296,7 +270,7 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
     band = ~is_ans & (lo <= tq)  # neither surely above the answer nor surely below
     need = top_cand | band
     s = np.full(len(sq), np.nan, dtype=np.float32)
-    s[need] = exact_scores(scorer, queries, sq[need], sr[need])
+    s[need] = scorer.exact(queries, sq[need], sr[need])
     # top answer: highest exact score, then the lowest row
     ci = np.flatnonzero(top_cand)
     order = ci[np.lexsort((sr[ci], -s[ci].astype(np.float64), sq[ci]))]
@@ -311,7 +285,7 @@ def scan(scorer: _kernel.Scorer, queries: np.ndarray, inputs: np.ndarray, *, uni
 
     idx = np.flatnonzero(full)
     if len(idx):
-        part = _kernel.scan(scorer, queries[idx], exclude=exclude[idx], answers=answers[idx],
+        part = _scan.scan(scorer, queries[idx], exclude=exclude[idx], answers=answers[idx],
                             answer_guess=answer_guess[idx], bad=bad, block_size=block_size,
                             progress=False)
         out.top_scores[idx] = part.top_scores
@@ -343,7 +317,7 @@ def _interval(method, ca, cb, cc, length):
             w = 3 * e / length
             lo, hi = mid - w, mid + w
         else:
-            eps = _kernel.COSMUL_EPS
+            eps = COSMUL_EPS
             sa_lo, sa_hi = (1 + ca - e) / 2, (1 + ca + e) / 2
             sb_lo, sb_hi = (1 + cb - e) / 2, (1 + cb + e) / 2
             sc_lo, sc_hi = (1 + cc - e) / 2, (1 + cc + e) / 2

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import geomlab
-from geomlab.evaluation import _kernel, _prune
+from geomlab.evaluation import _pruned, _scan
+from geomlab.geometry._analogy_scores import Scorer
 from geomlab.evaluation.datasets import load_analogies
 
 METHODS = ("3cosadd", "3cosmul")  # the pruned ones; PairDirection takes the full pass
@@ -25,15 +26,15 @@ def reference(emb, quads, method, *, exclude_inputs=True, n_pool=None):
     (float64 from the float32 vectors, rounded once; ties to the lowest row)."""
     n_pool = len(emb) if n_pool is None else n_pool
     pool = emb.vectors[:n_pool]
-    norms = _kernel.gensim_norms(pool)
-    scorer = _kernel.Scorer(method, pool, norms,
+    norms = _scan.gensim_norms(pool)
+    scorer = Scorer(method, pool, norms,
                             unit=lambda r: pool[r] / np.where(norms[r] == 0, 1, norms[r])[:, None])
     rows = np.array([[emb.get_index(w) for w in q] for q in quads])
     queries = scorer.queries(rows[:, 0], rows[:, 1], rows[:, 2])
     top, rank = [], []
     every = np.arange(n_pool)
     for i in range(len(rows)):
-        s = _prune.exact_scores(scorer, queries, np.full(n_pool, i), every)
+        s = scorer.exact(queries, np.full(n_pool, i), every)
         if exclude_inputs:
             s[rows[i, :3]] = -np.inf
         t = s[rows[i, 3]]
@@ -47,7 +48,7 @@ def reference(emb, quads, method, *, exclude_inputs=True, n_pool=None):
 def full_pass(monkeypatch, *args, **kwargs):
     """The evaluation with the pruned pass switched off (every candidate scored)."""
     with monkeypatch.context() as m:
-        m.setattr(_prune, "supported", lambda *a: False)
+        m.setattr(_pruned, "supported", lambda *a: False)
         return geomlab.evaluate_analogies(*args, **kwargs)
 
 
@@ -127,18 +128,18 @@ def test_intervals_hold_the_exact_scores(seed, method):
     rng = np.random.default_rng(seed)
     pool = rng.normal(size=(300, 12)).astype(np.float32)
     pool[::7] = pool[1::7][: len(pool[::7])]  # near neighbours of the inputs too
-    norms = _kernel.gensim_norms(pool)
+    norms = _scan.gensim_norms(pool)
     unit = lambda r: pool[r] / norms[r][:, None]
-    scorer = _kernel.Scorer(method, pool, norms, unit=unit)
+    scorer = Scorer(method, pool, norms, unit=unit)
     ia, ib, ic = (rng.integers(0, 300, size=40) for _ in range(3))
     q = scorer.queries(ia, ib, ic)
     rows = rng.integers(0, 300, size=40)
-    exact = _prune.exact_scores(scorer, q, np.arange(40), rows)
+    exact = scorer.exact(q, np.arange(40), rows)
     uw = unit(np.arange(300))
-    cos = _prune._cosines(uw, pool, norms)
+    cos = _pruned._cosines(uw, pool, norms)
     ua, ub, uc = uw[ia], uw[ib], uw[ic]
     length = np.linalg.norm(((ub + uc) - ua).astype(np.float64), axis=1)
-    lo, hi = _prune._interval(method, cos[ia, rows], cos[ib, rows], cos[ic, rows], length)
+    lo, hi = _pruned._interval(method, cos[ia, rows], cos[ib, rows], cos[ic, rows], length)
     ok = np.isfinite(exact)
     assert (lo[ok] <= exact[ok]).all() and (exact[ok] <= hi[ok]).all()
 
@@ -150,7 +151,7 @@ def test_quantized_comparison_keeps_every_pass(x, y, thr):
     """x + y >= thr  =>  ceil(y S) >= floor(thr S) - ceil(x S), in int16 steps."""
     x, y = np.array(x, np.float32), np.array(y, np.float32)
     alpha = np.int16(np.floor(np.float64(thr) * 4096))
-    bq, xq = _prune._quantize(y, 4096.0), _prune._quantize(x, 4096.0)
+    bq, xq = _pruned._quantize(y, 4096.0), _pruned._quantize(x, 4096.0)
     assert (bq >= -xq + alpha)[x.astype(np.float64) + y >= thr].all()
 
 

@@ -453,7 +453,7 @@ def test_vectors_empty_is_named(capsys):
 def test_queued_blocks_are_cancelled_on_an_error_or_ctrl_c():
     import time
 
-    from geomlab.geometry._kernels import run_blocks
+    from geomlab._parallel import run_blocks
 
     for exc in (RuntimeError("boom"), KeyboardInterrupt()):
         started = []

@@ -3,7 +3,7 @@ import pytest
 
 import geomlab
 from geomlab import Neighbors, ParameterError, ShapeError, UnknownWordError
-from geomlab.geometry._kernels import merge_topk, topk_rows, topk_scores
+from geomlab.geometry._topk import merge_topk, topk_rows, topk_scores
 
 KINQ = r"'kinq' is not in the vocabulary\. Did you mean 'king'"
 

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 import geomlab
 from geomlab.evaluation import _pruned, _scan
-from geomlab.geometry._analogy_scores import Scorer
 from geomlab.evaluation.datasets import load_analogies
+from geomlab.geometry._analogy_scores import Scorer
 
 METHODS = ("3cosadd", "3cosmul")  # the pruned ones; PairDirection takes the full pass
 

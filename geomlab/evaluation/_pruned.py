@@ -48,8 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._parallel import blas_threads, run_blocks, workers
 from ..geometry._analogy_scores import COSMUL_EPS, Scorer
-from ..geometry._kernels import _blas_threads, _workers, run_blocks
 from . import _scan
 
 __all__ = ["CAP", "STRIDE", "PruneStats", "scan", "supported"]
@@ -250,10 +250,10 @@ def scan(scorer: Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
         return c1 - c0
 
     chunks = [(c0, min(n_pool, c0 + WIDTH)) for c0 in range(0, n_pool, WIDTH)]
-    workers = max(1, min(len(chunks), _workers()))
+    n_workers = max(1, min(len(chunks), workers()))
     if len(todo):
-        with _blas_threads(1) if workers > 1 else contextlib.nullcontext():
-            run_blocks(run_chunk, chunks, workers, progress=progress, desc="analogies")
+        with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():
+            run_blocks(run_chunk, chunks, n_workers, progress=progress, desc="analogies")
     sq, sr, lo, hi = (np.concatenate(v) for v in zip(*found)) if found else (
         np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     # drop the excluded rows

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._parallel import blas_threads, run_blocks, workers
 from .._progress import progress as _progress
 from ..embeddings import Embeddings
 from ..geometry._analogy_scores import CHUNK, Scorer
-from ..geometry._kernels import _blas_threads, _workers, run_blocks
 
 __all__ = ["ScanOutput", "Vocab", "gensim_norms", "pad", "scan", "scan_distributed"]
 
@@ -299,14 +299,14 @@ def scan(
         return b
 
     blocks = [(q0, min(q0 + block_size, n)) for q0 in range(0, n, block_size)]
-    workers = max(1, min(len(blocks), _workers()))
-    with _blas_threads(1) if workers > 1 else contextlib.nullcontext():
-        if workers == 1:
+    n_workers = max(1, min(len(blocks), workers()))
+    with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():
+        if n_workers == 1:
             for q0, q1 in _progress(blocks, total=len(blocks), desc="analogies",
                                     enabled=progress, unit="block"):
                 run_block(q0, q1)
         else:
-            run_blocks(run_block, blocks, workers, progress=progress, desc="analogies")
+            run_blocks(run_block, blocks, n_workers, progress=progress, desc="analogies")
     return out
 
 

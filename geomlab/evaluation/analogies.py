@@ -21,6 +21,7 @@ from .._record import Record, format_table
 from .._validation import check_int
 from ..embeddings import Embeddings, accepts_gensim
 from ..errors import ParameterError
+from ..geometry._analogy_scores import Scorer, check_method, unit
 from ..scoring.calibration import (
     ReliabilityBins,
     ScoreSketch,
@@ -28,7 +29,6 @@ from ..scoring.calibration import (
     fit_temperature,
     reliability_bins,
 )
-from ..geometry._analogy_scores import Scorer, check_method, unit
 from . import _pruned, _scan
 from .datasets import AnalogySet, load_analogies
 

@@ -30,7 +30,7 @@ from .._record import Record
 from .._validation import check_k, check_restrict
 from ..embeddings import accepts_gensim
 from ._analogy_scores import METHODS, Scorer, check_method, unit
-from ._kernels import topk_rows
+from ._topk import topk_rows
 from .queries import resolve
 
 __all__ = ["METHODS", "Analogy", "analogy"]

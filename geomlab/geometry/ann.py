@@ -5,7 +5,7 @@ words: 600M per query). A hierarchical navigable small-world graph (Malkov & Yas
 2018; the ``hnswlib`` package, installed by the ``ann`` extra) answers in well under a
 millisecond after a one-off build, at the price of sometimes missing a true neighbor.
 That price is never hidden here: every answer carries the index's **recall@10**, measured
-against the exact answer (:func:`geomlab.geometry._kernels.topk_scores`) on a random
+against the exact answer (:func:`geomlab.geometry._topk.topk_scores`) on a random
 sample of vocabulary words at the current ``ef``, and re-measured whenever ``ef`` changes.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 from .._validation import check_int, check_k
 from ..embeddings import Embeddings
 from ..errors import MissingDependencyError, ParameterError
-from ._kernels import topk_scores
+from ._topk import topk_scores
 from .neighbors import Neighbors
 from .queries import check_words, is_batch, resolve_many, unit_queries
 

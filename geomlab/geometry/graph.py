@@ -3,7 +3,7 @@
 Every word's ``k`` nearest neighbors is ``n`` queries against ``n`` rows: ``n^2 * dim``
 multiply-adds (400,000 x 400,000 x 50 for the embedded GloVe). The queries are cut into
 blocks of ``block_size`` words; each block is one call of the blocked top-k kernel
-(:func:`geomlab.geometry._kernels.topk_scores`), which never holds more than a few MiB of
+(:func:`geomlab.geometry._topk.topk_scores`), which never holds more than a few MiB of
 scores. On one machine the blocks run on a thread pool (one BLAS thread per worker, which
 is much faster than BLAS threads on the kernel's small tiles); with a
 ``dask.distributed.Client`` the matrix is scattered to every worker once and the very same
@@ -17,11 +17,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._parallel import run_blocks
 from .._progress import progress as _progress
 from .._validation import check_int, check_k, check_metric
 from ..embeddings import Embeddings, accepts_gensim
 from ..errors import MissingDependencyError, ParameterError
-from ._kernels import run_blocks, topk_scores
+from ._topk import topk_scores
 
 __all__ = ["DEFAULT_BLOCK", "neighbor_graph"]
 

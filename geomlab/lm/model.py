@@ -214,7 +214,8 @@ class LanguageModel:
             finally:
                 self._blas_depth -= 1
             return
-        from ..geometry._kernels import _blas_threads, _workers
+        from .._parallel import blas_threads as _blas_threads
+        from .._parallel import workers as _workers
 
         with _blas_threads(_workers()):
             self._blas_depth = 1

@@ -19,7 +19,7 @@ import numpy as np
 from .._record import Record, format_table
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError
-from ..geometry._kernels import topk_rows
+from ..geometry._topk import topk_rows
 from ..geometry.neighbors import check_metric
 from ..geometry.queries import resolve, vector
 from .losses import entropy

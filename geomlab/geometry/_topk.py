@@ -1,4 +1,4 @@
-"""Blocked top-k kernels shared by neighbors, analogies and evaluation.
+"""Blocked top-k selection shared by neighbors, analogies, graphs and preference.
 
 The shape of every batched geometry computation here is the same: a block of query
 vectors becomes one matrix product against the candidate rows (BLAS), exclusions are
@@ -22,17 +22,15 @@ combine with :func:`merge_topk`.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .._parallel import blas_threads, workers
 from ..errors import ShapeError
 
-__all__ = ["BLOCK_BYTES", "TILE", "default_block", "merge_topk", "run_blocks", "topk_rows",
-           "topk_scores"]
+__all__ = ["BLOCK_BYTES", "TILE", "default_block", "merge_topk", "topk_rows", "topk_scores"]
 
 #: memory one block of float32 scores may take (the ``block`` default is derived from it)
 BLOCK_BYTES = 64 * 2**20
@@ -40,46 +38,6 @@ BLOCK_BYTES = 64 * 2**20
 #: 256 queries, so a tile's scores stay in cache)
 TILE = 2048
 _CHUNK = 64
-
-
-def _workers() -> int:
-    """Threads for the tiled route: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def run_blocks(fn, blocks, workers: int, *, progress=None, desc: str = "") -> None:
-    """``fn(*block)`` for every block, on ``workers`` threads, as they complete.
-
-    On an error or Ctrl-C the blocks not yet started are cancelled at once (a plain
-    ``with ThreadPoolExecutor`` would run every queued block first: 8-14 s of an analogy
-    evaluation); only the ones already running finish.
-    """
-    from concurrent.futures import as_completed
-
-    from .._progress import progress as _progress
-
-    pool = ThreadPoolExecutor(max_workers=workers)
-    try:
-        futures = [pool.submit(fn, *b) for b in blocks]
-        for f in _progress(as_completed(futures), total=len(futures), desc=desc,
-                           enabled=progress, unit="block"):
-            f.result()
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _blas_threads(limit: int):
-    """Limit BLAS's own threads while ours run (a no-op without threadpoolctl)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=limit, user_api="blas")
 
 
 def default_block(n_rows: int, *, block_bytes: int = BLOCK_BYTES) -> int:
@@ -281,13 +239,13 @@ def _tiled(rows, qb, k, inv, ex):
         return bases, strides, maxima, tails
 
     n_tiles = -(-n // TILE)
-    workers = min(_workers(), n_tiles)
-    if workers > 1:
+    n_workers = min(workers(), n_tiles)
+    if n_workers > 1:
         # one thread per core over disjoint tile ranges, each with single-threaded BLAS:
         # numpy releases the GIL in matmul and max, and many small multi-threaded BLAS
         # calls would spin against each other (badly so on a busy machine)
-        cuts = [TILE * (n_tiles * i // workers) for i in range(workers + 1)]
-        with _blas_threads(1), ThreadPoolExecutor(workers) as pool:
+        cuts = [TILE * (n_tiles * i // n_workers) for i in range(n_workers + 1)]
+        with blas_threads(1), ThreadPoolExecutor(n_workers) as pool:
             parts = list(pool.map(scan, cuts[:-1], cuts[1:]))
     else:
         parts = [scan(0, n)]

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from .._paths import cache_dir
-from ..embeddings import check_finite
+from ..embeddings import Embeddings, check_finite
 from ..errors import FormatError, ParameterError
 from .loadreport import LoadReport, LoadStats
 
@@ -334,8 +334,7 @@ def _embedded_source(name: str, vec_path: str, idx_path: str) -> dict:
 
 
 def load_embedded_fast(name: str, vec_path: str, idx_path: str):
-    """The embedded set from its cache entry (C-order, memory-mapped), built on first use:
-    ``(words, vectors, report)``.
+    """The embedded set from its cache entry (C-order, memory-mapped), built on first use.
 
     Returns None when the cache cannot be written; the caller then reads the package
     files directly.
@@ -356,7 +355,8 @@ def load_embedded_fast(name: str, vec_path: str, idx_path: str):
     words, vectors, _ = hit
     report = LoadReport(path=os.path.dirname(vec_path), format="embedded", compression=None,
                         words=len(words), dim=vectors.shape[1], cache=state)
-    return tuple(words), vectors, report
+    # a checksummed entry, written from checked rows: no re-check
+    return Embeddings._trusted(words, vectors, source=name, load_report=report)
 
 
 def _build_embedded(entry: Path, source: dict, vec_path: str, idx_path: str):

@@ -73,11 +73,8 @@ def load_embedded(name: str = DEFAULT_SOURCE):
     idx_path = os.path.join(root, "glove_6B_index.parquet")
     from .cache import load_embedded_fast
 
-    hit = load_embedded_fast(name, vec_path, idx_path)
-    if hit is not None:  # C-order entry, checksummed when written: no re-check
-        words, vectors, report = hit
-        emb = Embeddings._trusted(words, vectors, source=name, load_report=report)
-    else:  # no writable cache: read the package files directly
+    emb = load_embedded_fast(name, vec_path, idx_path)
+    if emb is None:  # no writable cache: read the package files directly
         import pyarrow.parquet as pq
 
         table = pq.read_table(idx_path)

@@ -96,9 +96,9 @@ def _imports(path: Path) -> set[str]:
                 sub = folder / a.name
                 found.add(f"{base}.{a.name}" if sub.is_dir() or sub.with_suffix(".py").is_file()
                           else base)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and node.value.startswith("geomlab."):  # importlib by name (lazy tables)
-            found.add(node.value)
+        elif isinstance(node, ast.Dict):  # a lazy table: name -> module, imported by name
+            found.update(v.value for v in node.values
+                         if isinstance(v, ast.Constant) and isinstance(v.value, str))
     return {m for m in found if m.startswith("geomlab")}
 
 

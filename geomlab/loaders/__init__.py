@@ -1,4 +1,22 @@
-"""Loaders: named sources and vector files, detected by content."""
+"""Loaders: named sources and vector files, detected by content.
+
+==============  ==================================================================
+``sources``     the named sources (the embedded GloVe, gensim-data's catalogue)
+``cache``       the validated, memory-mapped binary cache (the embedded set too)
+``read``        :func:`load_file`: resolves the format and calls one reader below
+``detect``      opening (gzip, bz2, xz), format detection, the shared header checks
+``text``        word2vec text, GloVe and fastText ``.vec``
+``binary``      word2vec binary
+``native``      geomlab folders and gensim ``KeyedVectors.save`` files
+``loadreport``  :class:`LoadReport`, and the tally the parsers keep
+``remote``      gensim-data downloads
+``bounded``     path checks; regular files only, text read with a size limit
+==============  ==================================================================
+
+Writing is :mod:`geomlab._save`, below ``Embeddings`` (which offers ``save`` too). Loading
+the embedded set imports ``sources``, ``cache``, ``loadreport`` and ``bounded`` only: the
+parsers and the network module are imported on first use.
+"""
 
 from __future__ import annotations
 

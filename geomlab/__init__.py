@@ -28,8 +28,8 @@ _LAZY = {
     "load": "geomlab.loaders",
     "as_embeddings": "geomlab.embeddings",
     "sources": "geomlab.loaders",
-    "LoadReport": "geomlab.loaders.formats",
-    "detect_format": "geomlab.loaders.formats",
+    "LoadReport": "geomlab.loaders.loadreport",
+    "detect_format": "geomlab.loaders.detect",
     # geometry
     "vector": "geomlab.geometry.queries",
     "query_words": "geomlab.geometry.queries",

@@ -166,8 +166,7 @@ class Embeddings:
     """
 
     __slots__ = ("_words", "_vectors", "_source", "_index", "_scans", "_norms", "_lower",
-                 "load_report",
-                 "__weakref__")
+                 "_load_report", "__weakref__")
 
     def __init__(self, words: Sequence[str], vectors, source: str | None = None):
         if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
@@ -207,11 +206,12 @@ class Embeddings:
 
     @classmethod
     def _trusted(cls, words: tuple[str, ...], vectors: np.ndarray,
-                 source: str | None = None) -> "Embeddings":
+                 source: str | None = None, *, load_report=None) -> "Embeddings":
         """Build without re-checking words a loader has already validated (unique strings).
 
         The word index is then built lazily: a command-line call that looks up three words
-        should not pay for a 400,000-entry dict.
+        should not pay for a 400,000-entry dict. ``load_report`` is the loader's
+        :class:`~geomlab.LoadReport`, fixed at construction like everything else.
         """
         self = cls.__new__(cls)
         arr = np.asarray(vectors)
@@ -220,6 +220,7 @@ class Embeddings:
         if not len(words):
             raise ShapeError(f"an embedding needs at least one word, got shape {arr.shape}")
         self._setup(tuple(words), arr, source)
+        self._load_report = load_report
         return self
 
     def _setup(self, words: tuple[str, ...], arr: np.ndarray, source: str | None) -> None:
@@ -235,7 +236,7 @@ class Embeddings:
         self._scans = 0
         self._norms: np.ndarray | None = None
         self._lower: dict[str, int] | None = None
-        self.load_report = None
+        self._load_report = None
 
     def _lookup(self, word: str) -> int | None:
         """Row of ``word`` or None. The first few lookups scan the tuple (a C loop, a few
@@ -265,6 +266,12 @@ class Embeddings:
     def source(self) -> str | None:
         """Where the vectors came from."""
         return self._source
+
+    @property
+    def load_report(self):
+        """What the loader found (a :class:`~geomlab.LoadReport`: format, skipped lines,
+        all-zero rows, cache use, time), or None for an object not read from a file."""
+        return self._load_report
 
     @property
     def dim(self) -> int:
@@ -400,6 +407,6 @@ class Embeddings:
         Formats: ``"geomlab"`` (a folder with ``vectors.npy`` and ``words.txt``, memory-
         mappable), ``"word2vec-text"``, ``"word2vec-binary"``, ``"glove"``.
         """
-        from .loaders.formats import save
+        from ._save import save  # below this module: no import of the loaders
 
         return save(self, path, format=format)

@@ -330,8 +330,9 @@ def worker(measure: str, lib: str, ctx: dict, runs: int) -> None:
     os.environ["GEOMLAB_NO_PROGRESS"] = "1"
     # imports happen before the clock starts: a measure times the work, not the imports
     if lib == "geomlab":
+        import geomlab._save
         import geomlab.loaders.cache
-        import geomlab.loaders.formats  # noqa: F401
+        import geomlab.loaders.read  # noqa: F401
     elif lib == "gensim":
         import gensim.models  # noqa: F401
     out = MEASURES[measure](lib, ctx, runs)

@@ -546,17 +546,17 @@ def _listing(folder: Path) -> list[str]:
                                        ("geomlab", "v")])
 def test_failed_convert_keeps_the_previous_file(capsys, tmp_path, monkeypatch, failure, fmt,
                                                 name):
-    import geomlab.loaders.formats as formats
+    import geomlab._save as writer
 
     exc, code, text = failure
     dest = tmp_path / name
     if fmt == "geomlab":
         assert main(["convert", "glove-6b-50d", str(dest), "--limit", "7"]) == 0
         old = {p.name: p.read_bytes() for p in dest.iterdir()}
-        monkeypatch.setattr(formats.np, "save", _half_then(exc))
+        monkeypatch.setattr(writer.np, "save", _half_then(exc))
     else:
         dest.write_bytes(b"the previous result\n")
-        monkeypatch.setattr(formats, "_write_stream", _half_then(exc))
+        monkeypatch.setattr(writer, "_write_stream", _half_then(exc))
     capsys.readouterr()
     got = _run(capsys, ["convert", "glove-6b-50d", str(dest), "--limit", "50", "--force",
                         "--format", fmt])

@@ -16,8 +16,7 @@ import pytest
 
 import geomlab
 from geomlab.cli import main
-from geomlab.loaders import remote
-from geomlab.loaders.formats import LoadReport, detect_format
+from geomlab.loaders import LoadReport, detect_format, remote
 
 DATA = Path(__file__).parent / "data" / "loaders"
 TRICKY_WORDS = ("the", "null", "nan", "NA", "true", "None", "café", "日本", '"', "1", "e-mail")
@@ -644,9 +643,9 @@ def test_bulk_parsing_around_odd_lines(tmp_path):
 
 
 def test_a_huge_line_is_refused(tmp_path, monkeypatch):
-    from geomlab.loaders import formats
+    from geomlab.loaders import text
 
-    monkeypatch.setattr(formats, "_MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(text, "_MAX_LINE_BYTES", 1000)
     path = write(tmp_path, "oneline.txt", b"w " + b"0.5 " * 2000)
     with pytest.raises(geomlab.FormatError, match=r"oneline.txt: a line longer than 64 MB"):
         geomlab.load(path, cache=False)

@@ -48,8 +48,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from ..errors import GeomlabError
-    from ..loaders import load
-    from ..loaders.formats import save
+    from ..loaders import load, save
 
     fmt = args.format or output_format(args.dest)
     if os.path.exists(args.dest) and not args.force:

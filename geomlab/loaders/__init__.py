@@ -1,4 +1,22 @@
-"""Loaders: named sources and vector files, detected by content."""
+"""Loaders: named sources and vector files, detected by content.
+
+==============  ==================================================================
+``sources``     the named sources (the embedded GloVe, gensim-data's catalogue)
+``cache``       the validated, memory-mapped binary cache (the embedded set too)
+``read``        :func:`load_file`: resolves the format and calls one reader below
+``detect``      opening (gzip, bz2, xz), format detection, the shared header checks
+``text``        word2vec text, GloVe and fastText ``.vec``
+``binary``      word2vec binary
+``native``      geomlab folders and gensim ``KeyedVectors.save`` files
+``loadreport``  :class:`LoadReport`, and the tally the parsers keep
+``remote``      gensim-data downloads
+``bounded``     path checks; regular files only, text read with a size limit
+==============  ==================================================================
+
+Writing is :mod:`geomlab._save`, below ``Embeddings`` (which offers ``save`` too). Loading
+the embedded set imports ``sources``, ``cache``, ``loadreport`` and ``bounded`` only: the
+parsers and the network module are imported on first use.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +24,27 @@ import os
 from pathlib import Path
 
 from ..errors import GeomlabError, ParameterError
+from .bounded import as_path, check_regular
 from .sources import DEFAULT_SOURCE, load_embedded, sources
 
-__all__ = ["DEFAULT_SOURCE", "LoadReport", "as_path", "detect_format", "load", "save",
-           "sources"]
+__all__ = ["DEFAULT_SOURCE", "LoadReport", "as_path", "detect_format", "load", "load_file",
+           "save", "sources"]
+
+# public name -> module that defines it; imported on first use, so loading the embedded set
+# never imports the parsers or the network module
+_LAZY = {
+    "LoadReport": "geomlab.loaders.loadreport",
+    "detect_format": "geomlab.loaders.detect",
+    "load_file": "geomlab.loaders.read",
+    "save": "geomlab._save",
+}
 
 
-def as_path(value, what: str = "path") -> Path:
-    """``value`` (a ``str`` or ``os.PathLike``) as a Path; ParameterError for anything else,
-    an empty string, or a NUL character (which no file name can hold)."""
-    if not isinstance(value, (str, os.PathLike)):
-        raise ParameterError(
-            f"{what} must be a str or a path (os.PathLike), got {type(value).__name__}"
-            + (": decode bytes first, e.g. os.fsdecode(...)" if isinstance(value, bytes) else "")
-        )
-    text = os.fspath(value)
-    if not isinstance(text, str):
-        raise ParameterError(f"{what} must name a path as text, got {type(text).__name__}")
-    if not text:
-        raise ParameterError(f"{what} is an empty string: name a file or folder")
-    if "\0" in text:
-        raise ParameterError(f"{what} {text!r} contains a NUL character")
-    return Path(text)
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
 
-
-def __getattr__(name: str):  # the format machinery is imported on first use only
-    if name in ("LoadReport", "detect_format", "save"):
-        from . import formats
-
-        return getattr(formats, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -113,13 +123,11 @@ def load(
     path = Path(source)
     if not path.exists():
         if os.path.islink(path):  # a dangling link or a loop of links: say which
-            from .bounded import check_regular
-
             check_regular(path)
         raise GeomlabError(
             f"{str(source)!r} is neither a file nor a named source; named sources: "
             + ", ".join(sources())
         )
-    from .formats import load_file
+    from .read import load_file
 
     return load_file(path, format=format, on_error=on_error, cache=cache, limit=limit)

@@ -4,7 +4,7 @@ A FIFO blocks a reader until someone writes to it, and ``/dev/zero`` (any charac
 device) never ends: geomlab refuses both before reading a byte. The text files it reads
 whole (benchmark sets, word lists) are refused past :data:`MAX_TEXT_BYTES` by their size,
 checked before anything is read. Vector files have no size limit (they are streamed in
-bounded blocks), only the regular-file check.
+bounded blocks), only the regular-file check. :func:`as_path` checks the name itself.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import os
 import stat
 from pathlib import Path
 
-from ..errors import FormatError, GeomlabError
+from ..errors import FormatError, GeomlabError, ParameterError
 
-__all__ = ["MAX_TEXT_BYTES", "check_regular", "read_bounded"]
+__all__ = ["MAX_TEXT_BYTES", "as_path", "check_regular", "read_bounded"]
 
 MAX_TEXT_BYTES = 256 << 20  # benchmark sets and word lists are a few MB; 256 MB is plenty
 
@@ -26,6 +26,24 @@ _KINDS = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
+
+
+def as_path(value, what: str = "path") -> Path:
+    """``value`` (a ``str`` or ``os.PathLike``) as a Path; ParameterError for anything else,
+    an empty string, or a NUL character (which no file name can hold)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise ParameterError(
+            f"{what} must be a str or a path (os.PathLike), got {type(value).__name__}"
+            + (": decode bytes first, e.g. os.fsdecode(...)" if isinstance(value, bytes) else "")
+        )
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise ParameterError(f"{what} must name a path as text, got {type(text).__name__}")
+    if not text:
+        raise ParameterError(f"{what} is an empty string: name a file or folder")
+    if "\0" in text:
+        raise ParameterError(f"{what} {text!r} contains a NUL character")
+    return Path(text)
 
 
 def _cannot(path, exc: OSError) -> GeomlabError:

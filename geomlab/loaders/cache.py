@@ -34,12 +34,15 @@ import tempfile
 import time
 import uuid
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from .._paths import cache_dir
+from ..embeddings import Embeddings, check_finite
 from ..errors import FormatError, ParameterError
+from .loadreport import LoadReport, LoadStats
 
 __all__ = ["CacheUnavailable", "entry_dir", "load_cached", "load_embedded_fast"]
 
@@ -274,16 +277,15 @@ def _publish(tmp: Path, final: Path, source: dict) -> None:
 # ---------------------------------------------------------------------------------------
 # the two users: vector files and the embedded set
 # ---------------------------------------------------------------------------------------
-def load_cached(path: Path, fmt: str, compression: str | None, stats, limit: int | None):
-    """Load a text or binary vector file through the cache.
+def load_cached(path: Path, fmt: str, compression: str | None, stats: LoadStats,
+                limit: int | None, *, chunks: Iterable[tuple[list[str], np.ndarray]]):
+    """Load a text or binary vector file through the cache: ``(words, vectors, report)``.
 
-    A valid entry is memory-mapped (``load_report.cache == "hit"``); otherwise the file is
-    parsed straight into a new entry (``"written"``). Raises :class:`CacheUnavailable`
+    A valid entry is memory-mapped (``report.cache == "hit"``); otherwise ``chunks`` (the
+    parser's ``(words, vectors)`` blocks, tallied in ``stats``; consumed only on a miss)
+    stream straight into a new entry (``"written"``). Raises :class:`CacheUnavailable`
     when the cache cannot be written, so the caller can load without it.
     """
-    from ..embeddings import Embeddings
-    from .formats import LoadReport, parse_stream
-
     entry = entry_dir(path, fmt, limit)
     source = {"file": _fingerprint(path), "format": fmt, "compression": compression,
               "limit": limit}
@@ -301,13 +303,11 @@ def load_cached(path: Path, fmt: str, compression: str | None, stats, limit: int
         # A file read with skipped lines must still raise for a caller who asks it to.
         clean = report is not None and not report.skipped and not report.warnings
         if report is not None and (clean or stats.on_error == "skip"):
-            # checksummed entry written from validated words: skip the re-check
-            emb = Embeddings._trusted(words, vectors, source=str(path))
-            emb.load_report = report
-            return emb
+            # a checksummed entry written from validated words: no re-check needed
+            return tuple(words), vectors, report
     writer = _Writer(entry)
     try:
-        for words, vectors in parse_stream(path, fmt, compression, stats, limit):
+        for words, vectors in chunks:
             writer.add(words, vectors)
         if not writer.words:
             raise FormatError("no vectors could be read" + (
@@ -320,9 +320,7 @@ def load_cached(path: Path, fmt: str, compression: str | None, stats, limit: int
         raise
     # The parsers refused non-finite values and duplicate words line by line (to name the
     # line), so the matrix is not read a second time here: a huge file stays out of memory.
-    emb = Embeddings._trusted(tuple(words), vectors, source=str(path))
-    emb.load_report = report
-    return emb
+    return tuple(words), vectors, report
 
 
 def _embedded_source(name: str, vec_path: str, idx_path: str) -> dict:
@@ -341,9 +339,6 @@ def load_embedded_fast(name: str, vec_path: str, idx_path: str):
     Returns None when the cache cannot be written; the caller then reads the package
     files directly.
     """
-    from ..embeddings import Embeddings
-    from .formats import LoadReport
-
     entry = cache_dir() / "embedded" / name
     try:
         source = _embedded_source(name, vec_path, idx_path)
@@ -358,17 +353,14 @@ def load_embedded_fast(name: str, vec_path: str, idx_path: str):
             return None
         state = "written"
     words, vectors, _ = hit
-    emb = Embeddings._trusted(words, vectors, source=name)
-    emb.load_report = LoadReport(path=os.path.dirname(vec_path), format="embedded",
-                                 compression=None, words=len(words), dim=vectors.shape[1],
-                                 cache=state)
-    return emb
+    report = LoadReport(path=os.path.dirname(vec_path), format="embedded", compression=None,
+                        words=len(words), dim=vectors.shape[1], cache=state)
+    # a checksummed entry, written from checked rows: no re-check
+    return Embeddings._trusted(words, vectors, source=name, load_report=report)
 
 
 def _build_embedded(entry: Path, source: dict, vec_path: str, idx_path: str):
     import pyarrow.parquet as pq
-
-    from ..embeddings import check_finite
 
     words = pq.read_table(idx_path).column(0).to_pylist()
     matrix = np.load(vec_path, mmap_mode="r")  # Fortran order in the package

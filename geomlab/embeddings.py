@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._validation import check_int
 from .errors import ParameterError, ShapeError, UnknownWordError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -372,8 +373,7 @@ class Embeddings:
 
     def head(self, n: int) -> "Embeddings":
         """The first ``n`` words (the most frequent, for frequency-ordered sets)."""
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ParameterError(f"n must be a positive integer, got {n!r}")
+        n = check_int(n, "n")
         n = min(int(n), len(self))
         # rows of a checked object: unique words, finite values; nothing to check again
         return Embeddings._trusted(self._words[:n], self._vectors[:n], self._source)

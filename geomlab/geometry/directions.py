@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from .._validation import unit_rows
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError, ShapeError
 from .queries import resolve
@@ -207,7 +208,7 @@ def offsets(emb, pairs) -> Offsets:
             f"offset consistency compares offsets: it needs at least two pairs, got {len(pairs)}"
         )
     norms = np.linalg.norm(offs, axis=1)
-    unit = offs / np.where(norms == 0, 1, norms)[:, None]
+    unit = unit_rows(offs, norms)
     cos = unit @ unit.T
     np.fill_diagonal(cos, 1.0)
     m = len(pairs)

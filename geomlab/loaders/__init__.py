@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .._validation import check_int
 from ..errors import GeomlabError, ParameterError
 from .bounded import as_path, check_regular
 from .sources import DEFAULT_SOURCE, load_embedded, sources
@@ -108,8 +109,7 @@ def load(
         raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
     if on_error not in ("raise", "skip"):
         raise ParameterError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise ParameterError(f"limit must be a positive integer, got {limit!r}")
+    limit = check_int(limit, "limit", allow_none=True)
     if source is None:
         source = DEFAULT_SOURCE
     as_path(source, "source")

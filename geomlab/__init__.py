@@ -21,7 +21,7 @@ from .errors import (
     UnknownWordError,
 )
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> module that defines it (imported lazily on first access)
 _LAZY = {

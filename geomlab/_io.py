@@ -1,8 +1,10 @@
-"""Atomic writes: a temporary file or folder beside the target, then one rename."""
+"""Atomic writes (a temporary file or folder beside the target, then one rename), and how
+geomlab recognises a folder it wrote."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -11,7 +13,20 @@ from pathlib import Path
 
 from .errors import GeomlabError
 
-__all__ = ["atomic_file", "atomic_dir", "write_text_atomic"]
+__all__ = ["REPORT_GENERATOR", "atomic_dir", "atomic_file", "is_report", "write_text_atomic"]
+
+#: the ``generator`` a report writes into its ``results.json``; the report replaces only
+#: folders that carry it, and the explorer never writes into one
+REPORT_GENERATOR = "geomlab report"
+
+
+def is_report(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder holding a report that geomlab wrote."""
+    try:
+        meta = json.loads((Path(path) / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("generator") == REPORT_GENERATOR
 
 
 def _umask() -> int:

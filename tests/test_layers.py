@@ -21,7 +21,7 @@ ROOT = Path(geomlab.__file__).parent
 
 #: lowest first; a part may import only parts of its own layer or below
 LAYERS = [
-    {"geomlab.errors"},
+    {"geomlab.errors", "geomlab._version"},
     {"geomlab._validation", "geomlab._io", "geomlab._paths", "geomlab._progress",
      "geomlab._parallel", "geomlab._save"},
     {"geomlab._record", "geomlab.plots"},

@@ -49,7 +49,7 @@ def test_version_lives_in_one_place():
     project = PYPROJECT["project"]
     assert "version" not in project and "version" in project["dynamic"]
     attr = PYPROJECT["tool"]["setuptools"]["dynamic"]["version"]["attr"]
-    assert attr == "geomlab.__version__"
+    assert attr == "geomlab._version.__version__"
     assert re.fullmatch(r"\d+\.\d+\.\d+", geomlab.__version__)
     # the installed metadata agrees (built from the same attribute)
     assert importlib.metadata.version("geomlab") == geomlab.__version__

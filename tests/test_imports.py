@@ -47,3 +47,38 @@ def test_report_subpackage_reachable_after_plain_import():
     out = subprocess.run([sys.executable, "-c", "import geomlab; print(geomlab.report.build.__name__)"],
                          check=True, capture_output=True, text=True).stdout
     assert out.strip() == "build"
+
+
+def _geomlab_imports(path) -> set[str]:
+    """Every geomlab module a source file imports, at the top or inside a function."""
+    import ast
+
+    parts = ["geomlab", *path.relative_to(path.parents[1]).with_suffix("").parts]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = parts[:len(parts) - node.level] if node.level else []
+            mod = ".".join([*base, *([node.module] if node.module else [])])
+            found |= ({f"{mod}.{a.name}" for a in node.names} if node.module is None
+                      else {mod})
+    return {m for m in found if m.startswith("geomlab")}
+
+
+@pytest.mark.parametrize("layer, above", [
+    ("geometry", ("geomlab.lm", "geomlab.evaluation", "geomlab.loaders", "geomlab.report",
+                  "geomlab.polysemy", "geomlab.cli", "geomlab.explorer", "geomlab.training")),
+    ("scoring", ("geomlab.geometry", "geomlab.lm", "geomlab.evaluation", "geomlab.loaders",
+                 "geomlab.report", "geomlab.polysemy", "geomlab.cli", "geomlab.explorer",
+                 "geomlab.training")),
+])
+def test_lower_layers_do_not_import_upper_ones(layer, above):
+    # `.plot()` methods draw with geomlab.report.plots (moving to a leaf module)
+    from pathlib import Path
+
+    folder = Path(geomlab.__file__).parent / layer
+    bad = {f"{p.name} -> {m}" for p in sorted(folder.glob("*.py"))
+           for m in _geomlab_imports(p)
+           if m.startswith(above) and m != "geomlab.report.plots"}
+    assert not bad

@@ -30,8 +30,8 @@ import time
 import numpy as np
 
 import geomlab
-from geomlab.geometry._dictionary import DEFAULTS, fit_dictionary
 from geomlab.evaluation.polysemy import read_probes
+from geomlab.geometry._dictionary import DEFAULTS, fit_dictionary
 
 
 def lean_rate(emb, probes, **options) -> float:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import geomlab
-from geomlab.geometry.attention import FUNCTION_WORDS, tokenize
 from geomlab.evaluation.polysemy import read_probes
+from geomlab.geometry.attention import FUNCTION_WORDS, tokenize
 
 
 @pytest.fixture()

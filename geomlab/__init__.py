@@ -66,8 +66,8 @@ _LAZY = {
     "surprise": "geomlab.scoring.losses",
     "sample": "geomlab.scoring.sampling",
     "Samples": "geomlab.scoring.sampling",
-    "preference": "geomlab.scoring.preference",
-    "Preference": "geomlab.scoring.preference",
+    "preference": "geomlab.geometry.preference",
+    "Preference": "geomlab.geometry.preference",
     "sweep_logits": "geomlab.scoring.sweep",
     "TemperatureSweep": "geomlab.scoring.sweep",
     "fit_temperature": "geomlab.scoring.calibration",
@@ -75,11 +75,11 @@ _LAZY = {
     "reliability_bins": "geomlab.scoring.calibration",
     # polysemy and attention
     "attend": "geomlab.geometry.attention",
-    "contextualize": "geomlab.geometry.attention",
-    "senses": "geomlab.geometry.polysemy",
-    "Sense": "geomlab.geometry.polysemy",
-    "sense_probabilities": "geomlab.geometry.polysemy",
-    "evaluate_polysemy": "geomlab.geometry.polysemy",
+    "contextualize": "geomlab.polysemy",
+    "senses": "geomlab.geometry.senses",
+    "Sense": "geomlab.geometry.senses",
+    "sense_probabilities": "geomlab.geometry.sense_choice",
+    "evaluate_polysemy": "geomlab.polysemy",
     # scale
     "neighbor_graph": "geomlab.geometry.graph",
     # the language model

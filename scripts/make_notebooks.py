@@ -64,7 +64,7 @@ NOTEBOOKS = {
                  "import numpy as np\n"
                  "cos = float(a.vector @ b.vector / np.linalg.norm(a.vector) / "
                  "np.linalg.norm(b.vector))\ncos   # one word, two different states"),
-        ("code", "from geomlab.geometry.polysemy import read_probes\n\n"
+        ("code", "from geomlab.evaluation.polysemy import read_probes\n\n"
                  "probes = read_probes()[:12]           # six words, for speed\n"
                  "ev = geomlab.evaluate_polysemy(lm, probes, progress=False)\n"
                  "static = geomlab.evaluate_polysemy(emb, probes, method=\"cluster\")\n"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import geomlab
+from geomlab.evaluation.polysemy import read_probes
 from geomlab.geometry.attention import FUNCTION_WORDS, tokenize
-from geomlab.geometry.polysemy import read_probes
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ from geomlab.geometry import _dictionary
 
 @pytest.fixture(scope="module", autouse=True)
 def _atoms(glove):
-    """Fit the default dictionary once (the session cache keeps it for later tests)."""
+    """The default dictionary (shipped with geomlab: read, not fitted)."""
     _dictionary.fit_dictionary(glove)
 
 

@@ -411,4 +411,4 @@ def test_dask_local_cluster_gives_the_identical_evaluation(glove):
                                             temperature=1.0, client=client)
     assert remote.n_correct == local.n_correct and remote.n_evaluated == local.n_evaluated
     for key in ("pred_rows", "pred_scores", "rank", "score", "prob"):
-        np.testing.assert_array_equal(remote._q[key], local._q[key])
+        np.testing.assert_array_equal(getattr(remote._q, key), getattr(local._q, key))

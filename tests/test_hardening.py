@@ -320,7 +320,7 @@ def test_a_loop_of_symbolic_links_is_named(tmp_path):
 
 
 def test_probe_files_are_read_bounded(tmp_path, monkeypatch):
-    from geomlab.geometry.polysemy import read_probes
+    from geomlab.evaluation.polysemy import read_probes
     from geomlab.loaders import bounded
 
     with pytest.raises(GeomlabError, match="it is a character device, not a regular file"):

@@ -589,7 +589,7 @@ def test_contextualize_model_bad_input(lm, glove):
 
 
 def test_evaluate_polysemy_on_the_model(lm):
-    from geomlab.geometry.polysemy import read_probes
+    from geomlab.evaluation.polysemy import read_probes
     from geomlab.lm.polysemy import evaluate_polysemy_lm
 
     probes = read_probes()[:6]  # three words, two senses each
@@ -643,7 +643,7 @@ def test_cli_lens_attention_context_polysemy(lm, tmp_path, capsys):
     probes = tmp_path / "p.tsv"
     from importlib import resources
 
-    from geomlab.geometry.polysemy import PROBES_FILE
+    from geomlab.evaluation.polysemy import PROBES_FILE
 
     rows = resources.files("geomlab").joinpath("data", PROBES_FILE).read_text().splitlines()
     probes.write_text("\n".join(r for r in rows if r.startswith(("word", "#", "bank\t"))) + "\n")

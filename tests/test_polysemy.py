@@ -9,15 +9,16 @@ import numpy as np
 import pytest
 
 import geomlab
+from geomlab.evaluation.polysemy import Probe, read_probes
 from geomlab.geometry import _dictionary
-from geomlab.geometry.polysemy import Probe, read_probes, word_atoms
+from geomlab.geometry.senses import word_atoms
 
 KINDS = {"sense", "weak", "noisy", "facet"}
 
 
 @pytest.fixture(scope="session")
 def atoms(glove):
-    """The default dictionary, fitted once per test session (then read from the cache)."""
+    """The default dictionary: the atoms shipped with geomlab (no fit)."""
     return _dictionary.fit_dictionary(glove)
 
 
@@ -84,8 +85,8 @@ def test_cluster_method(glove):
 
 
 # -- the dictionary cache -----------------------------------------------------------------------
-# small enough to fit in about a second (LARS costs ~1 ms per word and epoch)
-SMALL = {"n_words": 1000, "n_atoms": 20, "max_epochs": 1, "random_state": 3}
+# small enough to fit in a fraction of a second (LARS costs ~1 ms per word and epoch)
+SMALL = {"n_words": 300, "n_atoms": 10, "max_epochs": 1, "random_state": 3}
 
 
 def test_dictionary_is_cached_and_reused(glove):
@@ -106,11 +107,33 @@ def test_dictionary_is_cached_and_reused(glove):
     assert not np.array_equal(other.atoms, first.atoms)
 
 
+def test_default_atoms_are_read_from_the_shipped_file(glove, atoms, tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOMLAB_CACHE_DIR", str(tmp_path))  # an empty cache folder
+    before = _dictionary.fit_count
+    d = _dictionary.fit_dictionary(glove)
+    assert d.from_cache and _dictionary.fit_count == before
+    assert d.path.parent.name == "data" and d.path.name == f"atoms-{d.key}.npz"
+    assert d.params == _dictionary.DEFAULTS
+    assert d.atoms.shape == (500, 50) and np.array_equal(d.atoms, atoms.atoms)
+    assert not (tmp_path / "atoms").exists()  # nothing written: the shipped file is enough
+    # other parameters miss the shipped key: fitted (SMALL fits in about a second)
+    small = _dictionary.fit_dictionary(glove, **SMALL, cache=True)
+    assert small.path.parent == tmp_path / "atoms"
+
+
+@pytest.mark.slow
+def test_shipped_atoms_are_the_default_fit(glove, atoms):
+    """A fresh default fit (1.5-4 minutes) gives exactly the shipped atoms."""
+    fresh = _dictionary.fit_dictionary(glove, cache=False)
+    assert fresh.key == atoms.key and not fresh.from_cache
+    np.testing.assert_array_equal(fresh.atoms, atoms.atoms)
+
+
 def test_dictionary_is_deterministic(glove):
     a = _dictionary.fit_dictionary(glove, **SMALL, cache=False)
     b = _dictionary.fit_dictionary(glove, **SMALL, cache=False)
     assert np.array_equal(a.atoms, b.atoms)
-    assert a.atoms.shape == (20, 50) and a.atoms.dtype == np.float32
+    assert a.atoms.shape == (10, 50) and a.atoms.dtype == np.float32
 
 
 def test_damaged_cache_is_rebuilt_not_trusted(glove, tmp_path, monkeypatch):

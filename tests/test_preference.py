@@ -9,8 +9,8 @@ import pytest
 
 import geomlab
 from geomlab import ParameterError, UnknownWordError
+from geomlab.geometry.preference import Preference, preference
 from geomlab.scoring.losses import cross_entropy, entropy
-from geomlab.scoring.preference import Preference, preference
 from geomlab.scoring.softmax import softmax
 
 CAPITALS = ["paris", "london", "berlin", "madrid", "rome", "tokyo"]

@@ -56,12 +56,12 @@ def check_against_reference(emb, quads, method, path, **kwargs):
     r = geomlab.evaluate_analogies(emb, path, method=method, case_insensitive=False, **kwargs)
     top, rank = reference(emb, quads, method,
                           exclude_inputs=kwargs.get("exclude_inputs", True))
-    got_top = r._q["pred_rows"][:, 0]
-    got_rank = np.where(r._q["correct1"], 1, r._q["rank"])
+    got_top = r._q.pred_rows[:, 0]
+    got_rank = np.where(r._q.correct1, 1, r._q.rank)
     want_rank = np.where(top == np.array([emb.get_index(q[3]) for q in quads]), 1, rank)
     # the pruned questions follow the exact rule; the rest (answer deep in the list, or
     # no answer to compare with) keep the full float32 pass, as before
-    pruned = ~r._q["full_pass"]
+    pruned = ~r._q.full_pass
     np.testing.assert_array_equal(got_top[pruned], top[pruned])
     np.testing.assert_array_equal(got_rank[pruned], want_rank[pruned])
     return r
@@ -87,7 +87,7 @@ def test_exact_ties_go_to_the_lowest_row(tmp_path, method):
              ("b", "a", "c", "x3"), ("c", "a", "b", "y1")]
     path = write_questions(tmp_path / "q.txt", quads)
     r = check_against_reference(emb, quads, method, path)
-    assert not r._q["full_pass"][:3].any()
+    assert not r._q.full_pass[:3].any()
     q = r.questions
     if method == "3cosadd":  # d, d2 and d3 score the same: d, the first, is the answer
         assert [x.predicted[0] for x in q[:3]] == ["d", "d", "d"]
@@ -159,7 +159,7 @@ def test_pairdirection_takes_the_full_pass(tmp_path):
     emb = tied_embeddings()
     path = write_questions(tmp_path / "q.txt", [("a", "b", "c", "d"), ("b", "a", "c", "x3")])
     r = geomlab.evaluate_analogies(emb, path, method="pairdirection")
-    assert r.scored_exactly == 1.0 and r._q["full_pass"].all()
+    assert r.scored_exactly == 1.0 and r._q.full_pass.all()
 
 
 # -- real data --------------------------------------------------------------------------------------
@@ -176,21 +176,21 @@ def test_google_subset_same_as_the_full_pass(glove, tmp_path, monkeypatch, metho
     full = full_pass(monkeypatch, glove, str(path), **kw)
     assert pruned.n_evaluated == full.n_evaluated > 1500
     q, f = pruned._q, full._q
-    differ = np.flatnonzero((q["pred_rows"][:, 0] != f["pred_rows"][:, 0])
-                            | (q["rank"] != f["rank"]))
+    differ = np.flatnonzero((q.pred_rows[:, 0] != f.pred_rows[:, 0])
+                            | (q.rank != f.rank))
     # the full float32 pass orders candidates within its rounding of the answer's score
     # by its BLAS blocking: there the exact rule decides, and the pruned pass follows it
-    assert len(differ) <= 0.002 * len(q["rank"])
+    assert len(differ) <= 0.002 * len(q.rank)
     if len(differ):
         quads = [tuple(getattr(pruned.questions[i], k).lower()
                        for k in ("a", "b", "c", "expected")) for i in differ]
         top, rank = reference(glove.head(30_000), quads, method)
-        np.testing.assert_array_equal(q["pred_rows"][differ, 0], top)
-        np.testing.assert_array_equal(np.where(q["correct1"][differ], 1, q["rank"][differ]),
-                                      np.where(q["correct1"][differ], 1, rank))
-    np.testing.assert_array_equal(q["correct"] != f["correct"],
-                                  np.isin(np.arange(len(q["rank"])), differ)
-                                  & (q["correct"] != f["correct"]))
-    np.testing.assert_allclose(q["score"], f["score"], atol=1e-5)
+        np.testing.assert_array_equal(q.pred_rows[differ, 0], top)
+        np.testing.assert_array_equal(np.where(q.correct1[differ], 1, q.rank[differ]),
+                                      np.where(q.correct1[differ], 1, rank))
+    np.testing.assert_array_equal(q.correct != f.correct,
+                                  np.isin(np.arange(len(q.rank)), differ)
+                                  & (q.correct != f.correct))
+    np.testing.assert_allclose(q.score, f.score, atol=1e-5)
     assert 0 < pruned.scored_exactly < 0.2
     assert full.scored_exactly == 1.0

@@ -146,7 +146,7 @@ def test_language_model_records_plot_themselves(lm):
     cal = geomlab.calibrate_text(lm, corpus()["moby_dick_ch1"][:1500])
     _check_figure(cal.plot(), 2)
     _check_figure(cal.plot_bands())
-    from geomlab.geometry.polysemy import read_probes
+    from geomlab.evaluation.polysemy import read_probes
 
     ev = geomlab.evaluate_polysemy(lm, read_probes()[:4], layers=[0, 10, 30],
                                    progress=False)

@@ -64,7 +64,7 @@ def register(sub, parent) -> None:
 
 def run_senses(args) -> int:
     from .._record import format_table
-    from ..geometry.polysemy import senses
+    from ..geometry.senses import senses
 
     found = senses(embeddings(args), args.word, method=args.method, top=args.top)
     rows = [{"sense": i + 1, **s.summary_row()} for i, s in enumerate(found)]
@@ -108,7 +108,7 @@ def run_context(args) -> int:
 
 
 def run_atoms(args) -> int:
-    from ..geometry.polysemy import word_atoms
+    from ..geometry.senses import word_atoms
 
     code = word_atoms(embeddings(args), args.word, top=args.top)
     origin = (f"read from the cache {code.cache_path}" if code.from_cache

@@ -53,7 +53,7 @@ def register(sub, parent) -> None:
 
 
 def run_score(args) -> int:
-    from ..scoring.preference import preference
+    from ..geometry.preference import preference
 
     pref = preference(embeddings(args), args.query, args.candidates or None,
                       temperature=args.temperature, metric=args.metric, target=args.target,

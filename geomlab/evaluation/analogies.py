@@ -143,6 +143,30 @@ class FrequencyBands(Record):
         return self.bands[i]
 
 
+@dataclass(frozen=True, eq=False)
+class _QuestionArrays:
+    """What the pass found per question, in file order (``n`` questions, ``topk`` guesses):
+    the arrays behind :attr:`AnalogyResult.questions`, :meth:`~AnalogyResult.by_frequency`
+    and :meth:`~AnalogyResult.calibration_at`."""
+
+    section: np.ndarray  # (n,) int64, index into the result's sections
+    a: list[str]  # the question words, as read
+    b: list[str]
+    c: list[str]
+    expected: list[str]
+    pred_rows: np.ndarray  # (n, topk) rows of the guesses, -1 where there is none
+    pred_scores: np.ndarray  # (n, topk) their scores
+    correct: np.ndarray  # (n,) bool: an answer among the topk guesses
+    correct1: np.ndarray  # (n,) bool: the first guess is an answer
+    rank: np.ndarray  # (n,) int: rank of the best answer (0: unanswerable)
+    score: np.ndarray  # (n,) the best answer's score (NaN: unanswerable)
+    answer_row: np.ndarray  # (n,) int64: row of the expected word
+    full_pass: np.ndarray  # (n,) bool: scored by the full pass (all unless pruned)
+    logp: np.ndarray | None = None  # (n,) with a temperature: log-probability of the answer
+    prob: np.ndarray | None = None  # (n,) exp(logp)
+    conf: np.ndarray | None = None  # (n,) probability of the first guess
+
+
 @dataclass(frozen=True)
 class AnalogyResult(Record):
     """The outcome of :func:`evaluate_analogies`.
@@ -179,7 +203,7 @@ class AnalogyResult(Record):
     reliability: ReliabilityBins | None = field(default=None, repr=False)
     calibration_error_bound: float | None = None
     scored_exactly: float = 1.0
-    _q: dict = field(default_factory=dict, repr=False, compare=False)
+    _q: _QuestionArrays | None = field(default=None, repr=False, compare=False)
     _words: tuple = field(default=(), repr=False, compare=False)
     _sketch: ScoreSketch | None = field(default=None, repr=False, compare=False)
 
@@ -195,16 +219,16 @@ class AnalogyResult(Record):
         q = self._q
         names = [s.section for s in self.sections]
         words = self._words
-        prob = q.get("prob")
-        conf = q.get("conf")
+        prob = q.prob
+        conf = q.conf
         out = []
-        for i in range(len(q["rank"])):
-            pred = tuple(words[r] for r in q["pred_rows"][i] if r >= 0)
+        for i in range(len(q.rank)):
+            pred = tuple(words[r] for r in q.pred_rows[i] if r >= 0)
             out.append(AnalogyQuestion(
-                section=names[q["section"][i]], a=q["a"][i], b=q["b"][i], c=q["c"][i],
-                expected=q["expected"][i], predicted=pred, correct=bool(q["correct"][i]),
-                rank=int(q["rank"][i]), score=float(q["score"][i]),
-                predicted_score=float(q["pred_scores"][i, 0]),
+                section=names[q.section[i]], a=q.a[i], b=q.b[i], c=q.c[i],
+                expected=q.expected[i], predicted=pred, correct=bool(q.correct[i]),
+                rank=int(q.rank[i]), score=float(q.score[i]),
+                predicted_score=float(q.pred_scores[i, 0]),
                 prob=None if prob is None else float(prob[i]),
                 confidence=None if conf is None else float(conf[i]),
             ))
@@ -305,7 +329,7 @@ class AnalogyResult(Record):
                 "this result has no score sketch; evaluate with temperature=T or 'fit'"
             )
         return _calibration(self._sketch, check_temperature(temperature),
-                            self._q["correct1"])
+                            self._q.correct1)
 
     def by_frequency(self, bands=DEFAULT_BANDS) -> FrequencyBands:
         """Accuracy, confidence and ECE by the frequency rank of the expected answer.
@@ -324,9 +348,9 @@ class AnalogyResult(Record):
         """
         edges = _check_bands(bands)
         q = self._q
-        freq = q["answer_row"] + 1
-        conf = q.get("conf")
-        correct = q["correct1"]
+        freq = q.answer_row + 1
+        conf = q.conf
+        correct = q.correct1
         lows = (1, *(e + 1 for e in edges))
         highs = (*edges, None)
         out = []
@@ -590,19 +614,7 @@ def evaluate_analogies(
     seconds = time.perf_counter() - t0
 
     section = np.array(qs.section, dtype=np.int64)
-    q = {
-        "section": section,
-        "a": [w[0] for w in qs.words], "b": [w[1] for w in qs.words],
-        "c": [w[2] for w in qs.words], "expected": [w[3] for w in qs.words],
-        "pred_rows": pred_rows, "pred_scores": pred_scores,
-        "correct": correct, "correct1": correct1, "rank": rank,
-        "score": np.where(answerable, best_ans, np.nan),
-        "answer_row": np.array([a[0] for a in qs.answers], dtype=np.int64),
-        # questions scored by the full pass (all of them unless pruned)
-        "full_pass": np.ones(n, bool) if stats is None or stats.full is None else stats.full,
-    }
-
-    cal = sk = None
+    cal = sk = logp = conf = None
     t_used = None
     if temperature is not None and n == 0:  # nothing to calibrate
         t_used = None if temperature == "fit" else temperature
@@ -611,19 +623,29 @@ def evaluate_analogies(
                          targets=out.answer_scores)
         t_used = fit_temperature(sk).temperature if temperature == "fit" else temperature
         cal = _calibration(sk, t_used, correct1)
-        q["logp"] = sk.log_prob(t_used)
-        q["prob"] = np.exp(q["logp"])
-        q["conf"] = sk.confidence(t_used)
+        logp = sk.log_prob(t_used)
+        conf = sk.confidence(t_used)
+    q = _QuestionArrays(
+        section=section,
+        a=[w[0] for w in qs.words], b=[w[1] for w in qs.words],
+        c=[w[2] for w in qs.words], expected=[w[3] for w in qs.words],
+        pred_rows=pred_rows, pred_scores=pred_scores,
+        correct=correct, correct1=correct1, rank=rank,
+        score=np.where(answerable, best_ans, np.nan),
+        answer_row=np.array([a[0] for a in qs.answers], dtype=np.int64),
+        full_pass=np.ones(n, bool) if stats is None or stats.full is None else stats.full,
+        logp=logp, prob=None if logp is None else np.exp(logp), conf=conf,
+    )
 
     def score(name, sel, n_oov) -> SectionScore:
         k = int(sel.sum())
         c = int(correct[sel].sum())
         nll = mc = None
         if cal is not None and k:
-            lp = q["logp"][sel]
+            lp = q.logp[sel]
             ok = np.isfinite(lp)
             nll = float(-lp[ok].mean()) if ok.any() else float("nan")
-            mc = float(q["conf"][sel].mean())
+            mc = float(q.conf[sel].mean())
         return SectionScore(name, c, k, n_oov, c / k if k else 0.0, nll, mc)
 
     sections = tuple(score(s.name, section == i, oov[i]) for i, s in enumerate(ds.sections))

@@ -78,7 +78,7 @@ def dials(emb, query: str, candidates: Sequence[str]) -> tuple[list[dict], list[
     """``query`` over ``candidates`` and over the whole vocabulary, by dot product, as
     :func:`geomlab.preference` scores them (over the vocabulary the query itself is left
     out). Returns the dials, and notes on what could not be shown."""
-    from ..scoring.preference import preference
+    from ..geometry.preference import preference
 
     if query not in emb:
         return [], [f"the dial's query {query!r} is not in this vocabulary"]

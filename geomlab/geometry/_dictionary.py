@@ -13,6 +13,14 @@ paper. The atoms are written atomically to ``geomlab._paths.cache_dir() / "atoms
 ``.npz`` file whose name is a hash of the vectors, the words and every parameter, so a
 later call (in any process) reads them back in milliseconds.
 
+The default fit on the embedded GloVe ships with geomlab, under the same name, in
+``geomlab/data/`` (``data/README.md`` says how it was made): it is looked up after the cache
+folder, so a first call with the default parameters (a fresh install, a test session with
+an empty cache, the report) reads the atoms instead of fitting them. It is exactly what
+``fit_dictionary(geomlab.load(), cache=False)`` returns on the development machine
+(``tests/test_polysemy.py::test_shipped_atoms_are_the_default_fit``, marked slow, checks
+it); any other vectors or parameters miss it and are fitted.
+
 The defaults, for 50-dimensional vectors
 ----------------------------------------
 ``n_words=30000``
@@ -48,11 +56,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import zipfile
 import math
 import time
 import warnings
+import zipfile
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +96,8 @@ class Dictionary:
     key : str
         Hash of the vectors, the words and the parameters; the cache file's name.
     path : Path or None
-        The cache file (None when caching was off).
+        The cache file, or the shipped file the atoms were read from (None when caching
+        was off or the cache folder could not be written).
     fit_seconds : float
         Wall time of the fit that produced the atoms (stored with them).
     from_cache : bool
@@ -171,6 +181,12 @@ def _read(path: Path, params: dict, dim: int) -> tuple[np.ndarray, float] | None
     return atoms, seconds
 
 
+def _shipped(key: str) -> Path | None:
+    """The atoms shipped with geomlab under this key (package data), if any."""
+    ref = resources.files("geomlab").joinpath("data", f"atoms-{key}.npz")
+    return Path(str(ref)) if ref.is_file() else None
+
+
 def fit_dictionary(
     emb,
     *,
@@ -204,7 +220,8 @@ def fit_dictionary(
     random_state : int
         Seed of the fit: the same seed, vectors and parameters give the same atoms.
     cache : bool
-        Read and write the atoms under ``cache_dir() / "atoms"``.
+        Read and write the atoms under ``cache_dir() / "atoms"``, and read the atoms shipped
+        with geomlab (the default fit on the embedded GloVe); False: always fit.
 
     Returns
     -------
@@ -227,6 +244,10 @@ def fit_dictionary(
         found = _read(path, params, emb.dim)
         if found is not None:
             return Dictionary(found[0], params, key, path, found[1], True)
+        shipped = _shipped(key)
+        found = None if shipped is None else _read(shipped, params, emb.dim)
+        if found is not None:
+            return Dictionary(found[0], params, key, shipped, found[1], True)
 
     from sklearn.decomposition import MiniBatchDictionaryLearning
     from sklearn.exceptions import ConvergenceWarning

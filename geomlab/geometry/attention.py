@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -359,14 +358,7 @@ class Contextual(Record):
                 "temperature": self.temperature, "context_weight": self.context_weight}
 
 
-def _is_language_model(obj) -> bool:
-    """Whether ``obj`` is a :class:`geomlab.lm.LanguageModel` (without importing geomlab.lm:
-    one can only exist once its module is loaded)."""
-    module = sys.modules.get("geomlab.lm.model")
-    return module is not None and isinstance(obj, module.LanguageModel)
-
-
-@accepts_gensim(allow_lm=True)
+@accepts_gensim
 def contextualize(
     emb,
     word: str,
@@ -377,75 +369,18 @@ def contextualize(
     context_weight: float = 1.0,
     drop_function_words: bool = True,
     restrict_vocab: int | None = None,
-    layer: int | None = None,
-    read_twice: bool | None = None,
 ) -> Contextual:
-    """The nearest words of ``word`` read in ``context``.
+    """The nearest words of ``word`` read in ``context``, with word vectors.
 
-    With a language model (:func:`geomlab.load_lm`) instead of word vectors, the
-    contextual vector is the model's own hidden state of the word at block ``layer``
-    (``read_twice``: the sentence read twice, the word taken from the second copy); see
-    :func:`geomlab.lm.polysemy.contextualize_lm`. The rest of this text is about word
-    vectors.
-
-    The contextual vector is the word's vector plus the output of its attention over the
-    context (a residual connection, as in a transformer block, with identity projections):
-    ``emb[word] + context_weight * attend(emb, word, kept_context).output``.
-
-    Parameters
-    ----------
-    emb : Embeddings
-    word : str
-        A vocabulary word.
-    context : str or sequence of str
-        A sentence (lower-cased and tokenised) or a list of words. Tokens not in the
-        vocabulary are skipped and reported in ``skipped`` / ``n_skipped``; occurrences of
-        ``word`` itself and (by default) function words are left out and listed in
-        ``dropped``.
-    k : int
-        Neighbors to return.
-    temperature : float
-        Attention temperature (see :func:`attend`).
-    context_weight : float
-        Multiplier of the attention output in the residual sum (``>= 0``; 1 is the plain
-        residual connection, 0 gives the static neighbors).
-    drop_function_words : bool
-        Leave :data:`FUNCTION_WORDS` out of the context (the module notes say why).
-    restrict_vocab : int or None
-        Search the neighbors among the first ``restrict_vocab`` words only (the most
-        frequent ones); None: the whole vocabulary, as :func:`geomlab.nearest`.
+    The word-vector half of :func:`geomlab.contextualize` (which also takes a language
+    model, and documents the parameters): the contextual vector is the word's vector plus
+    the output of its attention over the context, a residual connection with identity
+    projections: ``emb[word] + context_weight * attend(emb, word, kept_context).output``.
 
     Returns
     -------
     Contextual
-        ``.neighbors`` (a :class:`Neighbors`), ``.static`` (the neighbors without context),
-        ``.attention``, ``.vector``, ``.skipped``, ``.n_skipped``, ``.dropped``.
-
-    Raises
-    ------
-    UnknownWordError
-        ``word`` is not in the vocabulary.
-    ParameterError
-        The context is empty, every context word is unknown, nothing is left once function
-        words and the word itself are dropped, or an option is out of range.
-
-    Examples
-    --------
-    >>> import geomlab
-    >>> emb = geomlab.load()
-    >>> river = geomlab.contextualize(emb, "bank", "the boat drifted to the muddy river bank")
-    >>> "shore" in river.words
-    True
-    >>> money = geomlab.contextualize(emb, "bank", "loans and deposits at a low interest rate")
-    >>> "lending" in money.words
-    True
     """
-    if _is_language_model(emb):
-        from ..lm.polysemy import contextualize_lm
-
-        return contextualize_lm(emb, word, context, k=k, layer=layer, read_twice=read_twice)
-    if layer is not None or read_twice is not None:
-        raise ParameterError("layer and read_twice are for a language model, not word vectors")
     k = check_k(k)
     t = _check_temperature(temperature)
     if (isinstance(context_weight, bool) or not isinstance(context_weight, (int, float))

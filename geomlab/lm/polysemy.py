@@ -302,7 +302,7 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
     Examples
     --------
     >>> import geomlab
-    >>> from geomlab.geometry.polysemy import read_probes
+    >>> from geomlab.evaluation.polysemy import read_probes
     >>> lm = geomlab.load_lm()
     >>> bank = [p for p in read_probes() if p.word == "bank"]
     >>> ev = geomlab.evaluate_polysemy(lm, bank, layers=[0, 10, 30], progress=False)
@@ -310,7 +310,7 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
     (2, [0.5, 0.5, 1.0])
     """
     from .._progress import progress as bar
-    from ..geometry.polysemy import read_probes
+    from ..evaluation.polysemy import read_probes
 
     lm = _check_lm(lm)
     k = _positive_int(k, "k")

@@ -8,7 +8,7 @@ from .polysemy import WORD, glove_evaluation
 
 
 def compute(ctx: Context) -> dict:
-    from ...geometry.polysemy import read_probes
+    from ...evaluation.polysemy import read_probes
     from ...lm.polysemy import DEFAULT_LAYER
 
     lm = language_model(ctx)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import numpy as np
 
-from . import Context, Figure, Rendered, Section, Table, Unavailable, claim, need
+from ...evaluation.polysemy import PROBES_FILE, evaluate_polysemy, read_probes
+from ...geometry.attention import contextualize
+from ...geometry.neighbors import nearest
+from ...geometry.senses import senses
+from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
 
 WORD = "bank"
 N_NEAREST = 30  # the word's nearest words drawn on the sense map, beside each sense's words
@@ -15,7 +21,7 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.where(n == 0, 1, n)
 
 
-def _sense_map(emb, word, found, nearest, seed) -> dict:
+def _sense_map(emb, word, found, seed) -> dict:
     """The word's nearest words and each sense's describing words in one PCA plane,
     each coloured by the sense vector it is closest to."""
     from sklearn.decomposition import PCA
@@ -37,22 +43,15 @@ def glove_evaluation(ctx: Context, probes=None, mine=None, method=None):
     """The probe evaluation on the word vectors, computed once per report (the model's
     polysemy section compares against it)."""
     def run():
-        from ...geometry.polysemy import read_probes
-
         ps = read_probes() if probes is None else probes
         rows = [p for p in ps if p.word == WORD] if mine is None else mine
         how = method or ("cluster" if ctx.quick else "atoms")
-        return need("evaluate_polysemy")(ctx.emb, rows if ctx.quick else ps, method=how)
+        return evaluate_polysemy(ctx.emb, rows if ctx.quick else ps, method=how)
 
     return ctx.once("polysemy_evaluation", run)
 
 
 def compute(ctx: Context) -> dict:
-    contextualize, senses, nearest = need("contextualize"), need("senses"), need("nearest")
-    from importlib import resources
-
-    from ...geometry.polysemy import PROBES_FILE, read_probes
-
     emb = ctx.emb
     probes = read_probes()
     ctx.record_dataset("polysemy_probes",
@@ -97,7 +96,7 @@ def compute(ctx: Context) -> dict:
         "senses": [{"words": list(s.words)[:8], "weight": float(s.weight),
                     "share": float(s.share), "kind": s.kind, "note": s.note}
                    for s in found],
-        "map": _sense_map(emb, WORD, found, nearest, ctx.seed),
+        "map": _sense_map(emb, WORD, found, ctx.seed),
         "evaluation": {"n_words": int(ev.n_words), "n_contexts": int(ev.n_contexts),
                        "context_accuracy": float(ev.context_accuracy),
                        "both_contexts": float(ev.both_contexts),

@@ -19,12 +19,13 @@ import numpy as np
 from .._record import Record, format_table
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError
-from ..geometry._topk import topk_rows
-from ..geometry.neighbors import check_metric
-from ..geometry.queries import resolve, vector
-from .losses import entropy
-from .softmax import _check_temperature, log_softmax
-from .sweep import TemperatureSweep, sweep_logits
+from .._validation import check_metric
+from .._validation import check_temperature as _check_temperature
+from ..scoring.losses import entropy
+from ..scoring.softmax import log_softmax
+from ..scoring.sweep import TemperatureSweep, sweep_logits
+from ._topk import topk_rows
+from .queries import resolve, vector
 
 __all__ = ["Preference", "preference"]
 

@@ -123,7 +123,7 @@ __all__ = [
 
 # subpackages reachable as attributes after a plain `import geomlab` (geomlab.report.build)
 _SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm", "explorer",
-                "training")
+                "training", "plots")
 
 
 def __getattr__(name: str):

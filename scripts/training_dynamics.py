@@ -81,7 +81,7 @@ def main() -> None:
 
         args.json.write_text(json.dumps(to_jsonable(out), indent=1) + "\n")
     if args.out and len(out) == 2:
-        from geomlab.report import plots
+        from geomlab import plots
 
         args.out.mkdir(parents=True, exist_ok=True)
         for name in ("training_curves", "row_movement", "neighbor_agreement"):

@@ -141,7 +141,7 @@ def test_report_plots_draw_dollar_words_literally():
 
     import matplotlib
 
-    from geomlab.report import plots
+    from geomlab import plots
 
     results = {"queries": [{"words": DOLLAR_WORDS, "logits": [4.0, 3.0, 2.0, 1.0],
                             "expected": "a$b$c", "query": "$x^^y$ + a$b$c"}]}

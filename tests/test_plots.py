@@ -9,7 +9,7 @@ import sys
 import pytest
 from test_report import quick_report  # noqa: F401  (the session's one quick report)
 
-from geomlab.report import plots
+from geomlab import plots
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_no_pyplot_and_no_gui_backend(quick_report):  # noqa: F811
     # in a fresh process: drawing every figure imports neither pyplot nor a GUI toolkit
     code = f"""
 import json, sys
-from geomlab.report import plots
+from geomlab import plots
 sections = json.load(open({str(quick_report / "results.json")!r}))["sections"]
 for name, key in {[(f.__name__, k) for f, k in PLOTS]!r}:
     if sections[key]["status"] == "ok":

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import geomlab
-from geomlab.report import plots
+from geomlab import plots
 
 
 def _check_figure(fig, n_axes_min=1):

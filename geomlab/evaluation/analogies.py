@@ -244,7 +244,7 @@ class AnalogyResult(Record):
     def plot(self, ax=None):
         """Accuracy per section, the semantic/syntactic/total rows apart below; returns the
         figure (or the given axes). :meth:`plot_reliability` draws the calibration."""
-        from ..report.plots import section_accuracy
+        from ..plots import section_accuracy
 
         def row(s):
             return {"section": s.section, "accuracy": s.accuracy, "n": s.n_evaluated}

@@ -67,7 +67,7 @@ class SimilarityResult(Record):
     def plot(self, ax=None):
         """Model cosine against the human score, one dot per pair; returns the figure (or
         the given axes)."""
-        from ..report.plots import similarity_scatter
+        from ..plots import similarity_scatter
 
         kept = [p for p in self._pairs if p.cosine is not None]
         lo, hi = self.spearman_ci

@@ -83,7 +83,7 @@ class Analogy(Record):
 
     def plot(self, ax=None):
         """The best answers' scores as bars; returns the figure (or the given axes)."""
-        from ..report.plots import relevance_bars
+        from ..plots import relevance_bars
 
         names = [x if isinstance(x, str) else "<vector>" for x in (self.a, self.b, self.c)]
         return relevance_bars({"queries": [{"query": "{} : {} :: {} : ?".format(*names),

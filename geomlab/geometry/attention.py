@@ -175,7 +175,7 @@ class Attention(Record):
 
     def plot(self, ax=None):
         """The attention weights over the context words; returns the figure (or the axes)."""
-        from ..report.plots import attention_weights
+        from ..plots import attention_weights
 
         word = self.query if isinstance(self.query, str) else "<vector>"
         return attention_weights({"word": word, "contexts": [{
@@ -323,7 +323,7 @@ class Contextual(Record):
     def plot(self, ax=None):
         """The contextual neighbors' cosines, and the attention weights beside them (two
         axes); returns the figure (or the given pair of axes)."""
-        from ..report.plots import _axes, _done, attention_weights, contextual_neighbors, styled
+        from ..plots import _axes, _done, attention_weights, contextual_neighbors, styled
 
         c = {"sense": "this", "context": " ".join(self.context),
              "neighbors": list(self.neighbors.words),

@@ -48,7 +48,7 @@ class Neighbors(Record):
 
     def plot(self, ax=None):
         """The neighbors' scores as bars, best on top; returns the figure (or the axes)."""
-        from ..report.plots import relevance_bars
+        from ..plots import relevance_bars
 
         query = self.query if isinstance(self.query, str) else "<vector>"
         return relevance_bars({"queries": [{"query": query, "words": list(self.words),

@@ -197,7 +197,7 @@ class Preference(Record):
     def plot(self, ax=None, *, temperatures=None):
         """Bars of the ``top`` candidates' probabilities at this temperature, or at each of
         ``temperatures`` (the scores reused); returns the figure (or the given axes)."""
-        from ..report.plots import softmax_temperatures
+        from ..plots import softmax_temperatures
 
         temps = [self.temperature] if temperatures is None else list(temperatures)
         idx = self.order.tolist()

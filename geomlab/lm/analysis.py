@@ -102,7 +102,7 @@ class NextToken(Record):
     def plot(self, ax=None, *, temperatures=None):
         """The top tokens' probabilities at this temperature or at each of
         ``temperatures`` (the logits reused); returns the figure (or the given axes)."""
-        from ..report.plots import next_token_bars
+        from ..plots import next_token_bars
 
         temps = [self.temperature] if temperatures is None else list(temperatures)
         ids = self.top_ids.tolist()

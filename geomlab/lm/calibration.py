@@ -100,7 +100,7 @@ class TextCalibration(Record):
     def plot(self, ax=None):
         """The reliability diagram at T = 1 and at the fitted temperature, with the token
         counts per bin (two axes); :meth:`plot_bands` draws the frequency bands."""
-        from ..report.plots import reliability_diagram
+        from ..plots import reliability_diagram
 
         return reliability_diagram({
             "reliability_t1": self.reliability.to_plot_dict(), "ece_t1": self.ece,
@@ -109,7 +109,7 @@ class TextCalibration(Record):
 
     def plot_bands(self, ax=None):
         """Accuracy and confidence by how often the actual token occurs in the text."""
-        from ..report.plots import token_bands
+        from ..plots import token_bands
 
         return token_bands({"bands": [dict(b) for b in self.bands]}, ax=ax)
 

@@ -75,7 +75,7 @@ class LogitLens(Record):
     def plot(self, ax=None):
         """Top token and its probability per block and position, and the entropy at the
         last position by block (two axes); returns the figure (or the given axes)."""
-        from ..report.plots import logit_lens_map
+        from ..plots import logit_lens_map
 
         return logit_lens_map({"lens": {
             "tokens": list(self.tokens), "top_tokens": [list(r) for r in self.top_tokens],
@@ -209,7 +209,7 @@ class AttentionMap(Record):
     def plot(self, ax=None):
         """One heat map per head (query rows, key columns); returns the figure (or the
         given axes, one per head)."""
-        from ..report.plots import attention_heads
+        from ..plots import attention_heads
 
         return attention_heads({"attention": {"tokens": list(self.tokens),
                                               "weights": self.weights.tolist(),

@@ -238,7 +238,7 @@ class LMPolysemyEvaluation(Record):
     def plot(self, ax=None, *, static_accuracy: float | None = None):
         """Context accuracy by block, read once and twice (and a static model's accuracy
         as a line when given); returns the figure (or the given axes)."""
-        from ..report.plots import polysemy_by_block
+        from ..plots import polysemy_by_block
 
         return polysemy_by_block({
             "layers": list(self.layers), "once": self.once.tolist(),

@@ -343,7 +343,7 @@ class ReliabilityBins(Record):
     def plot(self, ax=None, *, temperature: float | None = None):
         """The reliability diagram and the bin counts (two axes); returns the figure (or
         the given pair of axes)."""
-        from ..report.plots import reliability_diagram
+        from ..plots import reliability_diagram
 
         return reliability_diagram({"reliability": self.to_plot_dict(), "ece": self.ece,
                                     "temperature": temperature, "label": "T",

@@ -64,7 +64,7 @@ class TemperatureSweep(Record):
     def plot(self, ax=None):
         """Entropy (left axis) and top-1 probability (right axis) against the temperature
         on a log scale; returns the figure (or the given axes)."""
-        from ..report.plots import temperature_dial
+        from ..plots import temperature_dial
 
         return temperature_dial({"sweep": {
             "temperature": self.temperatures.tolist(), "entropy": self.entropy.tolist(),

@@ -116,7 +116,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     p = r["parallelograms"][0]
     add, mul = r["overall"]["3cosadd"], r["overall"]["3cosmul"]

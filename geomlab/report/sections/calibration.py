@@ -53,7 +53,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     lo, hi = r["bands"][0], r["bands"][-1]
     rel = r["reliability"]

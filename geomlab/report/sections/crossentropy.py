@@ -137,7 +137,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     sp = r["seed_points"]
     g = r["gradients"]

@@ -89,7 +89,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     lens, att = r["lens"], r["attention"]
     ent = [row[-1] for row in lens["entropy"]]

@@ -48,7 +48,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     by_count = [b for b in r["bands"] if b["by"] == "corpus count" and b["n"]]
     rare, common = by_count[0], by_count[-1]

@@ -65,7 +65,7 @@ def _spans(layers: list[int]) -> str:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     reading = "read twice" if r["best_read_twice"] else "read once"
     held = r["held_out_accuracy"]

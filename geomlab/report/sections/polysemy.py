@@ -113,7 +113,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     a, b = r["contexts"][:2]
     ev = r["evaluation"]

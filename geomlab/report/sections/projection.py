@@ -68,7 +68,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     maps = sorted(r["maps"], key=lambda m: -m["trustworthiness"])
     best, worst = maps[0], maps[-1]

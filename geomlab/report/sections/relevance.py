@@ -51,7 +51,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     qs = r["queries"]
     hits = [q for q in qs if q["top"] == q["expected"]]

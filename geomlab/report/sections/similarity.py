@@ -45,7 +45,7 @@ def _extremes(d: dict) -> tuple[str, str]:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     ds = r["datasets"]
     parts = []

@@ -110,7 +110,7 @@ def _at(r: dict, t: float) -> tuple[float, float]:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     w = r["words"]
     h1, p1 = _at(r, 1.0)

@@ -33,7 +33,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     u, w = r["unembedding"], r["word2vec"]
     bands = [b for b in u["bands"] if b["tokens"]]

@@ -79,7 +79,7 @@ def compute(ctx: Context) -> dict:
 
 
 def render(r: dict) -> Rendered:
-    from .. import plots
+    from ... import plots
 
     first, last = r["bands"][0], r["bands"][-1]
     trend = "falls" if last["median"] < first["median"] else "rises"

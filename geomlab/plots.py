@@ -1,4 +1,4 @@
-"""Figures for the report, usable on their own (in a notebook, say).
+"""Figures: the report draws with them, every record's ``.plot()`` too, and so can you.
 
 Every function takes the numbers a report section computed (the dict that
 ``results.json`` keeps under ``sections.<key>``) and ``ax=None``. It draws on ``ax`` when
@@ -7,10 +7,13 @@ figure and returns that. Nothing is saved or shown here.
 
 Figures are built on matplotlib's object API with the Agg canvas, so no pyplot state and
 no GUI backend is involved; matplotlib itself is imported inside the functions only.
+This module imports nothing else from geomlab: it sits at the bottom of the import graph,
+so geometry, scoring, evaluation and the language model can draw without importing the
+report.
 
 Examples
 --------
->>> import json, geomlab.report.plots as plots                      # doctest: +SKIP
+>>> import json, geomlab.plots as plots                             # doctest: +SKIP
 >>> results = json.load(open("geomlab-report/results.json"))        # doctest: +SKIP
 >>> fig = plots.norms_by_rank(results["sections"]["vectors"])       # doctest: +SKIP
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 
+from ._version import __version__
 from .embeddings import Embeddings
 from .errors import (
     FormatError,
@@ -20,8 +21,6 @@ from .errors import (
     ShapeError,
     UnknownWordError,
 )
-
-from ._version import __version__
 
 # public name -> module that defines it (imported lazily on first access)
 _LAZY = {

@@ -18,14 +18,13 @@ from functools import cached_property, partial
 import numpy as np
 
 from .._record import Record, format_table
-from .._validation import check_int
+from .._validation import check_int, check_temperature
 from ..embeddings import Embeddings, accepts_gensim
 from ..errors import ParameterError
 from ..geometry._analogy_scores import Scorer, check_method, unit
 from ..scoring.calibration import (
     ReliabilityBins,
     ScoreSketch,
-    check_temperature,
     fit_temperature,
     reliability_bins,
 )

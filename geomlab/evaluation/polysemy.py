@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from .._record import Record
+from .._validation import check_temperature
 from ..embeddings import accepts_gensim
 from ..errors import FormatError, ParameterError
-from ..geometry.attention import _check_temperature, contextualize
+from ..geometry.attention import contextualize
 from ..geometry.neighbors import check_k
 from ..geometry.sense_choice import sense_probabilities
 from ..geometry.senses import METHODS, senses
@@ -182,7 +183,7 @@ def evaluate_polysemy(
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not (
             math.isfinite(threshold) and -1 <= threshold <= 1):
         raise ParameterError(f"threshold must be a number in [-1, 1], got {threshold!r}")
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     if probes is None or isinstance(probes, (str, Path)):
         label = f"geomlab/data/{PROBES_FILE}" if probes is None else str(probes)
         probes = read_probes(probes)

@@ -9,8 +9,8 @@ from numbers import Integral
 from pathlib import Path
 
 from .._io import is_report, write_text_atomic
-from .._version import __version__
 from .._progress import progress as _progress_bar
+from .._version import __version__
 from ..errors import GeomlabError, ParameterError
 from . import gather
 from .page import is_explorer_page, render

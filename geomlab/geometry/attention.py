@@ -44,8 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
-from .._validation import check_k, check_restrict
-from .._validation import check_temperature as _check_temperature
+from .._validation import check_k, check_restrict, check_temperature
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError, ShapeError
 from .neighbors import Neighbors, nearest
@@ -242,7 +241,7 @@ def attend(emb, query, context, *, temperature: float = 1.0, projections=None) -
     """
     from ..scoring.softmax import softmax
 
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     mats = _check_projections(projections, emb.dim)
     words = _context_tokens(context)
     if not words:
@@ -382,7 +381,7 @@ def contextualize(
     Contextual
     """
     k = check_k(k)
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     if (isinstance(context_weight, bool) or not isinstance(context_weight, (int, float))
             or not math.isfinite(context_weight) or context_weight < 0):
         raise ParameterError(

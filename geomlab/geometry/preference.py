@@ -12,15 +12,13 @@ from __future__ import annotations
 import dataclasses
 import html
 from functools import cached_property
-from numbers import Integral
 
 import numpy as np
 
 from .._record import Record, format_table
+from .._validation import check_int, check_metric, check_temperature
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError
-from .._validation import check_metric
-from .._validation import check_temperature as _check_temperature
 from ..scoring.losses import entropy
 from ..scoring.softmax import log_softmax
 from ..scoring.sweep import TemperatureSweep, sweep_logits
@@ -127,9 +125,7 @@ class Preference(Record):
 
     def top_k_mass(self, k: int) -> float:
         """The total probability of the ``k`` most probable candidates."""
-        if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
-            raise ParameterError(f"k must be a positive integer, got {k!r}")
-        k = min(int(k), self.n)
+        k = min(check_int(k, "k"), self.n)
         if k <= len(self.order):
             return float(self.probs[self.order[:k]].sum())
         return float(np.sort(self.probs)[-k:].sum())
@@ -186,7 +182,7 @@ class Preference(Record):
         >>> round(p.at(10.0).prob("paris"), 3) < round(p.prob("paris"), 3)
         True
         """
-        return dataclasses.replace(self, temperature=_check_temperature(temperature))
+        return dataclasses.replace(self, temperature=check_temperature(temperature))
 
     def sweep(self, temperatures) -> TemperatureSweep:
         """Entropy, top-1 probability, perplexity (and the target's probability) at each
@@ -297,12 +293,6 @@ def _resolve(emb, query) -> tuple[np.ndarray, tuple[str, ...]]:
     return resolve(emb, query)
 
 
-def _check_top(top) -> int:
-    if isinstance(top, bool) or not isinstance(top, Integral) or top < 1:
-        raise ParameterError(f"top must be a positive integer, got {top!r}")
-    return int(top)
-
-
 def _word_list(words, name: str) -> tuple[str, ...]:
     if isinstance(words, str):
         raise ParameterError(f"{name} must be a list of words, got the string {words!r}")
@@ -369,9 +359,9 @@ def preference(emb, query, candidates=None, *, temperature: float = 1.0,
     >>> geomlab.preference(emb, ("man", "king", "woman"), metric="cosine").rows()[0]["word"]
     'queen'
     """
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     metric = check_metric(metric)
-    top = _check_top(top)
+    top = check_int(top, "top")
     if target is not None and not isinstance(target, str):
         raise ParameterError(f"target must be a word, got {type(target).__name__} {target!r}")
     q, named = _resolve(emb, query)

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from .._validation import check_temperature
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError
 from ..scoring.losses import cross_entropy
 from ..scoring.softmax import softmax
-from .attention import FUNCTION_WORDS, _check_temperature, _context_tokens
+from .attention import FUNCTION_WORDS, _context_tokens
 from .senses import Sense, _check_word, senses
 
 __all__ = ["SenseChoice", "sense_probabilities"]
@@ -153,7 +154,7 @@ def sense_probabilities(
     >>> r.choice == r.target
     True
     """
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     _check_word(emb, word)
     tokens = _context_tokens(context)
     if not tokens:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 from functools import cached_property
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
 from .._progress import progress as _progress
 from .._record import Record
+from .._validation import check_int, check_temperature
 from ..errors import ParameterError
 from ..scoring.losses import entropy as _entropy
-from ..scoring.softmax import check_temperature, log_softmax, logsumexp
+from ..scoring.softmax import log_softmax, logsumexp
 from .model import KVCache, LanguageModel
 
 __all__ = ["Generation", "NextToken", "TextScore", "generate", "next_token", "score_text"]
@@ -36,12 +37,6 @@ def _check_text(text) -> str:
     if not text:
         raise ParameterError("text is empty: the model needs at least one token")
     return text
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ParameterError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -112,7 +107,6 @@ class NextToken(Record):
 
     def at(self, temperature: float) -> NextToken:
         """The same logits at another temperature (no forward pass)."""
-        from ..scoring.softmax import check_temperature
 
         return dataclasses.replace(self, temperature=check_temperature(temperature))
 
@@ -180,7 +174,7 @@ def next_token(lm: LanguageModel, text: str, *, temperature: float = 1.0,
     lm = _check_lm(lm)
     text = _check_text(text)
     t = check_temperature(temperature)
-    k = min(_positive_int(k, "k"), lm.config.vocab_size)
+    k = min(check_int(k, "k"), lm.config.vocab_size)
     ids = lm.encode(text)
     if len(ids) > lm.config.context_length:
         raise ParameterError(f"the text is {len(ids)} tokens, longer than the model's context "
@@ -365,7 +359,7 @@ def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
     """
     lm = _check_lm(lm)
     text = _check_text(text)
-    window = _positive_int(window, "window")
+    window = check_int(window, "window")
     if window < 2 or window > lm.config.context_length:
         raise ParameterError(f"window must be in [2, {lm.config.context_length}], got {window}")
     enc = lm.tokenizer.encode(text)
@@ -485,13 +479,13 @@ def generate(lm: LanguageModel, text: str, *, max_tokens: int = 32, temperature:
 
     lm = _check_lm(lm)
     text = _check_text(text)
-    max_tokens = _positive_int(max_tokens, "max_tokens")
+    max_tokens = check_int(max_tokens, "max_tokens")
     if isinstance(temperature, bool) or not isinstance(temperature, Real) \
             or not (temperature == 0 or np.isfinite(temperature) and temperature > 0):
         raise ParameterError("temperature must be positive and finite (or 0 for greedy), "
                              f"got {temperature!r}")
     if top_k is not None:
-        top_k = _positive_int(top_k, "top_k")
+        top_k = check_int(top_k, "top_k")
     if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, Real)
                               or not 0 < top_p <= 1):
         raise ParameterError(f"top_p must be in (0, 1], got {top_p!r}")

@@ -25,8 +25,9 @@ import re
 import numpy as np
 
 from .._record import Record, format_table
+from .._validation import check_int
 from ..errors import ParameterError
-from .analysis import _check_lm, _check_text, _positive_int
+from .analysis import _check_lm, _check_text
 from .model import LanguageModel
 
 __all__ = ["LMContextual", "LMPolysemyEvaluation", "contextualize_lm", "evaluate_polysemy_lm"]
@@ -180,7 +181,7 @@ def contextualize_lm(lm: LanguageModel, word: str, context: str, *, k: int = 10,
     context = _check_text(context)
     if not isinstance(word, str) or not word.strip():
         raise ParameterError(f"word must be a non-empty str, got {word!r}")
-    k = min(_positive_int(k, "k"), lm.config.vocab_size)
+    k = min(check_int(k, "k"), lm.config.vocab_size)
     layer = _check_layer(lm, DEFAULT_LAYER if layer is None else layer)
     twice = DEFAULT_READ_TWICE if read_twice is None else bool(read_twice)
     states, tokens = _states(lm, word, context, twice)
@@ -313,7 +314,7 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
     from ..evaluation.polysemy import read_probes
 
     lm = _check_lm(lm)
-    k = _positive_int(k, "k")
+    k = check_int(k, "k")
     layers = tuple(range(lm.config.n_layers + 1)) if layers is None else tuple(
         _check_layer(lm, x) for x in layers)
     if not layers:

@@ -26,7 +26,6 @@ __all__ = [
     "ReliabilityBins",
     "ScoreSketch",
     "TemperatureFit",
-    "check_temperature",
     "expected_calibration_error",
     "fit_temperature",
     "reliability_bins",

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._validation import check_temperature
 from ..errors import ParameterError, ShapeError
-from .softmax import _as_array, _check_axis, _check_temperature, log_softmax, softmax
+from .softmax import _as_array, _check_axis, log_softmax, softmax
 
 __all__ = [
     "cross_entropy",
@@ -61,7 +62,7 @@ def _distribution(logits, words, mask, temperature):
         mask = getattr(rec, "mask", None) if mask is None else mask
         if temperature is None:
             temperature = getattr(rec, "temperature", 1.0)
-    t = 1.0 if temperature is None else _check_temperature(temperature)
+    t = 1.0 if temperature is None else check_temperature(temperature)
     z = _as_array(logits, "logits")
     if words is not None:
         words = tuple(words)

@@ -31,7 +31,6 @@ __all__ = ["boltzmann", "free_energy", "log_softmax", "logsumexp", "softmax"]
 
 
 # -- argument checks (the shared ones live in geomlab/_validation.py) -----------------------
-_check_temperature = check_temperature
 
 
 def _check_finite(arr: np.ndarray, name: str) -> None:
@@ -100,7 +99,7 @@ def _shifted(logits, temperature, axis, mask):
 
     ``zmax`` is the largest unmasked logit along ``axis`` (kept as a length-1 axis).
     """
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     z = _as_array(logits, "logits")
     ax = _check_axis(axis, z.ndim)
     keep = _check_mask(mask, z.shape, ax)
@@ -241,7 +240,7 @@ def free_energy(logits, temperature: float = 1.0, *, axis: int = -1, mask=None):
     >>> round(free_energy([1.0, 1.0], 1.0), 6)  # -(1 + ln 2)
     -1.693147
     """
-    t = _check_temperature(temperature)
+    t = check_temperature(temperature)
     lse = logsumexp(logits, temperature=t, axis=axis, mask=mask)
     return -t * lse
 

@@ -13,9 +13,10 @@ import dataclasses
 import numpy as np
 
 from .._record import Record, format_table
+from .._validation import check_temperature
 from ..errors import ParameterError
 from .losses import entropy as _entropy
-from .softmax import check_temperature, log_softmax
+from .softmax import log_softmax
 
 __all__ = ["TemperatureSweep", "sweep_logits"]
 

@@ -11,6 +11,10 @@ This module imports nothing else from geomlab: it sits at the bottom of the impo
 so geometry, scoring, evaluation and the language model can draw without importing the
 report.
 
+Why one module of about 800 lines: it is one idea (a figure from a dict of numbers), made
+of about 25 short independent functions that share a style, a canvas and an axes helper.
+Split by topic, every file would repeat those and the report would import them all anyway.
+
 Examples
 --------
 >>> import json, geomlab.plots as plots                             # doctest: +SKIP

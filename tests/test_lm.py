@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -332,9 +333,13 @@ def test_tokenizer_spans_and_strings(lm):
 # ---------------------------------------------------------------------------------------
 # loading, cache, bad files
 # ---------------------------------------------------------------------------------------
-def test_cache_hit_equals_cold_load_and_damage_is_rebuilt(tiny_gguf):
+def test_cache_hit_equals_cold_load_and_damage_is_rebuilt(tiny_gguf, tmp_path):
+    import shutil
+
     from geomlab.lm.cache import entry_dir
 
+    # a copy of its own: the session's tiny file may already be cached by another test
+    tiny_gguf = Path(shutil.copy(tiny_gguf, tmp_path / "tiny.gguf"))
     cold = geomlab.load_lm(tiny_gguf, cache=False)
     first = geomlab.load_lm(tiny_gguf)
     warm = geomlab.load_lm(tiny_gguf)

@@ -218,7 +218,7 @@ def run_score(args) -> int:
 
 
 def run_generate(args) -> int:
-    from ..lm.analysis import generate
+    from ..lm.generation import generate
 
     g = generate(_model(args), args.text, max_tokens=args.max_tokens,
                  temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,

@@ -20,11 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from .._record import Record
-from .._validation import check_temperature
+from .._validation import check_k, check_temperature
 from ..embeddings import accepts_gensim
 from ..errors import FormatError, ParameterError
 from ..geometry.attention import contextualize
-from ..geometry.neighbors import check_k
 from ..geometry.sense_choice import sense_probabilities
 from ..geometry.senses import METHODS, senses
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
-from numbers import Integral
 from pathlib import Path
 
 from .._io import is_report, write_text_atomic
 from .._progress import progress as _progress_bar
+from .._validation import check_int
 from .._version import __version__
 from ..errors import GeomlabError, ParameterError
 from . import gather
@@ -148,10 +148,8 @@ def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True
     from ..embeddings import check_embeddings
 
     check_embeddings(emb)
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
-    if isinstance(n_words, bool) or not isinstance(n_words, Integral) or n_words < 5:
-        raise ParameterError(f"n_words must be an integer >= 5, got {n_words!r}")
+    check_int(seed, "seed", low=0)
+    check_int(n_words, "n_words", low=5)
     if method not in ("umap", "pca", "tsne"):
         raise ParameterError(f"method must be one of umap, pca, tsne; got {method!r}")
     if not (lm is True or lm is False or hasattr(lm, "forward")):

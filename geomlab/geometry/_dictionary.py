@@ -68,6 +68,7 @@ import numpy as np
 
 from .. import _paths
 from .._io import atomic_file
+from .._validation import check_int
 from ..errors import GeomlabError, ParameterError
 
 __all__ = ["CACHE_VERSION", "DEFAULTS", "Dictionary", "fit_dictionary", "sparse_code"]
@@ -124,20 +125,14 @@ class Dictionary:
         return int(self.params["n_words"])
 
 
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ParameterError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def _params(emb, n_words, n_atoms, sparsity, alpha, max_epochs, batch_size, random_state):
     p = {
-        "n_words": min(_check_int("n_words", n_words, 2), len(emb)),
-        "n_atoms": _check_int("n_atoms", n_atoms, 2),
-        "sparsity": _check_int("sparsity", sparsity, 1),
-        "max_epochs": _check_int("max_epochs", max_epochs, 1),
-        "batch_size": _check_int("batch_size", batch_size, 1),
-        "random_state": _check_int("random_state", random_state, 0),
+        "n_words": min(check_int(n_words, "n_words", low=2), len(emb)),
+        "n_atoms": check_int(n_atoms, "n_atoms", low=2),
+        "sparsity": check_int(sparsity, "sparsity", low=1),
+        "max_epochs": check_int(max_epochs, "max_epochs", low=1),
+        "batch_size": check_int(batch_size, "batch_size", low=1),
+        "random_state": check_int(random_state, "random_state", low=0),
     }
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (
             math.isfinite(alpha) and alpha > 0):
@@ -304,7 +299,7 @@ def sparse_code(dictionary: Dictionary, x: np.ndarray, *, sparsity: int | None =
     """
     from sklearn.linear_model import orthogonal_mp
 
-    s = dictionary.sparsity if sparsity is None else _check_int("sparsity", sparsity, 1)
+    s = dictionary.sparsity if sparsity is None else check_int(sparsity, "sparsity", low=1)
     s = min(s, dictionary.n_atoms)
     x = np.asarray(x, dtype=np.float64)
     codes = orthogonal_mp(dictionary.atoms.T.astype(np.float64), x.T, n_nonzero_coefs=s)

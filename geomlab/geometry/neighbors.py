@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
-from .._validation import METRICS, check_k, check_metric, check_restrict
+from .._validation import check_k, check_metric, check_restrict
 from ..embeddings import accepts_gensim, check_embeddings
 from ._topk import topk_scores
 from .queries import check_words, is_batch, resolve_many, unit_queries
 
-__all__ = ["METRICS", "Neighbors", "check_k", "check_metric", "check_restrict", "nearest"]
+__all__ = ["Neighbors", "nearest"]
 
 
 

@@ -46,10 +46,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._record import Record
+from .._validation import check_int, check_k
 from ..embeddings import accepts_gensim
 from ..errors import ParameterError
 from . import _dictionary
-from .neighbors import check_k
 
 __all__ = ["AtomCode", "Sense", "senses", "word_atoms"]
 
@@ -283,10 +283,8 @@ def _cluster_senses(emb, row, top, n_words, n_neighbors, max_senses, random_stat
     from sklearn.metrics import silhouette_score
 
     n_neighbors = check_k(n_neighbors)
-    if isinstance(max_senses, bool) or not isinstance(max_senses, int) or max_senses < 2:
-        raise ParameterError(f"max_senses must be an integer >= 2, got {max_senses!r}")
-    if isinstance(n_words, bool) or not isinstance(n_words, int) or n_words < 2:
-        raise ParameterError(f"n_words must be an integer >= 2, got {n_words!r}")
+    check_int(max_senses, "max_senses", low=2)
+    check_int(n_words, "n_words", low=2)
     n = min(n_words, len(emb))
     x = emb.unit([row])[0].astype(np.float64)
     cand = emb.unit(np.arange(n)).astype(np.float64)

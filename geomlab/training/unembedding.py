@@ -281,13 +281,14 @@ def train_unembedding(lm, text: str | None = None, *, tokens: int = 512, held_ou
     True
     """
     from .._progress import progress as bar
-    from ..lm.analysis import _check_lm, _positive_int
+    from .._validation import check_int
+    from ..lm.analysis import _check_lm
 
     lm = _check_lm(lm)
-    tokens = _positive_int(tokens, "tokens")
-    held_out = _positive_int(held_out, "held_out")
-    steps = _positive_int(steps, "steps")
-    k = _positive_int(k, "k")
+    tokens = check_int(tokens, "tokens")
+    held_out = check_int(held_out, "held_out")
+    steps = check_int(steps, "steps")
+    k = check_int(k, "k")
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
         raise ParameterError(f"lr must be a positive finite number, got {lr!r}")
     if text is None:

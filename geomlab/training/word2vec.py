@@ -243,13 +243,13 @@ def train_word2vec(texts: str | Sequence[str] | None = None, *, epochs: int = 40
     from gensim.models.callbacks import CallbackAny2Vec
 
     from .._progress import progress as bar
-    from ..lm.analysis import _positive_int
+    from .._validation import check_int
 
-    epochs = _positive_int(epochs, "epochs")
-    vector_size = _positive_int(vector_size, "vector_size")
-    window = _positive_int(window, "window")
-    min_count = _positive_int(min_count, "min_count")
-    k = _positive_int(k, "k")
+    epochs = check_int(epochs, "epochs")
+    vector_size = check_int(vector_size, "vector_size")
+    window = check_int(window, "window")
+    min_count = check_int(min_count, "min_count")
+    k = check_int(k, "k")
     if isinstance(sample, bool) or not isinstance(sample, (int, float)) or not 0 <= sample < 1:
         raise ParameterError(f"sample must be in [0, 1), got {sample!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

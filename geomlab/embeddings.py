@@ -54,7 +54,7 @@ def _edits1(word: str) -> set[str]:
     return deletes | transposes | replaces | inserts
 
 
-def check_embeddings(emb, name: str = "emb") -> "Embeddings":
+def check_embeddings(emb, name: str = "emb") -> Embeddings:
     """``emb`` as an :class:`Embeddings` (see :func:`as_embeddings`), else a
     :class:`ParameterError`."""
     return as_embeddings(emb, name)
@@ -72,7 +72,7 @@ def _keyed_vectors(obj):
 
 
 # KeyedVectors -> (its size when converted, the Embeddings): each is converted once
-_CONVERTED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CONVERTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def as_embeddings(obj, name: str = "emb", *, allow_lm: bool = False):
@@ -207,7 +207,7 @@ class Embeddings:
 
     @classmethod
     def _trusted(cls, words: tuple[str, ...], vectors: np.ndarray,
-                 source: str | None = None, *, load_report=None) -> "Embeddings":
+                 source: str | None = None, *, load_report=None) -> Embeddings:
         """Build without re-checking words a loader has already validated (unique strings).
 
         The word index is then built lazily: a command-line call that looks up three words
@@ -363,7 +363,7 @@ class Embeddings:
         return np.flatnonzero(self.norms == 0)
 
     # -- new objects ------------------------------------------------------------------------
-    def subset(self, words: Iterable[str]) -> "Embeddings":
+    def subset(self, words: Iterable[str]) -> Embeddings:
         """A new object with only ``words``, in the order given (unknown words raise)."""
         words = list(words)
         if not words:
@@ -371,7 +371,7 @@ class Embeddings:
         rows = self.indices(words)
         return Embeddings([self._words[i] for i in rows], self._vectors[rows], self._source)
 
-    def head(self, n: int) -> "Embeddings":
+    def head(self, n: int) -> Embeddings:
         """The first ``n`` words (the most frequent, for frequency-ordered sets)."""
         n = check_int(n, "n")
         n = min(int(n), len(self))
@@ -389,11 +389,11 @@ class Embeddings:
 
     # -- interop ----------------------------------------------------------------------------
     @classmethod
-    def from_gensim(cls, kv: "KeyedVectors", source: str | None = None) -> "Embeddings":
+    def from_gensim(cls, kv: KeyedVectors, source: str | None = None) -> Embeddings:
         """Wrap a gensim ``KeyedVectors`` (its words in its own order)."""
         return cls(list(kv.index_to_key), kv.vectors, source or "gensim.KeyedVectors")
 
-    def to_gensim(self) -> "KeyedVectors":
+    def to_gensim(self) -> KeyedVectors:
         """A gensim ``KeyedVectors`` with the same words, order and vectors."""
         from gensim.models import KeyedVectors
 

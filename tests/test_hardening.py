@@ -458,7 +458,7 @@ def test_queued_blocks_are_cancelled_on_an_error_or_ctrl_c():
     for exc in (RuntimeError("boom"), KeyboardInterrupt()):
         started = []
 
-        def fn(i, exc=exc):
+        def fn(i, exc=exc, started=started):
             started.append(i)
             if i == 0:
                 raise exc

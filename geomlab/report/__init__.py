@@ -1,7 +1,7 @@
 """The HTML report: ``geomlab.report.build(emb, out_dir)`` or ``geomlab report``.
 
 ``geomlab.report.plots`` has the figure functions (usable on their own) and
-``geomlab.report.projection`` the 2-D maps with their trustworthiness. Only numpy and the
+``geomlab.report.maps`` the 2-D maps with their trustworthiness. Only numpy and the
 standard library load with this package; matplotlib, scikit-learn and UMAP load when a
 report is built.
 """

@@ -6,12 +6,13 @@ import re
 
 import numpy as np
 
-from . import Context, Figure, Rendered, Section, Table
+from . import Context, Figure, Rendered, Section, Table, Unavailable
 
 _WORD = re.compile(r"[a-z]{2,}")
 N_WORDS, N_WORDS_QUICK = 3000, 400
 N_CLUSTERS = 8
 LABELS_PER_CLUSTER = 2
+MIN_WORDS = 40  # two words per k-means cluster at the least (k >= 2)
 
 
 def _frequent_words(emb, n: int, extra) -> list[str]:
@@ -30,11 +31,14 @@ def _frequent_words(emb, n: int, extra) -> list[str]:
 def compute(ctx: Context) -> dict:
     from sklearn.cluster import KMeans
 
-    from ..projection import projections
+    from ..maps import compare_maps
 
     emb = ctx.emb
     n = N_WORDS_QUICK if ctx.quick else N_WORDS
     words = _frequent_words(emb, n, ctx.words)
+    if len(words) < MIN_WORDS:
+        raise Unavailable(f"only {len(words)} words made of letters in this vocabulary; a "
+                          f"map needs at least {MIN_WORDS}")
     x = emb.unit(emb.indices(words))
     k = min(N_CLUSTERS, max(2, len(words) // 20))
     km = KMeans(n_clusters=k, n_init=4, random_state=ctx.seed).fit(x)
@@ -45,7 +49,7 @@ def compute(ctx: Context) -> dict:
         order = members[np.argsort(-closeness)]
         names.append(", ".join(words[i] for i in order[:3]))
         labelled.extend(words[i] for i in order[:LABELS_PER_CLUSTER])
-    maps = projections(x, seed=ctx.seed, quick=ctx.quick, progress=ctx.step)
+    maps = compare_maps(x, seed=ctx.seed, quick=ctx.quick, progress=ctx.step)
     return {
         "n_points": len(words),
         "words": words,

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import MissingDependencyError, ParameterError
 
-__all__ = ["METHODS", "project", "projections", "trustworthiness"]
+__all__ = ["METHODS", "compare_maps", "map_2d", "trustworthiness"]
 
 METHODS = ("umap", "pca", "tsne")
 _NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
@@ -24,7 +24,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.where(n == 0, 1, n)).astype(np.float32)
 
 
-def project(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 15,
+def map_2d(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 15,
             quick: bool = False) -> np.ndarray:
     """Map row vectors to 2-D, by cosine geometry.
 
@@ -76,7 +76,7 @@ def trustworthiness(vectors, xy, *, n_neighbors: int = 10) -> float:
                     n_neighbors=n_neighbors, metric="cosine"))
 
 
-def projections(vectors, *, methods=METHODS, seed: int = 0, quick: bool = False,
+def compare_maps(vectors, *, methods=METHODS, seed: int = 0, quick: bool = False,
                 n_neighbors: int = 10, progress=None) -> list[dict]:
     """Each method's map with its trustworthiness and time: a list of dicts
     ``{"method", "xy" (n x 2 list), "trustworthiness", "seconds"}``."""
@@ -85,7 +85,7 @@ def projections(vectors, *, methods=METHODS, seed: int = 0, quick: bool = False,
         if progress is not None:
             progress(_NAMES[m])
         t0 = time.perf_counter()
-        xy = project(vectors, method=m, seed=seed, quick=quick)
+        xy = map_2d(vectors, method=m, seed=seed, quick=quick)
         seconds = time.perf_counter() - t0
         out.append({"method": _NAMES[m], "xy": np.round(xy, 4).tolist(),
                     "trustworthiness": trustworthiness(vectors, xy, n_neighbors=n_neighbors),

@@ -146,11 +146,26 @@ def test_vectors_section_numbers(results, glove):
 
 def test_projection_section_numbers(results):
     p = results["sections"]["projection"]
-    assert {m["method"] for m in p["maps"]} == {"UMAP", "PCA", "t-SNE"}
+    # the quick run leaves UMAP out (the full run draws it, PCA-initialised) and says so
+    assert [m["method"] for m in p["maps"]] == ["PCA", "t-SNE"]
+    assert "umap" not in p["params"] and p["params"]["tsne"]["max_iter"] == 250
     for m in p["maps"]:
         assert len(m["xy"]) == p["n_points"]
         assert 0.5 < m["trustworthiness"] <= 1.0
     assert "quantum" in p["words"] and "quantum" in p["labelled"]
+
+
+def test_map_options_are_checked():
+    import numpy as np
+
+    from geomlab.errors import ParameterError
+    from geomlab.report.maps import map_2d
+
+    x = np.random.default_rng(0).normal(size=(30, 5))
+    with pytest.raises(ParameterError, match="init"):
+        map_2d(x, method="umap", init="random")
+    with pytest.raises(ParameterError, match="max_iter"):
+        map_2d(x, method="tsne", max_iter=100)
 
 
 def test_captions_carry_the_measured_numbers(quick_report, results):

@@ -321,8 +321,9 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
         true, when it is empty, or when it holds an earlier geomlab report.
     quick : bool
         A smaller, faster run for tests and previews: 400 words on the maps instead of
-        3,000, analogies over the first 30,000 words instead of 300,000, the fit-free
-        cluster senses instead of discourse atoms, and the polysemy probes of one word.
+        3,000 (PCA and t-SNE; the full run adds UMAP), analogies over the first 30,000
+        words instead of 300,000, the fit-free cluster senses instead of discourse atoms,
+        and the polysemy probes of one word.
     sections : iterable of str, optional
         Only these sections (names as in ``geomlab.report.SECTIONS``); all by default.
     words : iterable of str

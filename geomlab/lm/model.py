@@ -337,11 +337,12 @@ class LanguageModel:
         --------
         >>> import geomlab
         >>> lm = geomlab.load_lm()
-        >>> a, b = lm.forward_many([lm.encode("The river bank"), lm.encode("Hello")],
-        ...                        logits="last")
-        >>> lm.tokenizer.token_str(int(b.logits[-1].argmax())) == \
-        ...     lm.tokenizer.token_str(int(lm.forward(lm.encode("Hello")).logits[-1].argmax()))
-        True
+        >>> f = lm.forward_many([lm.encode("The capital of France is"), lm.encode("Hi")],
+        ...                     logits="last")
+        >>> [x.residuals for x in f], [x.logits.shape for x in f]
+        ([None, None], [(1, 49152), (1, 49152)])
+        >>> lm.tokenizer.token_str(int(f[0].logits[0].argmax()))
+        ' Paris'
         """
         seqs = [self._check_ids(ids) for ids in sequences]
         if logits not in ("all", "last", "none"):

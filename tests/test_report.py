@@ -148,10 +148,12 @@ def test_projection_section_numbers(results):
     p = results["sections"]["projection"]
     # the quick run leaves UMAP out (the full run draws it, PCA-initialised) and says so
     assert [m["method"] for m in p["maps"]] == ["PCA", "t-SNE"]
-    assert "umap" not in p["params"] and p["params"]["tsne"]["max_iter"] == 250
+    assert "umap" not in p["params"] and p["params"]["tsne"]["max_iter"] == 500
     for m in p["maps"]:
         assert len(m["xy"]) == p["n_points"]
-        assert 0.5 < m["trustworthiness"] <= 1.0
+        # a map left unoptimised scores about 0.5 (t-SNE stopped after its early
+        # exaggeration: 0.54); PCA keeps 0.73 of these 400 words' neighbourhoods
+        assert 0.65 < m["trustworthiness"] <= 1.0, m["method"]
     assert "quantum" in p["words"] and "quantum" in p["labelled"]
 
 

@@ -20,7 +20,7 @@ import pytest
 
 import geomlab
 from geomlab.geometry._dictionary import fit_dictionary
-from geomlab.report.projection import project, projections
+from geomlab.geometry.maps import compare_maps, map_2d
 
 LOGITS = np.array([2.0, 1.5, 1.0, 0.2, -0.3, -1.0])
 
@@ -78,24 +78,24 @@ def words500(glove) -> np.ndarray:
 
 
 def test_pca_map_is_reproducible(words500):
-    a = project(words500, method="pca", seed=0)
-    b = project(words500, method="pca", seed=0)
+    a = map_2d(words500, method="pca", seed=0)
+    b = map_2d(words500, method="pca", seed=0)
     assert a.shape == (500, 2) and np.isfinite(a).all()
     np.testing.assert_array_equal(a, b)
 
 
-def test_projections_helper_is_reproducible(words500):
-    a = projections(words500, methods=("pca",), seed=5, quick=True)
-    b = projections(words500, methods=("pca",), seed=5, quick=True)
+def test_compare_maps_is_reproducible(words500):
+    a = compare_maps(words500, methods=("pca",), seed=5, quick=True)
+    b = compare_maps(words500, methods=("pca",), seed=5, quick=True)
     assert [m["xy"] for m in a] == [m["xy"] for m in b]
     assert [m["trustworthiness"] for m in a] == [m["trustworthiness"] for m in b]
 
 
 @pytest.mark.slow
 def test_umap_map_is_reproducible(words500):
-    a = project(words500, method="umap", seed=0, quick=True)
-    b = project(words500, method="umap", seed=0, quick=True)
-    c = project(words500, method="umap", seed=1, quick=True)
+    a = map_2d(words500, method="umap", seed=0, quick=True)
+    b = map_2d(words500, method="umap", seed=0, quick=True)
+    c = map_2d(words500, method="umap", seed=1, quick=True)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
@@ -103,8 +103,8 @@ def test_umap_map_is_reproducible(words500):
 @pytest.mark.slow
 def test_tsne_map_is_reproducible(words500):
     x = words500[:200]
-    a = project(x, method="tsne", seed=0, quick=True)
-    b = project(x, method="tsne", seed=0, quick=True)
+    a = map_2d(x, method="tsne", seed=0, quick=True)
+    b = map_2d(x, method="tsne", seed=0, quick=True)
     assert a.shape == (200, 2) and np.isfinite(a).all()
     np.testing.assert_array_equal(a, b)
 
@@ -159,11 +159,11 @@ def test_approximate_index_is_reproducible_single_threaded(glove):
 
 _CHILD = """
 import json, numpy as np, geomlab
-from geomlab.report.projection import project
+from geomlab.geometry.maps import map_2d
 emb = geomlab.load()
 s = geomlab.sample([2.0, 1.5, 1.0, 0.2, -0.3, -1.0], method="top_p", p=0.8, n=50, seed=11)
 r = geomlab.evaluate_similarity(emb, "wordsim353", seed=4)
-xy = project(np.ascontiguousarray(emb.vectors[:20000:40]), method="pca", seed=0)
+xy = map_2d(np.ascontiguousarray(emb.vectors[:20000:40]), method="pca", seed=0)
 print(json.dumps({"sample": s.indices.tolist(), "ci": list(r.spearman_ci),
                   "pca": xy.round(6).tolist()}))
 """
@@ -178,4 +178,4 @@ def test_same_results_in_another_process(glove, words500):
     assert child["sample"] == s.indices.tolist()
     assert child["ci"] == list(geomlab.evaluate_similarity(glove, "wordsim353", seed=4)
                                .spearman_ci)
-    assert child["pca"] == project(words500, method="pca", seed=0).round(6).tolist()
+    assert child["pca"] == map_2d(words500, method="pca", seed=0).round(6).tolist()

@@ -197,7 +197,7 @@ def test_projection_is_cached(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the map was computed again")
 
-    monkeypatch.setattr("geomlab.report.projection.project", refuse)
+    monkeypatch.setattr("geomlab.geometry.maps.map_2d", refuse)
     second = data_of(geomlab.explore(emb, tmp_path / "b", lm=False, method="pca", n_words=10,
                                      progress=False))
     assert first["map"]["x"] == second["map"]["x"]

@@ -671,3 +671,34 @@ def test_one_pass_gives_both_readings(lm):
             # the same up to float32 rounding of different matrix shapes (1e-6 of the scale)
             assert got.shape == want.shape
             assert np.abs(got - want).max() <= 1e-5 * np.abs(want).max()
+
+
+def test_forward_many_is_each_sequence_alone(lm):
+    # packed into one pass, each sequence gets its own positions and causal mask: its
+    # states are those of a lone pass up to float32 rounding of other matrix shapes
+    texts = [RIVER, "Hello", "The capital of France is"]
+    seqs = [lm.encode(t) for t in texts]
+    many = lm.forward_many(seqs, residuals=True, logits="last")
+    assert len(many) == len(seqs)
+    for ids, got in zip(seqs, many):
+        want = lm.forward(ids, residuals=True)
+        assert got.residuals.shape == want.residuals.shape
+        assert got.hidden.shape == (len(ids), lm.config.d_model)
+        assert np.abs(got.residuals - want.residuals).max() <= 1e-5 * np.abs(
+            want.residuals).max()
+        assert got.logits.shape == (1, lm.config.vocab_size)
+        assert int(got.logits[0].argmax()) == int(want.logits[-1].argmax())
+    # one sequence: the very same computation as forward
+    one = lm.forward_many([seqs[0]], residuals=True)[0]
+    assert np.array_equal(one.residuals, lm.forward(seqs[0], residuals=True).residuals)
+    assert lm.forward_many([]) == []
+    with pytest.raises(geomlab.ParameterError):
+        lm.forward_many([seqs[0], []])
+
+
+def test_packs_keep_order_and_budget():
+    from geomlab.lm.polysemy import _packs
+
+    assert _packs([3, 4, 5, 2], budget=8) == [[0, 1], [2, 3]]
+    assert _packs([10, 1], budget=8) == [[0], [1]]  # a long one alone
+    assert _packs([], budget=8) == []

@@ -96,7 +96,7 @@ def test_draws_on_given_axes(fn, key, sections):
 def test_a_plot_needs_enough_axes(sections):
     r = _ok(sections, "projection")
     _, ax = plots.new_figure()
-    with pytest.raises(ValueError, match="this plot needs 3 axes"):
+    with pytest.raises(ValueError, match=f"this plot needs {len(r['maps'])} axes"):
         plots.projection_panels(r, ax=ax)
 
 

@@ -21,7 +21,7 @@ def register(sub, parent) -> None:
     p.add_argument("--words", nargs="+", metavar="WORD", default=[],
                    help="extra words to feature on the norm plot and the maps")
     p.add_argument("--quick", action="store_true",
-                   help="a smaller, faster run (smaller maps, vocabulary and bootstrap)")
+                   help="a smaller, faster run (smaller maps without UMAP, vocabulary and bootstrap)")
     p.add_argument("--force", action="store_true",
                    help="replace DIR even when its results.json is not recognised (a damaged "
                    "report); files geomlab did not write are never deleted")

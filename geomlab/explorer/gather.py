@@ -120,7 +120,7 @@ def map_words(emb, n: int, extra: Sequence[str] = ()) -> list[str]:
 def _projection(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, float]:
     """The 2-D map of ``x`` and its trustworthiness, from geomlab's cache when this exact
     input was mapped before (UMAP takes most of a build; the map is deterministic)."""
-    from ..report.projection import project, trustworthiness
+    from ..geometry.maps import map_2d, trustworthiness
 
     key = hashlib.sha256(x.tobytes() + f"|{x.shape}|{method}|{seed}|explorer-1".encode()
                          ).hexdigest()[:32]
@@ -132,7 +132,7 @@ def _projection(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, floa
             return xy, tw
     except (OSError, KeyError, ValueError):
         pass  # absent or damaged: compute it again
-    xy = np.asarray(project(x, method=method, seed=seed), dtype=np.float64)
+    xy = np.asarray(map_2d(x, method=method, seed=seed), dtype=np.float64)
     tw = trustworthiness(x, xy, n_neighbors=min(10, (len(x) - 1) // 2))
     try:
         with atomic_file(path) as fh:

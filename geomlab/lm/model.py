@@ -303,68 +303,148 @@ class LanguageModel:
                 raise ParameterError(f"attention layers must be in [0, {c.n_layers}), got "
                                      f"{sorted(want)}")
         with self.threads(), np.errstate(over="ignore", invalid="ignore"):
-            out = self._forward(ids, start, cache, residuals, want, logits)
+            out = self._forward([ids], start, cache, residuals, want, logits)[0]
         if not (np.isfinite(out.hidden).all() and np.isfinite(out.logits).all()):
             raise GeomlabError(f"the forward pass overflowed (non-finite activations): the "
                                f"weights of {self.path} are damaged or out of range")
         return out
 
-    def _forward(self, ids, start, cache, residuals, want, logits) -> Forward:
+    def forward_many(self, sequences, *, residuals: bool = False,
+                     logits: str = "none") -> list[Forward]:
+        """Run the model over several independent token sequences in one pass.
+
+        The sequences are packed into one stream: every matrix product of a block (the
+        query/key/value, output, gate/up and down projections) is one BLAS call over all
+        their tokens, so the 513 MB of SmolLM2's weights are read once per pass instead of
+        once per sequence; attention stays within each sequence (its own positions, its own
+        causal mask). Each result is what :meth:`forward` gives for that sequence alone (up
+        to the last bit of float32 rounding, which a product's shape can change).
+
+        Parameters
+        ----------
+        sequences : iterable of sequences of int
+            Token ids, one sequence per item (each at most the model's context).
+        residuals : bool
+            Also return each sequence's residual stream.
+        logits : {"all", "last", "none"}
+            As in :meth:`forward` (default ``"none"``: hidden states only).
+
+        Returns
+        -------
+        list of Forward
+            One per sequence, in order.
+
+        Examples
+        --------
+        >>> import geomlab
+        >>> lm = geomlab.load_lm()
+        >>> f = lm.forward_many([lm.encode("The capital of France is"), lm.encode("Hi")],
+        ...                     logits="last")
+        >>> [x.residuals for x in f], [x.logits.shape for x in f]
+        ([None, None], [(1, 49152), (1, 49152)])
+        >>> lm.tokenizer.token_str(int(f[0].logits[0].argmax()))
+        ' Paris'
+        """
+        seqs = [self._check_ids(ids) for ids in sequences]
+        if logits not in ("all", "last", "none"):
+            raise ParameterError(f"logits must be 'all', 'last' or 'none', got {logits!r}")
+        if not seqs:
+            return []
+        for ids in seqs:
+            if len(ids) > self.config.context_length:
+                raise ParameterError(f"{len(ids)} tokens exceed the model's context of "
+                                     f"{self.config.context_length}; score long texts in "
+                                     "windows")
+        with self.threads(), np.errstate(over="ignore", invalid="ignore"):
+            outs = self._forward(seqs, 0, None, residuals, set(), logits)
+        for out in outs:
+            if not (np.isfinite(out.hidden).all() and np.isfinite(out.logits).all()):
+                raise GeomlabError(f"the forward pass overflowed (non-finite activations): "
+                                   f"the weights of {self.path} are damaged or out of range")
+        return outs
+
+    def _forward(self, seqs, start, cache, residuals, want, logits) -> list[Forward]:
+        """The blocks over the packed sequences ``seqs`` (one with a cache): the products
+        over all tokens at once, attention per sequence."""
         c, w = self.config, self.weights
-        T, H, KV, G, hd = len(ids), c.n_heads, c.n_kv_heads, c.group, c.head_dim
-        S = start + T
-        cos, sin = self._rope(np.arange(start, S))
-        x = np.array(w["token_embd.weight"][ids], dtype=_F32)
+        H, KV, G, hd = c.n_heads, c.n_kv_heads, c.group, c.head_dim
+        lengths = [len(ids) for ids in seqs]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(int)
+        ids_all = seqs[0] if len(seqs) == 1 else np.concatenate(seqs)
+        T = len(ids_all)
+        rope = [self._rope(np.arange(start, start + n)) for n in lengths]
+        cos = rope[0][0] if len(seqs) == 1 else np.concatenate([r[0] for r in rope])
+        sin = rope[0][1] if len(seqs) == 1 else np.concatenate([r[1] for r in rope])
+        x = np.array(w["token_embd.weight"][ids_all], dtype=_F32)
         stream = [x.copy()] if residuals else None
         att_out = {} if want else None
-        # -inf where the key comes after the query (none when decoding one token)
-        causal = np.triu(np.full((T, S), -np.inf, dtype=_F32), k=start + 1) if T > 1 else None
+        # per sequence: -inf where the key comes after the query (none when decoding one
+        # token)
+        causal = [np.triu(np.full((n, start + n), -np.inf, dtype=_F32), k=start + 1)
+                  if n > 1 else None for n in lengths]
         qd, kd = c.d_model, c.n_kv_heads * hd
+
+        def mm(a, m):
+            return a @ m.T
+
         for layer in range(c.n_layers):
             b = f"blk.{layer}."
             h = _rmsnorm(x, w[b + "attn_norm.weight"], self._eps)
-            qkv = h @ w[b + "attn_qkv"].T
-            q = self._apply_rope(qkv[:, :qd].reshape(T, H, hd), cos, sin)
-            k = self._apply_rope(qkv[:, qd:qd + kd].reshape(T, KV, hd), cos, sin)
-            v = qkv[:, qd + kd:].reshape(T, KV, hd)
-            if cache is not None:
-                cache.k[layer, :, start:S] = k.transpose(1, 0, 2)
-                cache.v[layer, :, start:S] = v.transpose(1, 0, 2)
-                K, V = cache.k[layer, :, :S], cache.v[layer, :, :S]
-            else:
-                K = np.ascontiguousarray(k.transpose(1, 0, 2))
-                V = np.ascontiguousarray(v.transpose(1, 0, 2))
-            # query head j uses key/value head j // G (grouped-query attention): the G query
-            # heads of a group are stacked as rows, so each group is one BLAS product (a
-            # broadcast 4-D matmul would fall back to numpy's slow loop)
-            qg = np.ascontiguousarray(q.reshape(T, KV, G, hd).transpose(1, 2, 0, 3))
-            scores = (qg.reshape(KV, G * T, hd) @ K.transpose(0, 2, 1)) * self._scale
-            if causal is not None:
-                scores.reshape(KV, G, T, S)[...] += causal
-            scores -= scores.max(axis=-1, keepdims=True)
-            np.exp(scores, out=scores)
-            scores /= scores.sum(axis=-1, keepdims=True)
-            if layer in want:
-                att_out[layer] = scores.reshape(H, T, S).copy()
-            o = (scores @ V).reshape(KV, G, T, hd).transpose(2, 0, 1, 3).reshape(T, qd)
-            x += o @ w[b + "attn_output.weight"].T
+            qkv = mm(h, w[b + "attn_qkv"])
+            q_all = self._apply_rope(qkv[:, :qd].reshape(T, H, hd), cos, sin)
+            k_all = self._apply_rope(qkv[:, qd:qd + kd].reshape(T, KV, hd), cos, sin)
+            v_all = qkv[:, qd + kd:].reshape(T, KV, hd)
+            o_all = np.empty((T, qd), dtype=_F32)
+            for s, n in enumerate(lengths):
+                lo, hi = offsets[s], offsets[s + 1]
+                q, k, v = q_all[lo:hi], k_all[lo:hi], v_all[lo:hi]
+                S = start + n
+                if cache is not None:
+                    cache.k[layer, :, start:S] = k.transpose(1, 0, 2)
+                    cache.v[layer, :, start:S] = v.transpose(1, 0, 2)
+                    K, V = cache.k[layer, :, :S], cache.v[layer, :, :S]
+                else:
+                    K = np.ascontiguousarray(k.transpose(1, 0, 2))
+                    V = np.ascontiguousarray(v.transpose(1, 0, 2))
+                # query head j uses key/value head j // G (grouped-query attention): the G
+                # query heads of a group are stacked as rows, so each group is one BLAS
+                # product (a broadcast 4-D matmul would fall back to numpy's slow loop)
+                qg = np.ascontiguousarray(q.reshape(n, KV, G, hd).transpose(1, 2, 0, 3))
+                scores = (qg.reshape(KV, G * n, hd) @ K.transpose(0, 2, 1)) * self._scale
+                if causal[s] is not None:
+                    scores.reshape(KV, G, n, S)[...] += causal[s]
+                scores -= scores.max(axis=-1, keepdims=True)
+                np.exp(scores, out=scores)
+                scores /= scores.sum(axis=-1, keepdims=True)
+                if layer in want:
+                    att_out[layer] = scores.reshape(H, n, S).copy()
+                o_all[lo:hi] = (scores @ V).reshape(KV, G, n, hd).transpose(2, 0, 1, 3
+                                                                            ).reshape(n, qd)
+            x += mm(o_all, w[b + "attn_output.weight"])
             h = _rmsnorm(x, w[b + "ffn_norm.weight"], self._eps)
-            gu = h @ w[b + "ffn_gate_up"].T
-            x += (_silu(gu[:, :c.d_ff]) * gu[:, c.d_ff:]) @ w[b + "ffn_down.weight"].T
+            gu = mm(h, w[b + "ffn_gate_up"])
+            x += mm(_silu(gu[:, :c.d_ff]) * gu[:, c.d_ff:], w[b + "ffn_down.weight"])
             if residuals:
                 stream.append(x.copy())
         if cache is not None:
-            cache.length = S
+            cache.length = start + T
         hidden = _rmsnorm(x, w["output_norm.weight"], self._eps)
         if logits == "all":
-            out = hidden @ self.unembedding.T
+            z = hidden @ self.unembedding.T
         elif logits == "last":
-            out = hidden[-1:] @ self.unembedding.T
+            z = hidden[offsets[1:] - 1] @ self.unembedding.T
         else:
-            out = np.empty((0, c.vocab_size), _F32)
-        return Forward(ids=ids, logits=out, hidden=hidden,
-                       residuals=np.stack(stream) if residuals else None,
-                       attentions=att_out, start=start)
+            z = None
+        stacked = np.stack(stream) if residuals else None
+        out = []
+        for s in range(len(seqs)):
+            lo, hi = offsets[s], offsets[s + 1]
+            zs = (z[lo:hi] if logits == "all" else z[s:s + 1] if logits == "last"
+                  else np.empty((0, c.vocab_size), _F32))
+            out.append(Forward(ids=seqs[s], logits=zs, hidden=hidden[lo:hi],
+                               residuals=stacked[:, lo:hi] if residuals else None,
+                               attentions=att_out, start=start))
+        return out
 
     def final_norm(self, x: np.ndarray) -> np.ndarray:
         """The model's last RMSNorm (what the logit lens applies to each block's stream)."""

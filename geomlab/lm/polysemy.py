@@ -108,8 +108,9 @@ def _states(lm: LanguageModel, word: str, context: str, read_twice: bool):
         lm.tokenizer.token_str(int(enc.ids[i])) for i in idx)
 
 
-def _both_readings(lm: LanguageModel, word: str, context: str):
-    """The word's states read once and read twice, from one forward pass when it can be.
+def _readings(lm: LanguageModel, word: str, context: str) -> list[tuple]:
+    """The passes that give the word's states read once and read twice: a list of
+    ``(ids, [(reading, token indices), ...])``, reading 0 = once, 1 = twice.
 
     The model is causal: in "context context" the first copy's states are exactly those of
     the context read alone, as long as the first copy is tokenized as the context alone is.
@@ -119,14 +120,47 @@ def _both_readings(lm: LanguageModel, word: str, context: str):
     enc, alone = lm.tokenizer.encode(text), lm.tokenizer.encode(context)
     n = len(alone.ids)
     if not np.array_equal(enc.ids[:n], alone.ids) or list(enc.spans[:n]) != list(alone.spans):
-        return _states(lm, word, context, False)[0], _states(lm, word, context, True)[0]
-    fwd = lm.forward(enc.ids, residuals=True, logits="none")
+        s, e = _find(context, word, 0)
+        once = [i for i, (a, b) in enumerate(alone.spans) if a < e and b > s]
+        s, e = _find(text, word, len(context) + 1)
+        twice = [i for i, (a, b) in enumerate(enc.spans) if a < e and b > s]
+        return [(alone.ids, [(0, once)]), (enc.ids, [(1, twice)])]
     out = []
-    for start, limit in ((0, n), (len(context) + 1, len(enc.ids))):
+    for reading, (start, limit) in enumerate(((0, n), (len(context) + 1, len(enc.ids)))):
         s, e = _find(text, word, start)
-        idx = [i for i, (a, b) in enumerate(enc.spans[:limit]) if a < e and b > s]
-        out.append(fwd.residuals[:, idx].mean(axis=1))
-    return out[0], out[1]
+        out.append((reading, [i for i, (a, b) in enumerate(enc.spans[:limit])
+                              if a < e and b > s]))
+    return [(enc.ids, out)]
+
+
+def _both_readings(lm: LanguageModel, word: str, context: str):
+    """The word's states (layers + 1, d) read once and read twice (see :func:`_readings`)."""
+    states = [None, None]
+    for ids, picks in _readings(lm, word, context):
+        fwd = lm.forward(ids, residuals=True, logits="none")
+        for reading, idx in picks:
+            states[reading] = fwd.residuals[:, idx].mean(axis=1)
+    return states[0], states[1]
+
+
+#: tokens per packed forward pass in :func:`evaluate_polysemy_lm` (the residual streams of
+#: a pack take about 70 KB per token)
+PACK_TOKENS = 1024
+
+
+def _packs(lengths: list[int], budget: int = PACK_TOKENS) -> list[list[int]]:
+    """Consecutive indices grouped so each group's total length stays within ``budget``
+    (a longer sequence is a group of its own)."""
+    packs, cur, total = [], [], 0
+    for i, n in enumerate(lengths):
+        if cur and total + n > budget:
+            packs.append(cur)
+            cur, total = [], 0
+        cur.append(i)
+        total += n
+    if cur:
+        packs.append(cur)
+    return packs
 
 
 def _unit_rows(m: np.ndarray) -> np.ndarray:
@@ -298,7 +332,7 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
     layers : iterable of int, optional
         Blocks to measure (default: all, 0 to ``n_layers``).
     progress : bool, optional
-        A progress bar over the words (default: on a terminal).
+        A progress bar over the packed forward passes (default: on a terminal).
 
     Examples
     --------
@@ -327,24 +361,44 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
     if not by_word:
         raise ParameterError("no probes given")
     layer_list = list(layers)
-
-    def phrase_state(words) -> np.ndarray:
-        f = lm.forward(lm.encode(" ".join(words)), residuals=True, logits="none")
-        return _unit_rows(lm.final_norm(f.residuals[layer_list].mean(axis=1)))
-
-    hits = np.zeros((len(by_word), 2, len(layers)), dtype=np.int64)
-    for w, (word, pair) in enumerate(bar(by_word.items(), total=len(by_word),
-                                         desc="polysemy", enabled=progress, unit="word")):
+    for word, pair in by_word.items():
         if len(pair) != 2:
             raise ParameterError(f"probe word {word!r} needs exactly two senses, "
                                  f"got {len(pair)}")
-        inds = [phrase_state(p.indicators) for p in pair]  # (layers, d) each
+
+    # every pass the evaluation needs, then the passes packed together (lm.forward_many):
+    # a short pass spends as long reading the 513 MB of weights as computing, so one pass
+    # over many sequences costs far less than one each. Packing changes the states only
+    # by float32 rounding (other matrix shapes); on the shipped probes every hit is the
+    # same as with one pass per sequence
+    seqs, picks = [], []  # picks[j]: (word index, what, token indices or None for all)
+    for w, (word, pair) in enumerate(by_word.items()):
         for i, p in enumerate(pair):
-            for twice, states in enumerate(_both_readings(lm, word, p.context)):
-                vecs = _unit_rows(lm.final_norm(states[layer_list]))
+            seqs.append(lm.encode(" ".join(p.indicators)))
+            picks.append([(w, ("sense", i), None)])
+        for i, p in enumerate(pair):
+            for ids, reads in _readings(lm, word, p.context):
+                seqs.append(ids)
+                picks.append([(w, ("context", i, reading), idx) for reading, idx in reads])
+    states: dict = {}
+    for pack in bar(_packs([len(x) for x in seqs]), desc="polysemy", enabled=progress,
+                    unit="pass"):
+        for j, fwd in zip(pack, lm.forward_many([seqs[j] for j in pack], residuals=True)):
+            for w, what, idx in picks[j]:
+                res = fwd.residuals[layer_list] if idx is None else fwd.residuals[:, idx]
+                states[w, what] = res.mean(axis=1)
+
+    hits = np.zeros((len(by_word), 2, len(layers)), dtype=np.int64)
+    for w in range(len(by_word)):
+        # each sense's indicator words read as a phrase: (layers, d) each
+        inds = [_unit_rows(lm.final_norm(states[w, ("sense", i)])) for i in range(2)]
+        for i in range(2):
+            for twice in range(2):
+                st = states[w, ("context", i, twice)]
+                vecs = _unit_rows(lm.final_norm(st[layer_list]))
                 own = np.einsum("ld,ld->l", vecs, inds[i])
                 other = np.einsum("ld,ld->l", vecs, inds[1 - i])
-                hits[w, int(twice)] += own > other
+                hits[w, twice] += own > other
     n_ctx = 2 * len(by_word)
     once, twice = hits[:, 0].sum(axis=0) / n_ctx, hits[:, 1].sum(axis=0) / n_ctx
     best_twice, best = _best(once, twice)

@@ -1,7 +1,7 @@
 """The HTML report: ``geomlab.report.build(emb, out_dir)`` or ``geomlab report``.
 
-The figures are drawn by :mod:`geomlab.plots`;
-``geomlab.report.projection`` has the 2-D maps with their trustworthiness. Only numpy and the
+The figures are drawn by :mod:`geomlab.plots`, the 2-D maps (with their trustworthiness) by
+:mod:`geomlab.geometry.maps`. Only numpy and the
 standard library load with this package; matplotlib, scikit-learn and UMAP load when a
 report is built.
 """

@@ -21,7 +21,7 @@ import numpy as np
 from .._io import REPORT_GENERATOR, atomic_dir, is_report, write_text_atomic
 from .._progress import progress as _progress_bar
 from .._record import to_jsonable
-from ..errors import GeomlabError, ParameterError
+from ..errors import GeomlabError, MissingDependencyError, ParameterError
 from . import template
 from .sections import Context, Unavailable, section_keys
 from .sections import get as get_section
@@ -190,13 +190,12 @@ def _run_section(sec, ctx: Context, figdir: Path) -> tuple[dict, object]:
     t0 = time.perf_counter()
     try:
         numbers = sec.compute(ctx)
-    except (Unavailable, GeomlabError) as exc:
-        # a missing module, or vectors the section cannot work on (a probe word missing, no
-        # benchmark question covered): said in the report, not hidden; any other exception
-        # is a bug and fails the build
-        reason = str(exc) if isinstance(exc, Unavailable) else (
-            f"cannot be computed on these vectors: {exc}")
-        result = {"status": "unavailable", "title": sec.title, "reason": reason}
+    except (Unavailable, MissingDependencyError) as exc:
+        # vectors the section cannot work on (a probe word missing, no benchmark question
+        # covered; each section checks and says so), or an optional package not installed:
+        # said in the report, not hidden. Any other exception, a GeomlabError included, is
+        # a bug and fails the build
+        result = {"status": "unavailable", "title": sec.title, "reason": str(exc)}
         rendered = None
     else:
         rendered = sec.render(numbers)
@@ -313,8 +312,9 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
         true, when it is empty, or when it holds an earlier geomlab report.
     quick : bool
         A smaller, faster run for tests and previews: 400 words on the maps instead of
-        3,000, analogies over the first 30,000 words instead of 300,000, the fit-free
-        cluster senses instead of discourse atoms, and the polysemy probes of one word.
+        3,000 (PCA and t-SNE; the full run adds UMAP), analogies over the first 30,000
+        words instead of 300,000, the fit-free cluster senses instead of discourse atoms,
+        and the polysemy probes of one word.
     sections : iterable of str, optional
         Only these sections (names as in ``geomlab.report.SECTIONS``); all by default.
     words : iterable of str

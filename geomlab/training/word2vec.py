@@ -292,6 +292,7 @@ def train_word2vec(texts: str | Sequence[str] | None = None, *, epochs: int = 40
 def _judge(vocab, counts, snapshots, loss, *, epochs, seed, vector_size, window, min_count,
            k, words, reference, tokens) -> Word2VecTraining:
     from ..evaluation.analogies import evaluate_analogies
+    from ..evaluation.datasets import load_analogies
     from ..geometry.neighbors import nearest
 
     if reference is None:
@@ -310,9 +311,10 @@ def _judge(vocab, counts, snapshots, loss, *, epochs, seed, vector_size, window,
     accuracy, mrr, agreement = [], [], []
     band_acc = {label: [] for label, _ in word_bands}
     band_agree = {label: [] for label, _ in word_bands}
+    google = load_analogies("google")  # parsed once, not once per snapshot
     for snap in snapshots:
         emb = Embeddings(vocab, snap, source="word2vec")
-        res = evaluate_analogies(emb, "google", restrict_vocab=None, progress=False)
+        res = evaluate_analogies(emb, google, restrict_vocab=None, progress=False)
         qs = res.questions
         correct = np.array([q.correct for q in qs], dtype=bool)
         ranks = np.array([q.rank for q in qs], dtype=np.float64)

@@ -3,8 +3,12 @@
 A section is a :class:`Section`: ``compute(ctx) -> dict`` returns plain JSON-able numbers
 (what ``results.json`` keeps and what the plot functions take), and ``render(results) ->
 Rendered`` turns them into figures, tables and a caption written from those numbers.
-A section whose library module is missing raises :class:`Unavailable`; the report then
-says so instead of showing numbers.
+Sections import the library functions they call like any module does; what several
+sections share (probe words, the analogy evaluation, the language model) lives in
+``_common``. A section that cannot be computed on the given vectors (a probe word missing,
+no benchmark question covered) or without an optional package raises
+:class:`Unavailable` (or the library's ``MissingDependencyError``), and the report says
+why instead of showing numbers; any other error fails the build.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ __all__ = [
 
 
 class Unavailable(Exception):
-    """A section cannot be computed because a library piece it needs is missing."""
+    """A section cannot be computed on these vectors (or without an optional package); the
+    message says why."""
 
 
 @dataclass
@@ -92,22 +97,6 @@ class Section:
     title: str
     compute: Callable[[Context], dict]
     render: Callable[[dict], Rendered]
-
-
-def need(name: str):
-    """``geomlab.<name>``, or :class:`Unavailable` when the module defining it is missing."""
-    import geomlab
-
-    try:
-        return getattr(geomlab, name)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("geomlab"):
-            raise Unavailable(f"geomlab.{name} is not available: module {exc.name} is missing"
-                              ) from None
-        raise
-    except AttributeError:
-        raise Unavailable(f"geomlab.{name} is not available in this version of geomlab"
-                          ) from None
 
 
 def claim(number: int, measured: str, holds: bool, on: str | None = None) -> dict:

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Context, Figure, Rendered, Section, Table, Unavailable, claim, need
+from ...geometry.analogy import analogy
+from ...geometry.directions import offset_consistency as consistency
+from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
+from ._common import ANALOGY_RESTRICT, ANALOGY_RESTRICT_QUICK
+from ._common import analogy_evaluation as evaluation
 
 # (a, b, c, d): a is to b as c is to d, i.e. d ≈ b − a + c
 QUARTETS = (("man", "king", "woman", "queen"), ("france", "paris", "italy", "rome"))
 METHODS = ("3cosadd", "3cosmul")
-RESTRICT, RESTRICT_QUICK = 300_000, 30_000
-
-
-def evaluation(ctx: Context, method: str, *, exclude_inputs: bool = True):
-    """The Google benchmark under ``method``, computed once per run. The convention run of
-    3CosAdd also fits a softmax temperature, so section 8 reads its calibration from it."""
-    evaluate = need("evaluate_analogies")
-    from ...evaluation.datasets import load_analogies
-
-    dataset = ctx.once("google", lambda: load_analogies("google"))
-    ctx.record_dataset("google", dataset.path)
-    restrict = RESTRICT_QUICK if ctx.quick else RESTRICT
-    fit = "fit" if method == "3cosadd" and exclude_inputs else None
-    return ctx.once(f"google:{method}:{exclude_inputs}", lambda: evaluate(
-        ctx.emb, dataset, method=method, restrict_vocab=restrict,
-        exclude_inputs=exclude_inputs, temperature=fit, progress=ctx.progress))
 
 
 def _parallelogram(emb, quartet, analogy) -> dict:
@@ -59,7 +47,6 @@ def _section_pairs(dataset) -> dict[str, list[tuple[str, str]]]:
 
 
 def compute(ctx: Context) -> dict:
-    analogy, consistency = need("analogy"), need("offset_consistency")
     emb = ctx.emb
     quartets = [q for q in QUARTETS if all(w in emb for w in q)]
     if not quartets:
@@ -109,7 +96,7 @@ def compute(ctx: Context) -> dict:
         "consistency_spearman": rho,
         "claims": claims,
         "params": {"dataset": "google", "restrict_vocab":
-                   RESTRICT_QUICK if ctx.quick else RESTRICT, "methods": list(METHODS),
+                   ANALOGY_RESTRICT_QUICK if ctx.quick else ANALOGY_RESTRICT, "methods": list(METHODS),
                    "honest": "3cosadd with the three question words kept as candidates",
                    "offset_consistency": "each section's distinct (a, b) pairs, case folded"},
     }

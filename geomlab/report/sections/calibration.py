@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from . import Context, Figure, Rendered, Section, Table, claim
-from .analogies import evaluation
+from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
+from ._common import analogy_evaluation as evaluation
 
 BANDS, BANDS_QUICK = (10_000, 50_000), (3_000, 10_000)  # upper edges; an open band follows
 
@@ -18,6 +18,9 @@ def _reliability(bins) -> dict:
 
 def compute(ctx: Context) -> dict:
     fit = evaluation(ctx, "3cosadd")
+    if fit.n_evaluated == 0:
+        raise Unavailable("no Google analogy question has all four words among the first "
+                          f"{fit.restrict_vocab:,} words of these vectors")
     at1 = fit.calibration_at(1.0)
     bands = [{"band": b.band, "lo": b.lo, "hi": b.hi, "n": int(b.n),
               "accuracy": float(b.accuracy), "confidence": b.confidence, "ece": b.ece}

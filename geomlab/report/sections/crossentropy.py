@@ -7,9 +7,12 @@ import math
 import numpy as np
 
 from ...errors import GeomlabError
-from . import Context, Figure, Rendered, Section, Table, Unavailable, claim, need
-from .relevance import CAPITALS
-from .softmax import QUERY, SEED_LOGITS
+from ...scoring.eml import eml, eml_echo
+from ...scoring.losses import cross_entropy, entropy, kl_divergence
+from ...scoring.losses import cross_entropy_grad as grad
+from ...scoring.softmax import free_energy, logsumexp, softmax
+from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
+from ._common import CAPITALS, QUERY, SEED_LOGITS, logits
 
 SEED_POINTS = (0.99, 0.01, 1e-3, 1e-4, 1e-6)  # the seed dialogue's probabilities
 EXPECTED_LOSS = {0.99: 0.01005, 0.01: 4.60517, 1e-4: 9.21034, 1e-6: 13.81551}
@@ -24,12 +27,6 @@ def _binary(p: np.ndarray) -> np.ndarray:
 def compute(ctx: Context) -> dict:
     from scipy.stats import spearmanr
 
-    from .relevance import logits
-
-    cross_entropy, grad = need("cross_entropy"), need("cross_entropy_grad")
-    entropy, kl = need("entropy"), need("kl_divergence")
-    softmax, logsumexp = need("softmax"), need("logsumexp")
-    eml, eml_echo = need("eml"), need("eml_echo")
     emb = ctx.emb
     cands = [c for c in CAPITALS if c in emb]
     if QUERY not in emb or not all(t in cands for t in TARGETS):
@@ -83,11 +80,11 @@ def compute(ctx: Context) -> dict:
         naive_small = float(np.log(np.exp(small).sum()))
     want_big = 1000.0 + math.log1p(math.exp(-1.0))
     want_small = -1000.0 + math.log1p(math.exp(-1.0))
-    f_cold = float(need("free_energy")(big, 1e-3))
+    f_cold = float(free_energy(big, 1e-3))
 
     q = np.asarray(softmax(z, temperature=5.0))
     ce_q = float(cross_entropy(z, q))
-    h_q, kl_q = float(entropy(q)), float(kl(q, probs))
+    h_q, kl_q = float(entropy(q)), float(kl_divergence(q, probs))
 
     claims = [
         claim(1, f"eml(1, e) = {e1:.12f}, e − 1 = {math.e - 1:.12f}; eml(1, 0) "

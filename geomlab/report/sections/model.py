@@ -6,7 +6,12 @@ import math
 
 import numpy as np
 
-from . import Context, Figure, Rendered, Section, Table, Unavailable, claim, need
+from ...lm.analysis import next_token
+from ...lm.inside import attention_map, logit_lens
+from ...scoring.losses import entropy
+from ...scoring.softmax import softmax
+from . import Context, Figure, Rendered, Section, Table, claim
+from ._common import language_model
 
 PROMPT = "The capital of France is"
 EXPECTED = " Paris"
@@ -16,24 +21,10 @@ BAR_TEMPERATURES = (0.5, 1.0, 2.0, 5.0)
 TOP = 8
 
 
-def language_model(ctx: Context):
-    """The language model, loaded once per report (Unavailable when not installed)."""
-    from ...errors import MissingDependencyError
-
-    def load():
-        try:
-            return need("load_lm")()
-        except MissingDependencyError as exc:
-            raise Unavailable(str(exc)) from None
-
-    return ctx.once("lm", load)
-
-
 def compute(ctx: Context) -> dict:
-    softmax, entropy = need("softmax"), need("entropy")
     lm = language_model(ctx)
     ctx.step("next token")
-    nt = need("next_token")(lm, PROMPT, k=TOP)
+    nt = next_token(lm, PROMPT, k=TOP)
     z = nt.logits.astype(np.float64)
     top_ids = [int(i) for i in nt.top_ids]
     tokens = list(nt.tokens)
@@ -45,9 +36,9 @@ def compute(ctx: Context) -> dict:
         sweep_h.append(float(entropy(p)))
         sweep_p.append(float(p.max()))
     ctx.step("logit lens")
-    lens = need("logit_lens")(lm, PROMPT)
+    lens = logit_lens(lm, PROMPT)
     ctx.step("attention")
-    att = need("attention_map")(lm, ATTENTION_PROMPT, layer=ATTENTION_LAYER)
+    att = attention_map(lm, ATTENTION_PROMPT, layer=ATTENTION_LAYER)
     h_max = math.log(lm.config.vocab_size)
     paris = nt.prob(EXPECTED)
     first = lens.first_layer()

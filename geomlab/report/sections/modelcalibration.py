@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from . import Context, Figure, Rendered, Section, Table, claim, need
-from .model import language_model
+from ...lm.calibration import CORPUS, calibrate_text, corpus
+from . import Context, Figure, Rendered, Section, Table, claim
+from ._common import language_model
 
 DOCUMENT = "moby_dick_ch1"
 QUICK_CHARS = 4000  # about 900 tokens
@@ -16,15 +17,13 @@ def _reliability(bins) -> dict:
 
 
 def compute(ctx: Context) -> dict:
-    from ...lm.calibration import CORPUS, corpus
-
     lm = language_model(ctx)
     text = corpus()[DOCUMENT]
     if ctx.quick:
         text = text[:QUICK_CHARS]
     ctx.record_dataset(DOCUMENT, CORPUS / f"{DOCUMENT}.txt")
     ctx.step("scoring the text")
-    cal = need("calibrate_text")(lm, [text])
+    cal = calibrate_text(lm, [text])
     bands = [dict(b) for b in cal.bands]
     by_count = [b for b in bands if b["by"] == "corpus count" and b["n"]]
     rare, common = by_count[0], by_count[-1]

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from . import Context, Figure, Rendered, Section, Table, claim, need
-from .model import language_model
-from .polysemy import WORD, glove_evaluation
+import math
+
+from ...evaluation.polysemy import read_probes
+from ...lm.polysemy import DEFAULT_LAYER, contextualize_lm, evaluate_polysemy_lm
+from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
+from ._common import POLYSEMY_WORD as WORD
+from ._common import language_model
+from .polysemy import glove_evaluation  # computed once, shared with the polysemy section
 
 
 def compute(ctx: Context) -> dict:
-    from ...evaluation.polysemy import read_probes
-    from ...lm.polysemy import DEFAULT_LAYER
-
+    if WORD not in ctx.emb:
+        raise Unavailable(f"'{WORD}' is not in this vocabulary: no word-vector polysemy to "
+                          "set the model's beside")
     lm = language_model(ctx)
     probes = read_probes()
     rows = [p for p in probes if p.word == WORD] if ctx.quick else probes
     ctx.step("word vectors")
     glove = glove_evaluation(ctx)
     ctx.step("hidden states")
-    ev = need("evaluate_polysemy")(lm, rows, progress=False)
+    ev = evaluate_polysemy_lm(lm, rows, progress=False)
     contexts = []
     for p in (p for p in probes if p.word == WORD):
-        c = need("contextualize")(lm, WORD, p.context, k=5)
+        c = contextualize_lm(lm, WORD, p.context, k=5)
         contexts.append({"sense": p.sense, "context": p.context, "tokens": list(c.tokens)})
     w = ev.words.index(WORD)
     at = ev.layers.index(DEFAULT_LAYER)
@@ -69,7 +74,7 @@ def render(r: dict) -> Rendered:
 
     reading = "read twice" if r["best_read_twice"] else "read once"
     held = r["held_out_accuracy"]
-    held = None if held is None or held != held else held  # NaN (one word): no held-out
+    held = None if held is None or math.isnan(held) else held  # NaN (one word): no held-out
     caption = [
         ("A static vector gives a word one point; the model gives every use its own state. "
          f"For each of {r['n_contexts']} probe contexts ({r['n_words']} "

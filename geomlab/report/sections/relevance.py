@@ -6,11 +6,9 @@ import math
 
 import numpy as np
 
-from . import Context, Figure, Rendered, Section, Table, Unavailable, need
+from . import Context, Figure, Rendered, Section, Table, Unavailable
+from ._common import CAPITALS, logits
 
-CAPITALS = ("paris", "london", "berlin", "rome", "madrid", "tokyo", "moscow", "beijing",
-            "washington", "ottawa", "canberra", "cairo", "athens", "vienna", "lisbon",
-            "brussels", "amsterdam", "stockholm", "dublin", "warsaw")
 PLACES = ("hospital", "court", "school", "farm", "kitchen", "church", "factory", "bank",
           "theater", "laboratory")
 # (query, candidates, the answer a reader expects first)
@@ -20,12 +18,6 @@ QUERIES = (
     ("italy", CAPITALS, "rome"),
     ("surgeon", PLACES, "hospital"),
 )
-
-
-def logits(emb, query: str, candidates) -> tuple[list[str], list[float]]:
-    """The dot-product logits of ``query`` over ``candidates``, highest first."""
-    rel = need("relevance")(emb, query, list(candidates), metric="dot", sort=True)
-    return list(rel.words), [float(s) for s in rel.scores]
 
 
 def compute(ctx: Context) -> dict:

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Context, Figure, Rendered, Section, Table, need
+from ...evaluation._scan import Vocab
+from ...evaluation.datasets import load_word_pairs
+from ...evaluation.similarity import evaluate_similarity
+from . import Context, Figure, Rendered, Section, Table, Unavailable
 
 DATASETS = (("wordsim353", "WordSim-353"), ("simlex999", "SimLex-999"))
+RESTRICT = 300_000  # evaluate_similarity's default
 
 
 def compute(ctx: Context) -> dict:
-    evaluate = need("evaluate_similarity")
-    from ...evaluation.datasets import load_word_pairs
-
     out = []
+    vocab = Vocab(ctx.emb, min(RESTRICT, len(ctx.emb)), True)
     for name, label in DATASETS:
         ds = load_word_pairs(name)
         ctx.record_dataset(name, ds.path)
-        res = evaluate(ctx.emb, ds, seed=ctx.seed)
+        covered = sum(vocab.row(a) is not None and vocab.row(b) is not None
+                      for a, b, _ in ds.pairs)
+        if covered < 3:
+            raise Unavailable(f"only {covered} of the {len(ds.pairs)} {label} pairs have "
+                              "both words in this vocabulary; at least 3 are needed")
+        res = evaluate_similarity(ctx.emb, ds, restrict_vocab=RESTRICT, seed=ctx.seed)
         pairs = [p for p in res.pairs if p.cosine is not None]
         out.append({
             "dataset": name, "label": label, "path": str(ds.path),
@@ -31,7 +38,7 @@ def compute(ctx: Context) -> dict:
     return {"datasets": out, "params": {"bootstrap": "2,000 resamples of the pairs, "
                                         "BCa interval (scipy.stats.bootstrap)",
                                         "seed": ctx.seed,
-                                        "metric": "cosine", "restrict_vocab": 300_000,
+                                        "metric": "cosine", "restrict_vocab": RESTRICT,
                                         "case_insensitive": True}}
 
 

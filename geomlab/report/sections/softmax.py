@@ -6,12 +6,14 @@ import math
 
 import numpy as np
 
-from . import Context, Figure, Rendered, Section, Table, Unavailable, claim, need
-from .relevance import CAPITALS
+from ...geometry.preference import preference
+from ...scoring.losses import entropy
+from ...scoring.sampling import sample
+from ...scoring.softmax import softmax
+from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
+from ._common import CAPITALS, EXPECTED, QUERY, SEED_LOGITS, logits
 
-QUERY, EXPECTED = "france", "paris"
 BAR_TEMPERATURES = (0.5, 1.0, 2.0, 5.0, 20.0)
-SEED_LOGITS = (9.2, 1.4, 0.8, -4.7)  # the seed dialogue's "The capital of France is" logits
 SEED_WORDS = ("Paris", "London", "Berlin", "(a far token)")
 SAMPLING_T = 5.0
 RULES = (("greedy", {}), ("temperature", {"temperature": 1.0}),
@@ -21,7 +23,6 @@ RULES = (("greedy", {}), ("temperature", {"temperature": 1.0}),
 
 
 def _sampling(z, words, *, seed: int, n: int) -> list[dict]:
-    sample = need("sample")
     out = []
     for method, kw in RULES:
         s = sample(z, method=method, n=n, seed=seed, words=words, **kw)
@@ -39,10 +40,6 @@ def _sampling(z, words, *, seed: int, n: int) -> list[dict]:
 
 
 def compute(ctx: Context) -> dict:
-    from .relevance import logits
-
-    softmax, entropy = need("softmax"), need("entropy")
-    preference = need("preference")
     emb = ctx.emb
     cands = [c for c in CAPITALS if c in emb]
     if QUERY not in emb or EXPECTED not in cands:

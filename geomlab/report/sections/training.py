@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from . import Context, Figure, Rendered, Section, Table, need
-from .model import language_model
+from ...lm.calibration import CORPUS
+from ...training.unembedding import train_unembedding
+from ...training.word2vec import train_word2vec
+from . import Context, Figure, Rendered, Section, Table
+from ._common import language_model
 
 QUICK_UNEMBEDDING = {"tokens": 64, "held_out": 32, "steps": 4}
 QUICK_EPOCHS = 3
 
 
 def compute(ctx: Context) -> dict:
-    from ...lm.calibration import CORPUS
-
     lm = language_model(ctx)
     for name in ("moby_dick_ch1", "moby_dick_ch2", "moby_dick_ch3"):
         ctx.record_dataset(name, CORPUS / f"{name}.txt")
     ctx.step("gradient steps on the unembedding")
-    u = need("train_unembedding")(lm, **(QUICK_UNEMBEDDING if ctx.quick else {}),
+    u = train_unembedding(lm, **(QUICK_UNEMBEDDING if ctx.quick else {}),
                                   progress=False)
     ctx.step("word2vec epochs")
-    w = need("train_word2vec")(epochs=QUICK_EPOCHS if ctx.quick else 40, seed=1,
+    w = train_word2vec(epochs=QUICK_EPOCHS if ctx.quick else 40, seed=1,
                                reference=ctx.emb, progress=False)
     ud, wd = u.to_dict(), w.to_dict()
     return {

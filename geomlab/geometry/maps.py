@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import MissingDependencyError, ParameterError
 
-__all__ = ["METHODS", "project", "projections", "trustworthiness"]
+__all__ = ["METHODS", "compare_maps", "map_2d", "trustworthiness"]
 
 METHODS = ("umap", "pca", "tsne")
 _NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
@@ -24,8 +24,9 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.where(n == 0, 1, n)).astype(np.float32)
 
 
-def project(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 15,
-            quick: bool = False) -> np.ndarray:
+def map_2d(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 15,
+           quick: bool = False, init: str = "spectral", max_iter: int | None = None
+           ) -> np.ndarray:
     """Map row vectors to 2-D, by cosine geometry.
 
     Parameters
@@ -38,6 +39,13 @@ def project(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 1
         UMAP's neighbourhood size (t-SNE's perplexity is twice it).
     quick : bool
         Fewer optimisation steps (for tests and previews).
+    init : {"spectral", "pca"}
+        UMAP's starting layout: the spectral embedding of its neighbour graph (umap-learn's
+        default), or the first two principal components (much faster to compute, and
+        what t-SNE starts from here too).
+    max_iter : int, optional
+        t-SNE's iterations (default 1,000; 500 with ``quick``; at least 250, the early
+        exaggeration phase).
 
     Returns
     -------
@@ -45,6 +53,11 @@ def project(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 1
     """
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if init not in ("spectral", "pca"):
+        raise ParameterError(f"init must be 'spectral' or 'pca'; got {init!r}")
+    if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(
+            max_iter, (int, np.integer)) or max_iter < 250):
+        raise ParameterError(f"max_iter must be an integer of at least 250; got {max_iter!r}")
     x = _unit(np.asarray(vectors, dtype=np.float32))
     if x.ndim != 2 or len(x) < 5:
         raise ParameterError(f"need at least 5 row vectors to project, got shape {x.shape}")
@@ -57,14 +70,15 @@ def project(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 1
 
         perplexity = float(min(2 * n_neighbors, (len(x) - 1) / 3))
         return TSNE(n_components=2, metric="cosine", init="pca", perplexity=perplexity,
-                    max_iter=500 if quick else 1000, random_state=seed).fit_transform(x)
+                    max_iter=max_iter or (500 if quick else 1000),
+                    random_state=seed).fit_transform(x)
     try:
         import umap
     except ImportError as exc:  # pragma: no cover - a hard dependency
         raise MissingDependencyError("UMAP needs umap-learn: pip install umap-learn") from exc
     reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, len(x) - 1),
                         min_dist=0.1, metric="cosine", random_state=seed,
-                        n_epochs=200 if quick else None, n_jobs=1)
+                        n_epochs=200 if quick else None, n_jobs=1, init=init)
     return reducer.fit_transform(x)
 
 
@@ -76,16 +90,17 @@ def trustworthiness(vectors, xy, *, n_neighbors: int = 10) -> float:
                     n_neighbors=n_neighbors, metric="cosine"))
 
 
-def projections(vectors, *, methods=METHODS, seed: int = 0, quick: bool = False,
-                n_neighbors: int = 10, progress=None) -> list[dict]:
+def compare_maps(vectors, *, methods=METHODS, seed: int = 0, quick: bool = False,
+                 n_neighbors: int = 10, progress=None, **options) -> list[dict]:
     """Each method's map with its trustworthiness and time: a list of dicts
-    ``{"method", "xy" (n x 2 list), "trustworthiness", "seconds"}``."""
+    ``{"method", "xy" (n x 2 list), "trustworthiness", "seconds"}``; ``options`` go to
+    :func:`map_2d` (``init``, ``max_iter``)."""
     out = []
     for m in methods:
         if progress is not None:
             progress(_NAMES[m])
         t0 = time.perf_counter()
-        xy = project(vectors, method=m, seed=seed, quick=quick)
+        xy = map_2d(vectors, method=m, seed=seed, quick=quick, **options)
         seconds = time.perf_counter() - t0
         out.append({"method": _NAMES[m], "xy": np.round(xy, 4).tolist(),
                     "trustworthiness": trustworthiness(vectors, xy, n_neighbors=n_neighbors),

@@ -1,0 +1,60 @@
+"""What several sections share: the probe words, and the computations done once per report.
+
+A section imports these from here, never from another section, so each section module
+stands alone.
+"""
+
+from __future__ import annotations
+
+from ...errors import MissingDependencyError
+from ...evaluation.datasets import load_analogies
+from . import Context, Unavailable
+
+# -- the probe words -------------------------------------------------------------------
+CAPITALS = ("paris", "london", "berlin", "rome", "madrid", "tokyo", "moscow", "beijing",
+            "washington", "ottawa", "canberra", "cairo", "athens", "vienna", "lisbon",
+            "brussels", "amsterdam", "stockholm", "dublin", "warsaw")
+#: the query of the softmax and cross-entropy sections, over ``CAPITALS``, and its answer
+QUERY, EXPECTED = "france", "paris"
+#: the seed dialogue's "The capital of France is" logits
+SEED_LOGITS = (9.2, 1.4, 0.8, -4.7)
+#: the polysemy sections' word
+POLYSEMY_WORD = "bank"
+
+# -- the Google analogy benchmark --------------------------------------------------------
+ANALOGY_RESTRICT, ANALOGY_RESTRICT_QUICK = 300_000, 30_000
+
+
+def logits(emb, query: str, candidates) -> tuple[list[str], list[float]]:
+    """The dot-product logits of ``query`` over ``candidates``, highest first."""
+    from ...geometry.relevance import relevance
+
+    rel = relevance(emb, query, list(candidates), metric="dot", sort=True)
+    return list(rel.words), [float(s) for s in rel.scores]
+
+
+def analogy_evaluation(ctx: Context, method: str, *, exclude_inputs: bool = True):
+    """The Google benchmark under ``method``, computed once per run. The convention run of
+    3CosAdd also fits a softmax temperature, so the calibration section reads it."""
+    from ...evaluation.analogies import evaluate_analogies
+
+    dataset = ctx.once("google", lambda: load_analogies("google"))
+    ctx.record_dataset("google", dataset.path)
+    restrict = ANALOGY_RESTRICT_QUICK if ctx.quick else ANALOGY_RESTRICT
+    fit = "fit" if method == "3cosadd" and exclude_inputs else None
+    return ctx.once(f"google:{method}:{exclude_inputs}", lambda: evaluate_analogies(
+        ctx.emb, dataset, method=method, restrict_vocab=restrict,
+        exclude_inputs=exclude_inputs, temperature=fit, progress=ctx.progress))
+
+
+def language_model(ctx: Context):
+    """The language model, loaded once per report (Unavailable when not installed)."""
+    from ...lm.model import load_lm
+
+    def load():
+        try:
+            return load_lm()
+        except MissingDependencyError as exc:
+            raise Unavailable(str(exc)) from None
+
+    return ctx.once("lm", load)

@@ -34,8 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 HELP_WIDTH = 80  # columns argparse wraps the help text to (what fits a Material code block)
-_DIRECTIVE = re.compile(r'^<!-- geomlab:(cli|api|readme|include)(?: "([^"]*)")? -->$',
-                        re.MULTILINE)
+_DIRECTIVE = re.compile(r'^<!-- geomlab:(cli|api|readme|include)(?: "([^"]*)")? -->$', re.MULTILINE)
 
 
 def command_parsers(parser: argparse.ArgumentParser, words: tuple[str, ...] = ("geomlab",)):
@@ -106,8 +105,10 @@ def include_markdown(path: str) -> str:
     text = file.read_text(encoding="utf-8")
     # one level down, outside fenced code only
     parts = re.split(r"(^```.*?^```$)", text, flags=re.MULTILINE | re.DOTALL)
-    return "".join(part if part.startswith("```") else
-                   re.sub(r"^(#{1,5}) ", r"#\1 ", part, flags=re.MULTILINE) for part in parts)
+    return "".join(
+        part if part.startswith("```") else re.sub(r"^(#{1,5}) ", r"#\1 ", part, flags=re.MULTILINE)
+        for part in parts
+    )
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -123,6 +124,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
     out = _DIRECTIVE.sub(expand, markdown)
     if "<!-- geomlab:" in out:
-        raise PluginError(f"{page.file.src_path}: unknown geomlab directive: "
-                          + out[out.index("<!-- geomlab:"):].split("\n", 1)[0])
+        raise PluginError(
+            f"{page.file.src_path}: unknown geomlab directive: "
+            + out[out.index("<!-- geomlab:") :].split("\n", 1)[0]
+        )
     return out

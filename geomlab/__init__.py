@@ -121,8 +121,17 @@ __all__ = [
 
 
 # subpackages reachable as attributes after a plain `import geomlab` (geomlab.report.build)
-_SUBPACKAGES = ("report", "geometry", "scoring", "evaluation", "loaders", "lm", "explorer",
-                "training", "plots")
+_SUBPACKAGES = (
+    "report",
+    "geometry",
+    "scoring",
+    "evaluation",
+    "loaders",
+    "lm",
+    "explorer",
+    "training",
+    "plots",
+)
 
 
 def __getattr__(name: str):

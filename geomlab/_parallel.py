@@ -34,8 +34,9 @@ def run_blocks(fn, blocks, workers: int, *, progress=None, desc: str = "") -> No
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         futures = [pool.submit(fn, *b) for b in blocks]
-        for f in _progress(as_completed(futures), total=len(futures), desc=desc,
-                           enabled=progress, unit="block"):
+        for f in _progress(
+            as_completed(futures), total=len(futures), desc=desc, enabled=progress, unit="block"
+        ):
             f.result()
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -34,8 +34,14 @@ def progress_enabled(progress: bool | None) -> bool:
         return False
 
 
-def progress(iterable: Iterable, *, total: int | None = None, desc: str = "",
-             enabled: bool | None = None, unit: str = "it"):
+def progress(
+    iterable: Iterable,
+    *,
+    total: int | None = None,
+    desc: str = "",
+    enabled: bool | None = None,
+    unit: str = "it",
+):
     """Wrap ``iterable`` in a tqdm bar on stderr when enabled, else return it unchanged."""
     if not progress_enabled(enabled):
         return iterable

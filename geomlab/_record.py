@@ -55,8 +55,10 @@ def format_table(rows: list[dict], columns: list[str] | None = None) -> str:
     cells = [[_cell(r.get(c, "")) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     num = [all(isinstance(r.get(c), (int, float, np.number)) for r in rows) for c in columns]
+
     def fmt(vals):
         return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(vals, widths, num))
+
     lines = [fmt(columns), "  ".join("-" * w for w in widths)]
     lines += [fmt(row) for row in cells]
     return "\n".join(line.rstrip() for line in lines)
@@ -93,8 +95,11 @@ class Record:
 
     def to_dict(self) -> dict:
         """Every field, converted to plain JSON types."""
-        return {f.name: to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
-                if not f.name.startswith("_")}
+        return {
+            f.name: to_jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not f.name.startswith("_")
+        }
 
     def to_pandas(self):
         """:meth:`rows` as a pandas DataFrame (pandas is imported only when called)."""
@@ -137,8 +142,7 @@ class Record:
         cols = list(rows[0])
         head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_cell(r.get(c, '')))}</td>" for c in cols)
-            + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(_cell(r.get(c, '')))}</td>" for c in cols) + "</tr>"
             for r in rows
         )
         return f"<b>{title}</b><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -70,12 +70,13 @@ def _write_stream(emb, fh, fmt: str) -> None:
         fh.write(f"{n} {dim}\n".encode())
     block = 50_000
     for start in range(0, n, block):
-        words = emb.words[start:start + block]
-        vectors = np.asarray(emb.vectors[start:start + block], dtype=np.float32)
+        words = emb.words[start : start + block]
+        vectors = np.asarray(emb.vectors[start : start + block], dtype=np.float32)
         if fmt == "word2vec-binary":
             le = vectors.astype("<f4", copy=False)
-            fh.write(b"".join(w.encode("utf-8") + b" " + le[i].tobytes()
-                              for i, w in enumerate(words)))
+            fh.write(
+                b"".join(w.encode("utf-8") + b" " + le[i].tobytes() for i, w in enumerate(words))
+            )
         else:
             fh.write(_format_rows(words, vectors))
 
@@ -107,9 +108,15 @@ def save(emb, path: str | os.PathLike, *, format: str = "geomlab") -> Path:
         with atomic_dir(path) as tmp:
             np.save(tmp / "vectors.npy", np.ascontiguousarray(emb.vectors, dtype=np.float32))
             (tmp / "words.txt").write_bytes(
-                ("\n".join(emb.words) + "\n").encode("utf-8") if len(emb) else b"")
-            meta = {"format": "geomlab", "version": 1, "words": len(emb), "dim": emb.dim,
-                    "source": emb.source}
+                ("\n".join(emb.words) + "\n").encode("utf-8") if len(emb) else b""
+            )
+            meta = {
+                "format": "geomlab",
+                "version": 1,
+                "words": len(emb),
+                "dim": emb.dim,
+                "source": emb.source,
+            }
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
         return path
     if path.is_dir():

@@ -58,7 +58,8 @@ def check_int(value, name: str, *, low: int = 1, allow_none: bool = False) -> in
         return None
     if not _is_int(value) or value < low:
         what = {1: "a positive integer", 0: "a non-negative integer"}.get(
-            low, f"an integer >= {low}")
+            low, f"an integer >= {low}"
+        )
         extra = " or None" if allow_none else ""
         raise ParameterError(f"{name} must be {what}{extra}, got {value!r}")
     return int(value)

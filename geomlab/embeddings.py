@@ -33,7 +33,7 @@ def check_finite(vectors: np.ndarray, words: Sequence[str], *, first_row: int = 
     time, so a memory-mapped matrix is read once and never copied.
     """
     for start in range(0, vectors.shape[0], _FINITE_BLOCK):
-        part = vectors[start:start + _FINITE_BLOCK]
+        part = vectors[start : start + _FINITE_BLOCK]
         finite = np.isfinite(part).all(axis=1)
         if not finite.all():
             row = int(np.flatnonzero(~finite)[0])
@@ -65,8 +65,12 @@ def _keyed_vectors(obj):
 
     Recognised by duck type and module, so checking costs no gensim import."""
     for kv in (obj, getattr(obj, "wv", None)):
-        if (kv is not None and type(kv).__module__.startswith("gensim.")
-                and hasattr(kv, "index_to_key") and hasattr(kv, "vectors")):
+        if (
+            kv is not None
+            and type(kv).__module__.startswith("gensim.")
+            and hasattr(kv, "index_to_key")
+            and hasattr(kv, "vectors")
+        ):
             return kv
     return None
 
@@ -104,26 +108,36 @@ def as_embeddings(obj, name: str = "emb", *, allow_lm: bool = False):
         import xxhash
 
         data = np.ascontiguousarray(kv.vectors)
-        size = (len(kv.index_to_key), data.shape, data.dtype.str, id(kv.vectors),
-                xxhash.xxh3_64_intdigest(memoryview(data).cast("B")))
+        size = (
+            len(kv.index_to_key),
+            data.shape,
+            data.dtype.str,
+            id(kv.vectors),
+            xxhash.xxh3_64_intdigest(memoryview(data).cast("B")),
+        )
         hit = _CONVERTED.get(kv)
         if hit is None or hit[0] != size:
             hit = (size, Embeddings.from_gensim(kv))
             _CONVERTED[kv] = hit
         return hit[1]
-    if allow_lm and type(obj).__name__ == "LanguageModel" and type(
-            obj).__module__.startswith("geomlab.lm"):
+    if (
+        allow_lm
+        and type(obj).__name__ == "LanguageModel"
+        and type(obj).__module__.startswith("geomlab.lm")
+    ):
         return obj
     raise ParameterError(
         f"{name} must be an Embeddings (from geomlab.load() or geomlab.Embeddings)"
         + (" or a LanguageModel (geomlab.load_lm())" if allow_lm else "")
-        + f" or a gensim KeyedVectors, got {type(obj).__name__}")
+        + f" or a gensim KeyedVectors, got {type(obj).__name__}"
+    )
 
 
 def accepts_gensim(func=None, *, allow_lm: bool = False, allow_none: bool = False):
     """Decorator: the function's first argument (``emb``) goes through :func:`as_embeddings`,
     so every public function taking vectors also takes a gensim ``KeyedVectors``
     (``allow_none``: None passes, for functions that work on bare vectors too)."""
+
     def convert(emb):
         return emb if emb is None and allow_none else as_embeddings(emb, allow_lm=allow_lm)
 
@@ -135,7 +149,9 @@ def accepts_gensim(func=None, *, allow_lm: bool = False, allow_none: bool = Fals
             elif "emb" in kwargs:
                 kwargs["emb"] = convert(kwargs["emb"])
             return f(*args, **kwargs)
+
         return inner
+
     return wrap if func is None else wrap(func)
 
 
@@ -166,13 +182,21 @@ class Embeddings:
     (False, 2, 2)
     """
 
-    __slots__ = ("_words", "_vectors", "_source", "_index", "_scans", "_norms", "_lower",
-                 "_load_report", "__weakref__")
+    __slots__ = (
+        "_words",
+        "_vectors",
+        "_source",
+        "_index",
+        "_scans",
+        "_norms",
+        "_lower",
+        "_load_report",
+        "__weakref__",
+    )
 
     def __init__(self, words: Sequence[str], vectors, source: str | None = None):
         if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
-            raise ParameterError(
-                f"words must be a sequence of strings, got {type(words).__name__}")
+            raise ParameterError(f"words must be a sequence of strings, got {type(words).__name__}")
         words = tuple(words)
         try:
             arr = np.asarray(vectors)
@@ -206,8 +230,14 @@ class Embeddings:
         self._index = index
 
     @classmethod
-    def _trusted(cls, words: tuple[str, ...], vectors: np.ndarray,
-                 source: str | None = None, *, load_report=None) -> Embeddings:
+    def _trusted(
+        cls,
+        words: tuple[str, ...],
+        vectors: np.ndarray,
+        source: str | None = None,
+        *,
+        load_report=None,
+    ) -> Embeddings:
         """Build without re-checking words a loader has already validated (unique strings).
 
         The word index is then built lazily: a command-line call that looks up three words

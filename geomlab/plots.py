@@ -58,8 +58,20 @@ __all__ = [
 ]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-           "#000000", "#999999", "#882255", "#44AA99", "#117733"]
+PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#882255",
+    "#44AA99",
+    "#117733",
+]
 
 STYLE = {
     "figure.dpi": 100,
@@ -90,8 +102,9 @@ def styled():
         yield
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 9.0, height: float = 4.2,
-               **subplot_kw):
+def new_figure(
+    ncols: int = 1, nrows: int = 1, *, width: float = 9.0, height: float = 4.2, **subplot_kw
+):
     """A figure on the Agg canvas (no pyplot) and its axes (a flat list when more than one)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -136,9 +149,11 @@ def _literal(obj):
 
 def _literal_text(plot):
     """A plot function that draws every string of its results literally (see _literal)."""
+
     @functools.wraps(plot)
     def wrapper(results, *args, **kwargs):
         return plot(_literal(results), *args, **kwargs)
+
     return wrapper
 
 
@@ -149,21 +164,42 @@ def norms_by_rank(results: dict, ax=None):
     with styled():
         fig, ax = _axes(ax, height=4.0)
         s = results["sample"]
-        ax.scatter(s["rank"], s["norm"], s=3, alpha=0.25, color=PALETTE[8], lw=0,
-                   label=f"{len(s['rank']):,} words, sampled evenly in log rank")
+        ax.scatter(
+            s["rank"],
+            s["norm"],
+            s=3,
+            alpha=0.25,
+            color=PALETTE[8],
+            lw=0,
+            label=f"{len(s['rank']):,} words, sampled evenly in log rank",
+        )
         b = results["bins"]
-        ax.fill_between(b["rank"], b["q10"], b["q90"], color=PALETTE[0], alpha=0.18,
-                        label="10th to 90th percentile")
+        ax.fill_between(
+            b["rank"],
+            b["q10"],
+            b["q90"],
+            color=PALETTE[0],
+            alpha=0.18,
+            label="10th to 90th percentile",
+        )
         ax.plot(b["rank"], b["median"], color=PALETTE[0], lw=2, label="median norm")
         for i, w in enumerate(results.get("marked", [])):
             ax.scatter([w["rank"]], [w["norm"]], s=28, color=PALETTE[3], zorder=5)
-            ax.annotate(w["word"], (w["rank"], w["norm"]), xytext=(4, 4 + 6 * (i % 2)),
-                        textcoords="offset points", fontsize=8, color=PALETTE[3])
+            ax.annotate(
+                w["word"],
+                (w["rank"], w["norm"]),
+                xytext=(4, 4 + 6 * (i % 2)),
+                textcoords="offset points",
+                fontsize=8,
+                color=PALETTE[3],
+            )
         ax.set_xscale("log")
         ax.set_xlabel("frequency rank (1 = most frequent, log scale)")
         ax.set_ylabel("Euclidean norm ‖v‖")
-        ax.set_title(f"Vector length against frequency ({results['n_words']:,} words, "
-                     f"{results['dim']} dimensions)")
+        ax.set_title(
+            f"Vector length against frequency ({results['n_words']:,} words, "
+            f"{results['dim']} dimensions)"
+        )
         ax.legend(loc="upper right")
         return _done(fig, ax)
 
@@ -180,18 +216,34 @@ def parallelogram(results: dict, ax=None):
         for a, q in zip(axes, quartets):
             xy = np.asarray(q["xy"])
             pred = np.asarray(q["predicted_xy"])
-            for (i, j), color in (((0, 1), PALETTE[0]), ((2, 3), PALETTE[0]),
-                                  ((0, 2), PALETTE[8]), ((1, 3), PALETTE[8])):
-                a.annotate("", xy=xy[j], xytext=xy[i],
-                           arrowprops={"arrowstyle": "->", "color": color, "lw": 1.6})
+            for (i, j), color in (
+                ((0, 1), PALETTE[0]),
+                ((2, 3), PALETTE[0]),
+                ((0, 2), PALETTE[8]),
+                ((1, 3), PALETTE[8]),
+            ):
+                a.annotate(
+                    "",
+                    xy=xy[j],
+                    xytext=xy[i],
+                    arrowprops={"arrowstyle": "->", "color": color, "lw": 1.6},
+                )
             a.scatter(xy[:, 0], xy[:, 1], s=40, color=PALETTE[0], zorder=5)
-            a.scatter(*pred, s=90, marker="*", color=PALETTE[3], zorder=6,
-                      label=f"{q['words'][1]} − {q['words'][0]} + {q['words'][2]}")
+            a.scatter(
+                *pred,
+                s=90,
+                marker="*",
+                color=PALETTE[3],
+                zorder=6,
+                label=f"{q['words'][1]} − {q['words'][0]} + {q['words'][2]}",
+            )
             a.plot([], [], color=PALETTE[0], label="the relation's offsets a → b, c → d")
             for w, (x, y) in zip(q["words"], xy):
                 a.annotate(w, (x, y), xytext=(5, 5), textcoords="offset points", fontsize=10)
-            a.set_title(f"{q['words'][0]} : {q['words'][1]} :: {q['words'][2]} : "
-                        f"{q['words'][3]}  (cos {q['cos_to_answer']:.2f})")
+            a.set_title(
+                f"{q['words'][0]} : {q['words'][1]} :: {q['words'][2]} : "
+                f"{q['words'][3]}  (cos {q['cos_to_answer']:.2f})"
+            )
             a.set_xlabel("PC 1 of the four unit vectors")
             a.set_ylabel("PC 2")
             a.legend(loc="best")
@@ -210,9 +262,14 @@ def analogy_accuracy(results: dict, ax=None):
         h = 0.8 / len(series)
         for j, (key, label) in enumerate(series):
             vals = [s.get(key) or 0.0 for s in secs]
-            overall = (results["honest"] if key == "honest" else results["overall"][key])
-            ax.barh(y + (j - 1) * h, vals, h, color=PALETTE[j],
-                    label=f"{label} (all: {overall['accuracy']:.1%})")
+            overall = results["honest"] if key == "honest" else results["overall"][key]
+            ax.barh(
+                y + (j - 1) * h,
+                vals,
+                h,
+                color=PALETTE[j],
+                label=f"{label} (all: {overall['accuracy']:.1%})",
+            )
         ax.set_yticks(y, [s["section"] for s in secs])
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
@@ -234,15 +291,18 @@ def offset_consistency(results: dict, ax=None):
         y = [s["3cosadd"] for s in secs]
         ax.scatter(x, y, s=[max(12, s["n"] / 15) for s in secs], color=PALETTE[0], alpha=0.8)
         for s, xi, yi in zip(secs, x, y):
-            ax.annotate(s["section"], (xi, yi), xytext=(4, 3), textcoords="offset points",
-                        fontsize=8)
+            ax.annotate(
+                s["section"], (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8
+            )
         ax.set_xlabel("offset consistency (mean cosine of a relation's difference vectors)")
         ax.set_ylabel("3CosAdd accuracy")
         ax.set_ylim(0, 1)
         rho = results.get("consistency_spearman")
-        ax.set_title("Offset consistency against accuracy"
-                     + (f": Spearman ρ = {rho:.2f}" if rho is not None else "")
-                     + " (size: questions)")
+        ax.set_title(
+            "Offset consistency against accuracy"
+            + (f": Spearman ρ = {rho:.2f}" if rho is not None else "")
+            + " (size: questions)"
+        )
         return _done(fig, ax)
 
 
@@ -256,9 +316,11 @@ def similarity_scatter(results: dict, ax=None):
         axes = [axes] if len(ds) == 1 else axes
         for a, d in zip(axes, ds):
             a.scatter(d["human"], d["cosine"], s=9, alpha=0.5, color=PALETTE[0], lw=0)
-            a.set_title(f"{d['label']}: Spearman ρ = {d['spearman']:.3f}\n"
-                        f"95% CI {d['spearman_low']:.3f} – {d['spearman_high']:.3f}, "
-                        f"{len(d['human']):,} pairs")
+            a.set_title(
+                f"{d['label']}: Spearman ρ = {d['spearman']:.3f}\n"
+                f"95% CI {d['spearman_low']:.3f} – {d['spearman_high']:.3f}, "
+                f"{len(d['human']):,} pairs"
+            )
             a.set_xlabel("human score (dataset's own scale)")
             a.set_ylabel("model cosine similarity")
         return _done(fig, axes if len(axes) > 1 else axes[0])
@@ -278,17 +340,24 @@ def sense_map(results: dict, ax=None):
         for k, s in enumerate(senses):
             sel = sense == k
             color = PALETTE[k % len(PALETTE)]
-            ax.scatter(xy[sel, 0], xy[sel, 1], s=22, color=color,
-                       label=f"{k + 1} ({s['kind']}): {', '.join(s['words'][:3])}")
+            ax.scatter(
+                xy[sel, 0],
+                xy[sel, 1],
+                s=22,
+                color=color,
+                label=f"{k + 1} ({s['kind']}): {', '.join(s['words'][:3])}",
+            )
             for w, (x, y) in zip(np.asarray(m["words"])[sel], xy[sel]):
-                ax.annotate(w, (x, y), xytext=(3, 2), textcoords="offset points", fontsize=7,
-                            color=color)
+                ax.annotate(
+                    w, (x, y), xytext=(3, 2), textcoords="offset points", fontsize=7, color=color
+                )
             ax.scatter(*m["sense_xy"][k], marker="X", s=120, color=color, edgecolor="black")
         ax.scatter(*m["word_xy"], marker="*", s=220, color="black", label=results["word"])
         ax.set_xlabel(f"PC 1 ({m['explained'][0]:.0%} of the variance)")
         ax.set_ylabel(f"PC 2 ({m['explained'][1]:.0%})")
-        ax.set_title(f"The neighborhood of '{results['word']}' ({len(m['words'])} words), "
-                     "by closest sense")
+        ax.set_title(
+            f"The neighborhood of '{results['word']}' ({len(m['words'])} words), by closest sense"
+        )
         ax.legend(loc="best", title="sense (kind): its words; ✕ its centre")
         return _done(fig, ax)
 
@@ -301,10 +370,10 @@ def contextual_neighbors(results: dict, ax=None):
         fig, axes = _axes(ax, n=len(ctxs), width=9.0, height=3.8)
         axes = [axes] if len(ctxs) == 1 else axes
         for j, (a, c) in enumerate(zip(axes, ctxs)):
-            a.barh(c["neighbors"][::-1], c["neighbor_scores"][::-1],
-                   color=PALETTE[j % len(PALETTE)])
-            a.set_title(f"{c['sense']} context:\n" + _wrap(f"“{c['context']}”", 48),
-                        fontsize=9.5)
+            a.barh(
+                c["neighbors"][::-1], c["neighbor_scores"][::-1], color=PALETTE[j % len(PALETTE)]
+            )
+            a.set_title(f"{c['sense']} context:\n" + _wrap(f"“{c['context']}”", 48), fontsize=9.5)
             a.set_xlabel("cosine to the contextual vector")
             a.set_xlim(0, 1)
             a.grid(axis="y", visible=False)
@@ -320,14 +389,18 @@ def attention_weights(results: dict, ax=None):
         fig, axes = _axes(ax, n=len(ctxs), width=9.0, height=3.4)
         axes = [axes] if len(ctxs) == 1 else axes
         for j, (a, c) in enumerate(zip(axes, ctxs)):
-            bars = a.bar(c["attention_words"], c["attention_weights"],
-                         color=PALETTE[j % len(PALETTE)])
+            bars = a.bar(
+                c["attention_words"], c["attention_weights"], color=PALETTE[j % len(PALETTE)]
+            )
             a.bar_label(bars, [f"{w:.2f}" for w in c["attention_weights"]], fontsize=7)
             a.set_ylim(0, 1)
             a.set_ylabel("attention weight (sums to 1)")
             a.set_xlabel(f"context words ({c['sense']} sense)")
-            a.set_title(f"'{results['word']}' in its {c['sense']} context:\n"
-                        + _wrap(f"“{c['context']}”", 48), fontsize=9.5)
+            a.set_title(
+                f"'{results['word']}' in its {c['sense']} context:\n"
+                + _wrap(f"“{c['context']}”", 48),
+                fontsize=9.5,
+            )
             a.tick_params(axis="x", rotation=45)
             a.grid(axis="x", visible=False)
         return _done(fig, axes if len(axes) > 1 else axes[0])
@@ -349,15 +422,26 @@ def reliability_diagram(results: dict, ax=None):
         a, b = axes
         a.plot([0, 1], [0, 1], color=PALETTE[8], ls="--", lw=1, label="perfect calibration")
         label, t = results.get("label", "fitted T"), results.get("temperature")
-        curves = [(results["reliability"], (f"{label} = {t:.3g} " if t is not None else "")
-                   + f"(ECE {results['ece']:.3f})", PALETTE[0])]
+        curves = [
+            (
+                results["reliability"],
+                (f"{label} = {t:.3g} " if t is not None else "") + f"(ECE {results['ece']:.3f})",
+                PALETTE[0],
+            )
+        ]
         if results.get("reliability_t1"):
-            curves.insert(0, (results["reliability_t1"], (f"T = 1 (ECE "
-                              f"{results['ece_t1']:.3f})"), PALETTE[3]))
+            curves.insert(
+                0, (results["reliability_t1"], (f"T = 1 (ECE {results['ece_t1']:.3f})"), PALETTE[3])
+            )
         for rel, label, color in curves:
             keep = [i for i, n in enumerate(rel["count"]) if n > 0]  # empty bins are NaN
-            a.plot([rel["confidence"][i] for i in keep], [rel["accuracy"][i] for i in keep],
-                   marker="o", color=color, label=label)
+            a.plot(
+                [rel["confidence"][i] for i in keep],
+                [rel["accuracy"][i] for i in keep],
+                marker="o",
+                color=color,
+                label=label,
+            )
         a.set_xlim(0, 1)
         a.set_ylim(0, 1)
         a.set_xlabel("confidence (top-1 probability)")
@@ -365,8 +449,9 @@ def reliability_diagram(results: dict, ax=None):
         a.set_title("Reliability diagram")
         a.legend(loc="upper left")
         for rel, label, color in [(r, lab.split(" (")[0] or "bins", c) for r, lab, c in curves]:
-            b.stairs(rel["count"], [*rel["lower"], rel["upper"][-1]], color=color, lw=2,
-                     label=label)
+            b.stairs(
+                rel["count"], [*rel["lower"], rel["upper"][-1]], color=color, lw=2, label=label
+            )
         b.set_yscale("log")
         b.legend()
         b.set_xlabel("confidence (top-1 probability)")
@@ -380,10 +465,14 @@ def _band_bars(bands: list[dict], labels: list[str], xlabel: str, title: str, ax
     with styled():
         fig, ax = _axes(ax, width=7.5, height=3.8)
         x = np.arange(len(bands))
-        ax.bar(x - 0.2, [b["accuracy"] for b in bands], 0.4, color=PALETTE[0],
-               label="accuracy")
-        ax.bar(x + 0.2, [b["confidence"] for b in bands], 0.4, color=PALETTE[1],
-               label="mean confidence")
+        ax.bar(x - 0.2, [b["accuracy"] for b in bands], 0.4, color=PALETTE[0], label="accuracy")
+        ax.bar(
+            x + 0.2,
+            [b["confidence"] for b in bands],
+            0.4,
+            color=PALETTE[1],
+            label="mean confidence",
+        )
         ax.set_xticks(x, labels)
         ax.set_ylim(0, 1)
         ax.set_ylabel("fraction")
@@ -398,9 +487,13 @@ def _band_bars(bands: list[dict], labels: list[str], xlabel: str, title: str, ax
 def frequency_bands(results: dict, ax=None):
     """Accuracy and mean confidence by the frequency band of the right answer."""
     bands = results["bands"]
-    return _band_bars(bands, [f"rank {b['band']}\n({b['n']:,} questions)" for b in bands],
-                      "frequency rank of the expected answer",
-                      "Accuracy and confidence by how frequent the answer is", ax)
+    return _band_bars(
+        bands,
+        [f"rank {b['band']}\n({b['n']:,} questions)" for b in bands],
+        "frequency rank of the expected answer",
+        "Accuracy and confidence by how frequent the answer is",
+        ax,
+    )
 
 
 # -- 9. projection ----------------------------------------------------------------------------
@@ -421,14 +514,29 @@ def projection_panels(results: dict, ax=None):
             xy = np.asarray(m["xy"])
             for c, name in enumerate(names):
                 sel = cluster == c
-                a.scatter(xy[sel, 0], xy[sel, 1], s=max(4, 2400 / len(xy)), alpha=0.6, lw=0,
-                          color=colors[c % len(colors)], label=name)
+                a.scatter(
+                    xy[sel, 0],
+                    xy[sel, 1],
+                    s=max(4, 2400 / len(xy)),
+                    alpha=0.6,
+                    lw=0,
+                    color=colors[c % len(colors)],
+                    label=name,
+                )
             for i, w in enumerate(words):
                 if w in labelled:
-                    a.annotate(w, xy[i], fontsize=7.5, ha="center", va="bottom",
-                               xytext=(0, 2), textcoords="offset points")
-            a.set_title(f"{m['method']}: trustworthiness {m['trustworthiness']:.3f}\n"
-                        f"({m['seconds']:.1f} s)")
+                    a.annotate(
+                        w,
+                        xy[i],
+                        fontsize=7.5,
+                        ha="center",
+                        va="bottom",
+                        xytext=(0, 2),
+                        textcoords="offset points",
+                    )
+            a.set_title(
+                f"{m['method']}: trustworthiness {m['trustworthiness']:.3f}\n({m['seconds']:.1f} s)"
+            )
             a.set_xlabel(f"{m['method']} 1 (arbitrary units)")
             a.set_ylabel(f"{m['method']} 2 (arbitrary units)")
             a.set_xticks([])
@@ -436,9 +544,14 @@ def projection_panels(results: dict, ax=None):
             a.grid(False)
         if fig is not None:
             handles, labels = axes[0].get_legend_handles_labels()
-            fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(names)),
-                       markerscale=3, title="k-means cluster in the full space "
-                       "(named by the words nearest its centre)")
+            fig.legend(
+                handles,
+                labels,
+                loc="outside lower center",
+                ncols=min(4, len(names)),
+                markerscale=3,
+                title="k-means cluster in the full space (named by the words nearest its centre)",
+            )
         return _done(fig, axes)
 
 
@@ -477,16 +590,24 @@ def softmax_temperatures(results: dict, ax=None, *, top: int = 8):
         width = 0.8 / len(temps)
         x = np.arange(len(words))
         for j, t in enumerate(temps):
-            ax.bar(x + (j - (len(temps) - 1) / 2) * width, results["bars"][t][:top], width,
-                   label=f"T = {t}", color=PALETTE[j % len(PALETTE)])
+            ax.bar(
+                x + (j - (len(temps) - 1) / 2) * width,
+                results["bars"][t][:top],
+                width,
+                label=f"T = {t}",
+                color=PALETTE[j % len(PALETTE)],
+            )
         ax.set_xticks(x, words)
         ax.set_ylim(0, 1.02)
         ax.set_ylabel("probability softmax(z / T)")
-        ax.set_xlabel(f"candidate (the {min(top, len(words))} highest logits for "
-                      f"'{results['query']}')")
+        ax.set_xlabel(
+            f"candidate (the {min(top, len(words))} highest logits for '{results['query']}')"
+        )
         n = results.get("n", len(results["words"]))
-        title = results.get("title") or (f"One set of logits, {len(temps)} temperatures: "
-                                         f"'{results['query']}' over {n:,} candidates")
+        title = results.get("title") or (
+            f"One set of logits, {len(temps)} temperatures: "
+            f"'{results['query']}' over {n:,} candidates"
+        )
         ax.set_title(title)
         ax.legend(ncols=len(temps), loc="upper right")
         ax.grid(axis="x", visible=False)
@@ -502,8 +623,7 @@ def temperature_dial(results: dict, ax=None):
         t = sw["temperature"]
         ax.plot(t, sw["entropy"], color=PALETTE[0], lw=2, label="entropy H(p)")
         n = results.get("n") or len(results["words"])
-        ax.axhline(sw["max_entropy"], color=PALETTE[0], ls="--", lw=1,
-                   label=f"ln {n:,} (uniform)")
+        ax.axhline(sw["max_entropy"], color=PALETTE[0], ls="--", lw=1, label=f"ln {n:,} (uniform)")
         ax.set_xscale("log")
         ax.set_xlabel("temperature T (log scale)")
         ax.set_ylabel("entropy (nats)", color=PALETTE[0])
@@ -531,13 +651,29 @@ def cross_entropy_curve(results: dict, ax=None):
         ax.plot(c["p"], c["loss"], color=PALETTE[0], lw=2, label="cross-entropy −ln p")
         ax.scatter(sp["p"], sp["loss"], color=PALETTE[3], zorder=5, label="the seeds' points")
         for p, v in zip(sp["p"], sp["loss"]):
-            ax.annotate(f"p = {p:g}: {v:.2f}", (p, v), xytext=(6, 4), textcoords="offset points",
-                        fontsize=8, color=PALETTE[3])
+            ax.annotate(
+                f"p = {p:g}: {v:.2f}",
+                (p, v),
+                xytext=(6, 4),
+                textcoords="offset points",
+                fontsize=8,
+                color=PALETTE[3],
+            )
         lo, hi = sp["loss"][2], sp["loss"][3]
-        ax.annotate("", xy=(1e-4, hi), xytext=(1e-4, lo),
-                    arrowprops={"arrowstyle": "<->", "color": PALETTE[2]})
-        ax.text(1.3e-4, (lo + hi) / 2, f"+ln 10 = {results['ln10_gap']:.3f}", color=PALETTE[2],
-                fontsize=8, va="center")
+        ax.annotate(
+            "",
+            xy=(1e-4, hi),
+            xytext=(1e-4, lo),
+            arrowprops={"arrowstyle": "<->", "color": PALETTE[2]},
+        )
+        ax.text(
+            1.3e-4,
+            (lo + hi) / 2,
+            f"+ln 10 = {results['ln10_gap']:.3f}",
+            color=PALETTE[2],
+            fontsize=8,
+            va="center",
+        )
         ax.set_xscale("log")
         ax.set_xlabel("probability given to the right answer, p (log scale)")
         ax.set_ylabel("loss −ln p (nats)")
@@ -587,11 +723,19 @@ def eml_echo(results: dict, ax=None):
         ax.axhline(0, color="black", lw=0.8)
         agree = e < 0
         if agree.any():
-            ax.axvspan(x[agree].min(), x[agree].max(), color=PALETTE[2], alpha=0.12,
-                       label="same sign (both < 0)")
+            ax.axvspan(
+                x[agree].min(),
+                x[agree].max(),
+                color=PALETTE[2],
+                alpha=0.12,
+                label="same sign (both < 0)",
+            )
         ax.set_yscale("symlog", linthresh=1.0)
-        ax.set_xlabel("x = the right answer's logit (others fixed at "
-                      + ", ".join(f"{v:g}" for v in s["others"]) + ")")
+        ax.set_xlabel(
+            "x = the right answer's logit (others fixed at "
+            + ", ".join(f"{v:g}" for v in s["others"])
+            + ")"
+        )
         ax.set_ylabel("value (symmetric log scale)")
         ax.set_title("The eml “echo”: same ranking, different sign once eˣ > ln y")
         ax.legend(loc="upper left")
@@ -608,8 +752,13 @@ def next_token_bars(results: dict, ax=None):
         x = np.arange(len(tokens))
         width = 0.8 / len(bars)
         for j, (t, probs) in enumerate(bars.items()):
-            ax.bar(x + (j - (len(bars) - 1) / 2) * width, probs, width,
-                   color=PALETTE[j % len(PALETTE)], label=f"T = {t}")
+            ax.bar(
+                x + (j - (len(bars) - 1) / 2) * width,
+                probs,
+                width,
+                color=PALETTE[j % len(PALETTE)],
+                label=f"T = {t}",
+            )
         ax.set_xticks(x, [repr(t) for t in tokens], rotation=30)
         ax.set_ylim(0, 1)
         ax.set_ylabel("probability")
@@ -632,9 +781,15 @@ def logit_lens_map(results: dict, ax=None):
         n_layers, n_pos = probs.shape
         for layer in range(n_layers):
             for pos in range(n_pos):
-                a.text(pos, layer, lens["top_tokens"][layer][pos].strip()[:8] or "␣",
-                       ha="center", va="center", fontsize=5.5,
-                       color="white" if probs[layer, pos] < 0.6 else "black")
+                a.text(
+                    pos,
+                    layer,
+                    lens["top_tokens"][layer][pos].strip()[:8] or "␣",
+                    ha="center",
+                    va="center",
+                    fontsize=5.5,
+                    color="white" if probs[layer, pos] < 0.6 else "black",
+                )
         a.set_xticks(range(n_pos), [repr(t) for t in lens["tokens"]], rotation=30, fontsize=8)
         a.set_ylabel("block (0 = token embedding)")
         a.set_title("Top next token and its probability")
@@ -642,8 +797,13 @@ def logit_lens_map(results: dict, ax=None):
         a.figure.colorbar(im, ax=a, shrink=0.8, label="top-1 probability")
         ent = [row[-1] for row in lens["entropy"]]
         b.plot(ent, range(len(ent)), marker="o", ms=3, color=PALETTE[0])
-        b.axhline(lens["first_layer"], color=PALETTE[3], ls="--", lw=1,
-                  label=f"final prediction on top from block {lens['first_layer']}")
+        b.axhline(
+            lens["first_layer"],
+            color=PALETTE[3],
+            ls="--",
+            lw=1,
+            label=f"final prediction on top from block {lens['first_layer']}",
+        )
         b.set_xlabel("entropy at the last position (nats)")
         b.set_ylabel("block")
         b.set_title("Uncertainty by depth")
@@ -684,9 +844,13 @@ def attention_heads(results: dict, ax=None):
 def token_bands(results: dict, ax=None):
     """Accuracy and confidence by how often the actual token occurs in the text."""
     bands = [b for b in results["bands"] if b["by"] == "corpus count" and b["n"]]
-    return _band_bars(bands, [f"{b['band']}\n({b['n']:,} tokens)" for b in bands],
-                      "times the actual token occurs in the text",
-                      "Confident and wrong at the edges?", ax)
+    return _band_bars(
+        bands,
+        [f"{b['band']}\n({b['n']:,} tokens)" for b in bands],
+        "times the actual token occurs in the text",
+        "Confident and wrong at the edges?",
+        ax,
+    )
 
 
 @_literal_text
@@ -696,13 +860,30 @@ def polysemy_by_block(results: dict, ax=None):
     layers = results["layers"]
     with styled():
         fig, ax = _axes(ax, width=9.0, height=4.2)
-        ax.plot(layers, results["once"], marker="o", ms=3, color=PALETTE[0],
-                label="model, sentence read once")
-        ax.plot(layers, results["twice"], marker="o", ms=3, color=PALETTE[1],
-                label="model, read twice (second copy)")
+        ax.plot(
+            layers,
+            results["once"],
+            marker="o",
+            ms=3,
+            color=PALETTE[0],
+            label="model, sentence read once",
+        )
+        ax.plot(
+            layers,
+            results["twice"],
+            marker="o",
+            ms=3,
+            color=PALETTE[1],
+            label="model, read twice (second copy)",
+        )
         if results.get("glove_accuracy") is not None:
-            ax.axhline(results["glove_accuracy"], color=PALETTE[2], ls="--", lw=1.2,
-                       label="word vectors + attention stand-in")
+            ax.axhline(
+                results["glove_accuracy"],
+                color=PALETTE[2],
+                ls="--",
+                lw=1.2,
+                label="word vectors + attention stand-in",
+            )
         ax.axhline(0.5, color="0.5", ls=":", lw=1, label="chance")
         ax.axvline(results["best_layer"], color="0.7", lw=0.8)
         ax.set_xlabel("block (0 = token embedding)")
@@ -710,8 +891,11 @@ def polysemy_by_block(results: dict, ax=None):
         ax.set_ylim(0.3, 1.02)
         others = results["n_words"] - 1
         word = f"'{results['word']}'" if results.get("word") else "words"
-        ax.set_title(word + (f" and {others} other words" if others and results.get("word")
-                             else "") + f": {results['n_contexts']} contexts")
+        ax.set_title(
+            word
+            + (f" and {others} other words" if others and results.get("word") else "")
+            + f": {results['n_contexts']} contexts"
+        )
         ax.legend(loc="lower right")
         return _done(fig, ax)
 
@@ -726,11 +910,22 @@ def training_curves(results: dict, ax=None):
         fig, axes = _axes(ax, n=2, height=3.8)
         a, b = axes[0], axes[1]
         steps = [r["step"] for r in u["curve"]]
-        a.plot(steps, [r["train_loss"] for r in u["curve"]], marker="o", ms=3,
-               label=f"training ({u['train_tokens']} predictions)")
+        a.plot(
+            steps,
+            [r["train_loss"] for r in u["curve"]],
+            marker="o",
+            ms=3,
+            label=f"training ({u['train_tokens']} predictions)",
+        )
         right = a.twinx()
-        right.plot(steps, [r["held_out_loss"] for r in u["curve"]], marker="s", ms=3,
-                   color=PALETTE[3], label=f"held out ({u['held_out_tokens']}), right axis")
+        right.plot(
+            steps,
+            [r["held_out_loss"] for r in u["curve"]],
+            marker="s",
+            ms=3,
+            color=PALETTE[3],
+            label=f"held out ({u['held_out_tokens']}), right axis",
+        )
         right.axvline(u["best_step"], color=PALETTE[3], ls=":", lw=1)
         right.set_ylabel("held-out loss (nats)")
         right.grid(False)
@@ -741,8 +936,7 @@ def training_curves(results: dict, ax=None):
         h2, l2 = right.get_legend_handles_labels()
         a.legend(h1 + h2, l1 + l2, loc="upper center", fontsize=8)
         epochs = [r["epoch"] for r in w["curve"]][1:]
-        b.plot(epochs, [r["loss"] for r in w["curve"]][1:], marker="o", ms=3,
-               color=PALETTE[2])
+        b.plot(epochs, [r["loss"] for r in w["curve"]][1:], marker="o", ms=3, color=PALETTE[2])
         b.set_xlabel("epoch")
         b.set_ylabel("gensim's loss in the epoch")
         b.set_title(f"word2vec on {w['tokens']:,} words")
@@ -759,8 +953,13 @@ def row_movement(results: dict, ax=None):
         for j, band in enumerate(u["bands"]):
             if band["tokens"]:
                 # step 0 (no movement yet) has no place on a log scale
-                ax.plot(range(1, len(curves)), curves[1:, j], marker="o", ms=3,
-                        label=f"answer {band['band']} times ({band['tokens']:,} tokens)")
+                ax.plot(
+                    range(1, len(curves)),
+                    curves[1:, j],
+                    marker="o",
+                    ms=3,
+                    label=f"answer {band['band']} times ({band['tokens']:,} tokens)",
+                )
         ax.set_yscale("log")
         ax.set_xlabel("gradient step")
         ax.set_ylabel("mean |U_row - U_row at start|")
@@ -802,15 +1001,25 @@ def neighbor_agreement(results: dict, ax=None):
         a, b = axes[0], axes[1]
         for band in w["bands"]:
             if band["words"]:
-                a.plot(range(len(band["agreement"])), band["agreement"], marker="o", ms=2,
-                       label=f"count {band['band']} ({band['words']} words)")
+                a.plot(
+                    range(len(band["agreement"])),
+                    band["agreement"],
+                    marker="o",
+                    ms=2,
+                    label=f"count {band['band']} ({band['words']} words)",
+                )
         a.axhline(w["k"] / w["words"], color=PALETTE[8], ls="--", lw=1, label="chance")
         a.set_xlabel("epoch (0: random start)")
         a.set_ylabel(f"share of {w['k']} neighbors shared with GloVe")
         a.set_title("Does the geometry approach GloVe's?")
         a.legend(fontsize=8)
-        b.plot([r["epoch"] for r in w["curve"]], [r["mrr"] for r in w["curve"]], marker="o",
-               ms=2, color=PALETTE[4])
+        b.plot(
+            [r["epoch"] for r in w["curve"]],
+            [r["mrr"] for r in w["curve"]],
+            marker="o",
+            ms=2,
+            color=PALETTE[4],
+        )
         b.set_xlabel("epoch")
         b.set_ylabel("mean reciprocal rank of the answer")
         b.set_title(f"{w['analogy_questions']} Google analogies in the vocabulary")

@@ -109,10 +109,16 @@ def contextualize(
         return contextualize_lm(emb, word, context, k=k, layer=layer, read_twice=read_twice)
     if layer is not None or read_twice is not None:
         raise ParameterError("layer and read_twice are for a language model, not word vectors")
-    return _contextualize_vectors(emb, word, context, k=k, temperature=temperature,
-                                  context_weight=context_weight,
-                                  drop_function_words=drop_function_words,
-                                  restrict_vocab=restrict_vocab)
+    return _contextualize_vectors(
+        emb,
+        word,
+        context,
+        k=k,
+        temperature=temperature,
+        context_weight=context_weight,
+        drop_function_words=drop_function_words,
+        restrict_vocab=restrict_vocab,
+    )
 
 
 @accepts_gensim(allow_lm=True)
@@ -176,7 +182,9 @@ def evaluate_polysemy(
 
         return evaluate_polysemy_lm(emb, probes, k=k, layers=layers, progress=progress)
     if layers is not None:
-        raise ParameterError("layers applies to a language model only (static vectors "
-                             "have no blocks)")
-    return _evaluate_polysemy_vectors(emb, probes, k=k, method=method, threshold=threshold,
-                                      temperature=temperature)
+        raise ParameterError(
+            "layers applies to a language model only (static vectors have no blocks)"
+        )
+    return _evaluate_polysemy_vectors(
+        emb, probes, k=k, method=method, threshold=threshold, temperature=temperature
+    )

@@ -94,8 +94,14 @@ def m_text_load(lib: str, ctx: dict, runs: int) -> dict:
     else:
         from gensim.models import KeyedVectors
 
-        times = [_timed(lambda: KeyedVectors.load_word2vec_format(
-            ctx["glove"], binary=False, no_header=True))[0] for _ in range(runs)]
+        times = [
+            _timed(
+                lambda: KeyedVectors.load_word2vec_format(
+                    ctx["glove"], binary=False, no_header=True
+                )
+            )[0]
+            for _ in range(runs)
+        ]
     return {"times": times}
 
 
@@ -121,8 +127,10 @@ def m_cached_reload(lib: str, ctx: dict, runs: int) -> dict:
             assert emb.load_report.cache == "hit", emb.load_report.cache
             return emb
     else:
+
         def once():
             return _gensim_kv(ctx)
+
     return {"times": [_timed(once)[0] for _ in range(runs)]}
 
 
@@ -142,13 +150,16 @@ def m_one_query(lib: str, ctx: dict, runs: int) -> dict:
 
         def query(w):
             return kv.most_similar(w, topn=10)
+
     _CPU.clear()
     per = [_timed(lambda w=w: query(w))[0] for w in words]
 
     # one "run" = the median of ONE_QUERY_REPEATS single queries
     def medians(xs):
-        return [statistics.median(xs[i:i + ONE_QUERY_REPEATS])
-                for i in range(0, len(xs), ONE_QUERY_REPEATS)]
+        return [
+            statistics.median(xs[i : i + ONE_QUERY_REPEATS])
+            for i in range(0, len(xs), ONE_QUERY_REPEATS)
+        ]
 
     cpu = medians(_CPU)
     _CPU[:] = cpu
@@ -185,11 +196,15 @@ def m_analogy(lib: str, ctx: dict, runs: int) -> dict:
         emb = _geomlab_emb(ctx)
         times, res = [], None
         for _ in range(runs):
-            t, res = _timed(lambda: geomlab.evaluate_analogies(emb, "google",
-                                                               method="3cosadd"))
+            t, res = _timed(lambda: geomlab.evaluate_analogies(emb, "google", method="3cosadd"))
             times.append(t)
-        return {"times": times, "correct": res.n_correct, "evaluated": res.n_evaluated,
-                "accuracy": res.accuracy, "scored_exactly": res.scored_exactly}
+        return {
+            "times": times,
+            "correct": res.n_correct,
+            "evaluated": res.n_evaluated,
+            "accuracy": res.accuracy,
+            "scored_exactly": res.scored_exactly,
+        }
     from gensim.test.utils import datapath
 
     kv = _gensim_kv(ctx)
@@ -199,8 +214,7 @@ def m_analogy(lib: str, ctx: dict, runs: int) -> dict:
         times.append(t)
     total = res[1][-1]
     n_ok, n_bad = len(total["correct"]), len(total["incorrect"])
-    return {"times": times, "correct": n_ok, "evaluated": n_ok + n_bad,
-            "accuracy": res[0]}
+    return {"times": times, "correct": n_ok, "evaluated": n_ok + n_bad, "accuracy": res[0]}
 
 
 def m_analogy_methods(lib: str, ctx: dict, runs: int) -> dict:
@@ -215,12 +229,15 @@ def m_analogy_methods(lib: str, ctx: dict, runs: int) -> dict:
     for method in ("3cosmul", "pairdirection"):
         times, res = [], None
         for _ in range(runs):
-            t, res = _timed(lambda m=method: geomlab.evaluate_analogies(emb, "google",
-                                                                         method=m))
+            t, res = _timed(lambda m=method: geomlab.evaluate_analogies(emb, "google", method=m))
             times.append(t)
-        out[method] = {"times": times, "median": statistics.median(times),
-                       "correct": res.n_correct, "scored_exactly": res.scored_exactly}
-    cpu = _CPU[-2 * runs:]
+        out[method] = {
+            "times": times,
+            "median": statistics.median(times),
+            "correct": res.n_correct,
+            "scored_exactly": res.scored_exactly,
+        }
+    cpu = _CPU[-2 * runs :]
     _CPU[:] = cpu[:runs]  # the row's CPU times: 3CosMul's
     out["pairdirection"]["cpu_times"] = cpu[runs:]
     return {"times": out["3cosmul"]["times"], **out}
@@ -233,16 +250,20 @@ def m_similarity(lib: str, ctx: dict, runs: int) -> dict:
         emb = _geomlab_emb(ctx)
 
         def both():
-            return [geomlab.evaluate_similarity(emb, d).spearman
-                    for d in ("wordsim353", "simlex999")]
+            return [
+                geomlab.evaluate_similarity(emb, d).spearman for d in ("wordsim353", "simlex999")
+            ]
     else:
         from gensim.test.utils import datapath
 
         kv = _gensim_kv(ctx)
 
         def both():
-            return [kv.evaluate_word_pairs(datapath(f))[1].statistic
-                    for f in ("wordsim353.tsv", "simlex999.txt")]
+            return [
+                kv.evaluate_word_pairs(datapath(f))[1].statistic
+                for f in ("wordsim353.tsv", "simlex999.txt")
+            ]
+
     times, rho = [], None
     for _ in range(runs):
         t, rho = _timed(both)
@@ -255,8 +276,7 @@ def m_graph(lib: str, ctx: dict, runs: int) -> dict:
     import geomlab
 
     emb = _geomlab_emb(ctx).head(GRAPH_WORDS)
-    return {"times": [_timed(lambda: geomlab.neighbor_graph(emb, k=10))[0]
-                      for _ in range(runs)]}
+    return {"times": [_timed(lambda: geomlab.neighbor_graph(emb, k=10))[0] for _ in range(runs)]}
 
 
 def m_sgemm(lib: str, ctx: dict, runs: int) -> dict:
@@ -286,8 +306,8 @@ def m_sgemm(lib: str, ctx: dict, runs: int) -> dict:
     def block(b):
         out = np.empty((b[1] - b[0], 4096), np.float32)
         for c0 in range(0, len(pool), 4096):
-            tile = pool[c0:c0 + 4096]
-            np.matmul(queries[b[0]:b[1]], tile.T, out=out[:, : len(tile)])
+            tile = pool[c0 : c0 + 4096]
+            np.matmul(queries[b[0] : b[1]], tile.T, out=out[:, : len(tile)])
 
     def all_blocks():
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as ex:
@@ -296,17 +316,22 @@ def m_sgemm(lib: str, ctx: dict, runs: int) -> dict:
     with threadpool_limits(limits=1, user_api="blas"):
         all_blocks()  # warm
         an = [_timed(all_blocks)[0] for _ in range(runs)]
-    return {"times": an, "square_rate": 2048**3 / statistics.median(sq),
-            "analogy_rate": nq * len(pool) * pool.shape[1] / statistics.median(an),
-            "blas": _blas_info()}
+    return {
+        "times": an,
+        "square_rate": 2048**3 / statistics.median(sq),
+        "analogy_rate": nq * len(pool) * pool.shape[1] / statistics.median(an),
+        "blas": _blas_info(),
+    }
 
 
 def _blas_info():
     try:
         from threadpoolctl import threadpool_info
 
-        return [{k: i.get(k) for k in ("internal_api", "version", "architecture",
-                                         "num_threads")} for i in threadpool_info()]
+        return [
+            {k: i.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+            for i in threadpool_info()
+        ]
     except Exception:  # noqa: BLE001 - informative only
         return []
 
@@ -337,7 +362,7 @@ def worker(measure: str, lib: str, ctx: dict, runs: int) -> None:
         import gensim.models  # noqa: F401
     out = MEASURES[measure](lib, ctx, runs)
     # the timed calls are the last len(times) ones (sgemm warms up with one more)
-    out["cpu_times"] = _CPU[-len(out["times"]):]
+    out["cpu_times"] = _CPU[-len(out["times"]) :]
     out["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
     out["blas"] = _blas_info()
     sys.stdout.write("\n" + json.dumps(out) + "\n")
@@ -354,9 +379,22 @@ def run(measure: str, lib: str, ctx: dict, runs: int) -> dict:
         for name in BLAS_ENV:
             env.pop(name, None)
     proc = subprocess.run(
-        [sys.executable, __file__, "--worker", measure, "--lib", lib, "--runs", str(runs),
-         "--ctx", json.dumps(ctx)],
-        capture_output=True, text=True, check=False, env=env,
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            measure,
+            "--lib",
+            lib,
+            "--runs",
+            str(runs),
+            "--ctx",
+            json.dumps(ctx),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     if proc.returncode != 0:
         raise SystemExit(f"{measure}/{lib} failed:\n{proc.stderr[-3000:]}")
@@ -366,10 +404,13 @@ def run(measure: str, lib: str, ctx: dict, runs: int) -> dict:
     out["wall"] = time.perf_counter() - t0
     out["loadavg_before"] = [round(x, 2) for x in load0]
     out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    print(f"  {measure:<14} {lib:<8} median {_fmt_s(out['median']):>9}  "
-          f"CPU {_fmt_s(out['cpu_median']):>9}  "
-          f"peak {out['maxrss'] / 2**20:7.0f} MiB  (runs {len(out['times'])}, "
-          f"load {out['loadavg_before'][0]:.1f})", flush=True)
+    print(
+        f"  {measure:<14} {lib:<8} median {_fmt_s(out['median']):>9}  "
+        f"CPU {_fmt_s(out['cpu_median']):>9}  "
+        f"peak {out['maxrss'] / 2**20:7.0f} MiB  (runs {len(out['times'])}, "
+        f"load {out['loadavg_before'][0]:.1f})",
+        flush=True,
+    )
     return out
 
 
@@ -384,11 +425,18 @@ def _fmt_s(s: float) -> str:
 def _prepare(tmp: Path, glove: Path | None, runs: int) -> dict:
     if glove is None:
         glove = tmp / "glove.6B.50d.txt"
-        subprocess.run([sys.executable, str(HERE / "make_glove_text.py"), str(glove)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "make_glove_text.py"), str(glove)],
+            check=True,
+            capture_output=True,
+        )
     cache = tmp / "cache"
-    ctx = {"glove": str(glove), "cache": str(cache), "tmp": str(tmp),
-           "gensim_native": str(tmp / "glove.kv")}
+    ctx = {
+        "glove": str(glove),
+        "cache": str(cache),
+        "tmp": str(tmp),
+        "gensim_native": str(tmp / "glove.kv"),
+    }
     env = {**os.environ, "GEOMLAB_CACHE_DIR": str(cache), "GEOMLAB_NO_PROGRESS": "1"}
     # warm the caches both libraries reload from: geomlab's entry, gensim's native file
     code = (
@@ -402,9 +450,13 @@ def _prepare(tmp: Path, glove: Path | None, runs: int) -> dict:
         "                  'query_words': [emb.words[i] for i in pick]}))\n"
     )
     n_words = max(N_QUERIES, ONE_QUERY_REPEATS * runs)
-    out = subprocess.run([sys.executable, "-c", code, ctx["glove"], ctx["gensim_native"],
-                          str(n_words)],
-                         env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, ctx["glove"], ctx["gensim_native"], str(n_words)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     ctx.update(json.loads(out.stdout.strip().splitlines()[-1]))
     return ctx
 
@@ -423,9 +475,13 @@ ROWS = [  # (label, measure, target ratio gensim/geomlab or None)
 
 def table(results: dict) -> str:
     """Markdown: wall-clock medians and their ratio, the CPU-time ratio, peak memory."""
-    lines = [("| measure | geomlab | gensim 4.4 | gensim / geomlab | target | "
-              "CPU time gensim / geomlab | peak memory geomlab | peak memory gensim |"),
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        (
+            "| measure | geomlab | gensim 4.4 | gensim / geomlab | target | "
+            "CPU time gensim / geomlab | peak memory geomlab | peak memory gensim |"
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for label, key, target in ROWS:
         g = results["measures"].get(key, {}).get("geomlab")
         o = results["measures"].get(key, {}).get("gensim")
@@ -438,17 +494,21 @@ def table(results: dict) -> str:
             tgt += " (missed)"
         mem_g = f"{g['maxrss'] / 2**20:.0f} MiB"
         mem_o = f"{o['maxrss'] / 2**20:.0f} MiB" if o else "-"
-        lines.append(f"| {label} | {_fmt_s(g['median'])} | "
-                     f"{_fmt_s(o['median']) if o else '-'} | {ratio} | {tgt} | {cpu} | "
-                     f"{mem_g} | {mem_o} |")
+        lines.append(
+            f"| {label} | {_fmt_s(g['median'])} | "
+            f"{_fmt_s(o['median']) if o else '-'} | {ratio} | {tgt} | {cpu} | "
+            f"{mem_g} | {mem_o} |"
+        )
     first = results["measures"].get("first_load", {}).get("geomlab")
     reload = results["measures"].get("cached_reload", {}).get("geomlab")
     if first and reload:
         ratio = first["median"] / reload["median"]
-        lines.append(f"| geomlab first load (parse + write cache) | {_fmt_s(first['median'])} "
-                     f"| | {ratio:.1f}x slower than the cached reload | >= 10x"
-                     f"{'' if ratio >= 10 else ' (missed)'} | | "
-                     f"{first['maxrss'] / 2**20:.0f} MiB | |")
+        lines.append(
+            f"| geomlab first load (parse + write cache) | {_fmt_s(first['median'])} "
+            f"| | {ratio:.1f}x slower than the cached reload | >= 10x"
+            f"{'' if ratio >= 10 else ' (missed)'} | | "
+            f"{first['maxrss'] / 2**20:.0f} MiB | |"
+        )
     return "\n".join(lines)
 
 
@@ -456,8 +516,10 @@ def floor_text(results: dict) -> str:
     f = results.get("floor")
     if not f:
         return ""
-    kernel = ", ".join(f"{b.get('internal_api')} {b.get('architecture')}"
-                       for b in f.get("blas", [])) or "BLAS"
+    kernel = (
+        ", ".join(f"{b.get('internal_api')} {b.get('architecture')}" for b in f.get("blas", []))
+        or "BLAS"
+    )
     return (
         f"Floor of the Google evaluation: {f['questions']:,} questions x {f['candidates']:,} "
         f"candidates x {f['dim']} dims = {f['multiply_adds']:.3g} multiply-adds. Measured "
@@ -479,14 +541,18 @@ def analogy_text(results: dict) -> str:
     other = results["measures"].get("analogy_methods", {}).get("geomlab")
     if not add:
         return ""
-    text = (f"3CosAdd: {add['scored_exactly']:.2%} of the {add['evaluated']:,} x 300,000 "
-            f"candidate scores computed exactly (the rest bounded away).")
+    text = (
+        f"3CosAdd: {add['scored_exactly']:.2%} of the {add['evaluated']:,} x 300,000 "
+        f"candidate scores computed exactly (the rest bounded away)."
+    )
     if other:
         for m, name in (("3cosmul", "3CosMul"), ("pairdirection", "PairDirection")):
             o = other[m]
-            text += (f" {name}: {_fmt_s(o['median'])} ({o['median'] / add['median']:.2f}x "
-                     f"3CosAdd's time; target <= 2x), {o['correct']:,} correct, "
-                     f"{o['scored_exactly']:.2%} scored exactly.")
+            text += (
+                f" {name}: {_fmt_s(o['median'])} ({o['median'] / add['median']:.2f}x "
+                f"3CosAdd's time; target <= 2x), {o['correct']:,} correct, "
+                f"{o['scored_exactly']:.2%} scored exactly."
+            )
     return text
 
 
@@ -494,34 +560,58 @@ def _floor(results: dict, g_an: dict, sg: dict, dim: int) -> None:
     madds = g_an["evaluated"] * 300_000 * dim
     products_s = madds / sg["analogy_rate"]
     results["floor"] = {
-        "questions": g_an["evaluated"], "candidates": 300_000, "dim": dim,
-        "multiply_adds": madds, "square_rate": sg["square_rate"],
-        "analogy_rate": sg["analogy_rate"], "products_s": products_s,
-        "peak_s": madds / sg["square_rate"], "geomlab_s": g_an["median"],
+        "questions": g_an["evaluated"],
+        "candidates": 300_000,
+        "dim": dim,
+        "multiply_adds": madds,
+        "square_rate": sg["square_rate"],
+        "analogy_rate": sg["analogy_rate"],
+        "products_s": products_s,
+        "peak_s": madds / sg["square_rate"],
+        "geomlab_s": g_an["median"],
         "vs_products": products_s / g_an["median"],
-        "vs_peak": madds / sg["square_rate"] / g_an["median"], "blas": sg["blas"],
+        "vs_peak": madds / sg["square_rate"] / g_an["median"],
+        "blas": sg["blas"],
         # the same comparison in CPU seconds, which a busy machine disturbs less
-        "products_cpu_s": sg["cpu_median"], "geomlab_cpu_s": g_an["cpu_median"],
+        "products_cpu_s": sg["cpu_median"],
+        "geomlab_cpu_s": g_an["cpu_median"],
         "vs_products_cpu": sg["cpu_median"] / g_an["cpu_median"],
     }
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--runs", type=int, default=3, help="repeats per measure (median)")
-    ap.add_argument("--gensim-analogy-runs", type=int, default=1,
-                    help="repeats of gensim's analogy evaluation (about 2 minutes each)")
-    ap.add_argument("--glove", type=Path, default=None,
-                    help="an existing GloVe text file (default: written to a temporary folder)")
-    ap.add_argument("--json", type=Path, default=None, metavar="PATH",
-                    help="also write every figure as JSON")
+    ap.add_argument(
+        "--gensim-analogy-runs",
+        type=int,
+        default=1,
+        help="repeats of gensim's analogy evaluation (about 2 minutes each)",
+    )
+    ap.add_argument(
+        "--glove",
+        type=Path,
+        default=None,
+        help="an existing GloVe text file (default: written to a temporary folder)",
+    )
+    ap.add_argument(
+        "--json", type=Path, default=None, metavar="PATH", help="also write every figure as JSON"
+    )
     ap.add_argument("--quick", action="store_true", help="geomlab only, one run each")
-    ap.add_argument("--keep-blas-env", action="store_true",
-                    help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE for the measures "
-                    "(by default they are removed: see BLAS_ENV)")
-    ap.add_argument("--only", default=None, metavar="M1,M2",
-                    help="only these measures (" + ", ".join(k for _, k, _ in ROWS) + ")")
+    ap.add_argument(
+        "--keep-blas-env",
+        action="store_true",
+        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE for the measures "
+        "(by default they are removed: see BLAS_ENV)",
+    )
+    ap.add_argument(
+        "--only",
+        default=None,
+        metavar="M1,M2",
+        help="only these measures (" + ", ".join(k for _, k, _ in ROWS) + ")",
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--lib", help=argparse.SUPPRESS)
     ap.add_argument("--ctx", help=argparse.SUPPRESS)
@@ -540,14 +630,23 @@ def main(argv=None) -> int:
     started = time.time()
     results: dict = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(started)) + " UTC",
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "processor": platform.processor()},
-        "versions": {"geomlab": geomlab.__version__, "gensim": gensim.__version__,
-                     "numpy": numpy.__version__},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "processor": platform.processor(),
+        },
+        "versions": {
+            "geomlab": geomlab.__version__,
+            "gensim": gensim.__version__,
+            "numpy": numpy.__version__,
+        },
         "env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_"))},
-        "blas_env_removed_for_measures": [] if args.keep_blas_env else
-        [k for k in BLAS_ENV if k in os.environ],
-        "runs": runs, "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+        "blas_env_removed_for_measures": []
+        if args.keep_blas_env
+        else [k for k in BLAS_ENV if k in os.environ],
+        "runs": runs,
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
         "measures": {},
     }
     with tempfile.TemporaryDirectory(prefix="geomlab-bench-") as tmp:
@@ -567,15 +666,15 @@ def main(argv=None) -> int:
                 results["measures"].setdefault(key, {})[lib] = run(key, lib, ctx, r)
             if key == "text_load":
                 results["measures"]["first_load"] = {
-                    "geomlab": run("first_load", "geomlab", ctx, runs)}
+                    "geomlab": run("first_load", "geomlab", ctx, runs)
+                }
         g_an = results["measures"].get("analogy", {}).get("geomlab")
         if g_an:
             ctx["questions"] = g_an["evaluated"]
             sg = run("sgemm", "numpy", ctx, runs)
     q1000 = results["measures"].get("queries_1000", {})
     if "gensim" in q1000:
-        agree = sum(a == b for a, b in zip(q1000["geomlab"]["answers"],
-                                           q1000["gensim"]["answers"]))
+        agree = sum(a == b for a, b in zip(q1000["geomlab"]["answers"], q1000["gensim"]["answers"]))
         results["queries_1000_identical_answers"] = agree
     for m in q1000.values():
         m.pop("answers", None)
@@ -593,10 +692,14 @@ def main(argv=None) -> int:
     if results.get("analogy_text"):
         print(results["analogy_text"])
     if "queries_1000_identical_answers" in results:
-        print(f"{N_QUERIES:,} queries: {results['queries_1000_identical_answers']} identical "
-              f"top-10 lists in geomlab and gensim.")
-    print(f"load average at start {results['loadavg_start']}, at end {results['loadavg_end']}"
-          f" ({os.cpu_count()} cores); {results['seconds']:.0f} s in all.")
+        print(
+            f"{N_QUERIES:,} queries: {results['queries_1000_identical_answers']} identical "
+            f"top-10 lists in geomlab and gensim."
+        )
+    print(
+        f"load average at start {results['loadavg_start']}, at end {results['loadavg_end']}"
+        f" ({os.cpu_count()} cores); {results['seconds']:.0f} s in all."
+    )
     if args.json:
         from geomlab._io import write_text_atomic
 

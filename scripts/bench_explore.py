@@ -26,8 +26,9 @@ def _parts(index: Path) -> tuple[dict[str, int], dict[str, float]]:
     """Bytes of the page by part (the data block's top-level keys, and the rest), and the
     build's time by step as the page records it."""
     text = index.read_text(encoding="utf-8")
-    m = re.search(r'<script type="application/json" id="geomlab-data">(.*?)</script>', text,
-                  re.DOTALL)
+    m = re.search(
+        r'<script type="application/json" id="geomlab-data">(.*?)</script>', text, re.DOTALL
+    )
     data = json.loads(m.group(1))
     out = {k: len(json.dumps(v, separators=(",", ":"))) for k, v in data.items()}
     out["page (template, CSS, script)"] = len(text.encode()) - len(m.group(1).encode())
@@ -45,8 +46,17 @@ def main() -> int:
     if opts.cache:
         env["GEOMLAB_CACHE_DIR"] = opts.cache
     out = Path(opts.out or tempfile.mkdtemp(prefix="geomlab-explore-")) / "page"
-    cmd = [sys.executable, "-m", "geomlab", "explore", "--out", str(out), "--no-progress",
-           "--json", *opts.args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "geomlab",
+        "explore",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--json",
+        *opts.args,
+    ]
     print(" ".join(cmd[1:]))
     for run in range(1, opts.runs + 1):
         t0 = time.perf_counter()
@@ -56,8 +66,10 @@ def main() -> int:
             sys.stderr.write(proc.stderr)
             return proc.returncode
         got = json.loads(proc.stdout)
-        print(f"build {run}: {seconds:.1f} s (inside: {got['seconds']:.1f} s), page "
-              f"{got['bytes']:,} bytes ({got['bytes'] / 1e6:.2f} MB)")
+        print(
+            f"build {run}: {seconds:.1f} s (inside: {got['seconds']:.1f} s), page "
+            f"{got['bytes']:,} bytes ({got['bytes'] / 1e6:.2f} MB)"
+        )
     parts, timings = _parts(out / "index.html")
     print("last build's steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     for part, size in parts.items():

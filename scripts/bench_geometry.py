@@ -44,14 +44,26 @@ def geomlab_outcomes(result) -> Counter:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--questions", metavar="PATH",
-                    help="a question file (default: gensim's Google set)")
-    ap.add_argument("--restrict-vocab", type=int, default=300_000, metavar="N",
-                    help="questions and candidates from the first N words (default 300000)")
-    ap.add_argument("--runs", type=int, default=3, metavar="N",
-                    help="geomlab runs (the median is reported; gensim runs once)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--questions", metavar="PATH", help="a question file (default: gensim's Google set)"
+    )
+    ap.add_argument(
+        "--restrict-vocab",
+        type=int,
+        default=300_000,
+        metavar="N",
+        help="questions and candidates from the first N words (default 300000)",
+    )
+    ap.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        metavar="N",
+        help="geomlab runs (the median is reported; gensim runs once)",
+    )
     ap.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = ap.parse_args(argv)
 
@@ -67,13 +79,17 @@ def main(argv=None) -> int:
     for _ in range(args.runs):
         load_before = os.getloadavg()[0]
         t, c = time.perf_counter(), time.process_time()
-        result = geomlab.evaluate_analogies(emb, path, restrict_vocab=args.restrict_vocab,
-                                            progress=False)
+        result = geomlab.evaluate_analogies(
+            emb, path, restrict_vocab=args.restrict_vocab, progress=False
+        )
         walls.append(time.perf_counter() - t)
         cpus.append(time.process_time() - c)
-        print(f"geomlab: {result.n_correct} / {result.n_evaluated} = {result.accuracy:.6f} "
-              f"({result.n_oov} skipped) in {walls[-1]:.2f} s (CPU {cpus[-1]:.1f} s, load "
-              f"average {load_before:.1f})", flush=True)
+        print(
+            f"geomlab: {result.n_correct} / {result.n_evaluated} = {result.accuracy:.6f} "
+            f"({result.n_oov} skipped) in {walls[-1]:.2f} s (CPU {cpus[-1]:.1f} s, load "
+            f"average {load_before:.1f})",
+            flush=True,
+        )
     t_geomlab, c_geomlab = statistics.median(walls), statistics.median(cpus)
 
     load_before = os.getloadavg()[0]
@@ -82,32 +98,51 @@ def main(argv=None) -> int:
     t_gensim, c_gensim = time.perf_counter() - t, time.process_time() - c
     g_total = g_sections[-1]
     g_correct, g_n = len(g_total["correct"]), len(g_total["correct"]) + len(g_total["incorrect"])
-    print(f"gensim:  {g_correct} / {g_n} = {g_score:.6f} in {t_gensim:.2f} s (CPU "
-          f"{c_gensim:.1f} s, load average {load_before:.1f} -> {os.getloadavg()[0]:.1f})",
-          flush=True)
+    print(
+        f"gensim:  {g_correct} / {g_n} = {g_score:.6f} in {t_gensim:.2f} s (CPU "
+        f"{c_gensim:.1f} s, load average {load_before:.1f} -> {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
 
     theirs, ours = gensim_outcomes(g_sections), geomlab_outcomes(result)
     differ = sorted((theirs - ours) + (ours - theirs))
     identical = not differ and g_correct == result.n_correct and g_n == result.n_evaluated
     ratio = t_gensim / t_geomlab
-    print(f"per-question outcomes identical: {identical}"
-          + ("" if identical else f" ({len(differ)} differ, e.g. {differ[:3]})"))
-    print(f"speed-up: {ratio:.1f}x wall clock (gensim {t_gensim:.1f} s / geomlab median "
-          f"{t_geomlab:.2f} s); {c_gensim / c_geomlab:.1f}x in CPU time")
+    print(
+        f"per-question outcomes identical: {identical}"
+        + ("" if identical else f" ({len(differ)} differ, e.g. {differ[:3]})")
+    )
+    print(
+        f"speed-up: {ratio:.1f}x wall clock (gensim {t_gensim:.1f} s / geomlab median "
+        f"{t_geomlab:.2f} s); {c_gensim / c_geomlab:.1f}x in CPU time"
+    )
 
     figures = {
         "dataset": str(path),
         "restrict_vocab": args.restrict_vocab,
-        "geomlab": {"n_correct": result.n_correct, "n_evaluated": result.n_evaluated,
-                    "accuracy": result.accuracy, "seconds": t_geomlab, "cpu_seconds": c_geomlab,
-                    "runs": walls},
-        "gensim": {"n_correct": g_correct, "n_evaluated": g_n, "accuracy": g_score,
-                   "seconds": t_gensim, "cpu_seconds": c_gensim},
+        "geomlab": {
+            "n_correct": result.n_correct,
+            "n_evaluated": result.n_evaluated,
+            "accuracy": result.accuracy,
+            "seconds": t_geomlab,
+            "cpu_seconds": c_geomlab,
+            "runs": walls,
+        },
+        "gensim": {
+            "n_correct": g_correct,
+            "n_evaluated": g_n,
+            "accuracy": g_score,
+            "seconds": t_gensim,
+            "cpu_seconds": c_gensim,
+        },
         "identical": identical,
         "speedup": ratio,
         "speedup_cpu": c_gensim / c_geomlab,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": sys.version.split()[0]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": sys.version.split()[0],
+        },
     }
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

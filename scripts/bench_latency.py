@@ -23,8 +23,11 @@ COMMANDS = [
     ("geomlab info", ["info"], 1.5),
     ("geomlab neighbors bank", ["neighbors", "bank"], 1.5),
     ("geomlab analogy man king woman", ["analogy", "man", "king", "woman"], 1.5),
-    ("geomlab score france paris london berlin", ["score", "france", "paris", "london", "berlin"],
-     1.5),
+    (
+        "geomlab score france paris london berlin",
+        ["score", "france", "paris", "london", "berlin"],
+        1.5,
+    ),
 ]
 
 
@@ -52,17 +55,26 @@ def main() -> None:
         full = cmd if cmd[0] == sys.executable else _cli() + cmd
         _time(full)  # warm-up
         times = [_time(full) for _ in range(args.runs)]
-        rows.append({"command": label, "median_s": round(statistics.median(times), 3),
-                     "max_s": round(max(times), 3), "target_s": target,
-                     "ok": statistics.median(times) < target})
+        rows.append(
+            {
+                "command": label,
+                "median_s": round(statistics.median(times), 3),
+                "max_s": round(max(times), 3),
+                "target_s": target,
+                "ok": statistics.median(times) < target,
+            }
+        )
     width = max(len(r["command"]) for r in rows)
     print(f"{'command':<{width}}  median_s  max_s  target_s  ok")
     for r in rows:
-        print(f"{r['command']:<{width}}  {r['median_s']:8.3f}  {r['max_s']:5.2f}  "
-              f"{r['target_s']:8.1f}  {'yes' if r['ok'] else 'NO'}")
+        print(
+            f"{r['command']:<{width}}  {r['median_s']:8.3f}  {r['max_s']:5.2f}  "
+            f"{r['target_s']:8.1f}  {'yes' if r['ok'] else 'NO'}"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({"runs": args.runs, "cpus": os.cpu_count(),
-                                               "rows": rows}, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"runs": args.runs, "cpus": os.cpu_count(), "rows": rows}, indent=2) + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -97,8 +97,9 @@ print(json.dumps(out))
 
 
 def run_worker(python: str, code: str, args: list[str], env: dict) -> dict:
-    res = subprocess.run([python, "-c", code, *args], capture_output=True, text=True,
-                         env=env, check=False)
+    res = subprocess.run(
+        [python, "-c", code, *args], capture_output=True, text=True, env=env, check=False
+    )
     if res.returncode != 0:
         raise SystemExit(f"worker failed:\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -125,9 +126,12 @@ def main() -> None:
     env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = str(args.threads)
     sides = {"geomlab": (sys.executable, GEOMLAB_WORKER, [])}
     if args.llama_python:
-        sides["llama.cpp"] = (args.llama_python, LLAMA_WORKER,
-                              [str(default_model_path()), str(args.threads)])
-    workloads = {"prefill": ids[:PREFILL], "decode": ids[:PROMPT + DECODE]}
+        sides["llama.cpp"] = (
+            args.llama_python,
+            LLAMA_WORKER,
+            [str(default_model_path()), str(args.threads)],
+        )
+    workloads = {"prefill": ids[:PREFILL], "decode": ids[: PROMPT + DECODE]}
     results: dict = {}
     for what, chunk in workloads.items():
         for side, (python, code, extra) in sides.items():
@@ -144,11 +148,17 @@ def main() -> None:
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
                 "runs": runs,
             }
-    print(f"threads {args.threads}; OPENBLAS_CORETYPE "
-          f"{'kept' if args.keep_blas_env else 'unset'}; {platform.processor() or platform.machine()}")
-    print(f"{'measure':<28}{'geomlab':>12}{'llama.cpp':>12}{'ratio':>8}  peak MiB (geomlab / llama.cpp)")
-    for what, label in (("prefill", f"prefill {PREFILL} tokens, tok/s"),
-                        ("decode", f"decode {DECODE} tokens, tok/s")):
+    print(
+        f"threads {args.threads}; OPENBLAS_CORETYPE "
+        f"{'kept' if args.keep_blas_env else 'unset'}; {platform.processor() or platform.machine()}"
+    )
+    print(
+        f"{'measure':<28}{'geomlab':>12}{'llama.cpp':>12}{'ratio':>8}  peak MiB (geomlab / llama.cpp)"
+    )
+    for what, label in (
+        ("prefill", f"prefill {PREFILL} tokens, tok/s"),
+        ("decode", f"decode {DECODE} tokens, tok/s"),
+    ):
         g = results[what]["geomlab"]
         line = f"{label:<28}{g['tokens_per_s']:>12.1f}"
         if "llama.cpp" in results[what]:

@@ -37,13 +37,20 @@ def timed(fn):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", nargs="?", type=Path, default=Path("/tmp/glove.6B.50d.txt"),
-                        help="GloVe text file (default: /tmp/glove.6B.50d.txt; made if missing)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=Path("/tmp/glove.6B.50d.txt"),
+        help="GloVe text file (default: /tmp/glove.6B.50d.txt; made if missing)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="geomlab runs per measure (median)")
-    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
-                        help="also write the results as JSON")
-    parser.add_argument("--no-gensim", action="store_true",
-                        help="skip gensim (no ratio); for quick checks")
+    parser.add_argument(
+        "--json", type=Path, default=None, metavar="PATH", help="also write the results as JSON"
+    )
+    parser.add_argument(
+        "--no-gensim", action="store_true", help="skip gensim (no ratio); for quick checks"
+    )
     args = parser.parse_args(argv)
 
     if not args.path.exists():
@@ -58,9 +65,14 @@ def main(argv: list[str] | None = None) -> int:
 
     size_mb = args.path.stat().st_size / 1e6
     results: dict = {
-        "file": str(args.path), "file_mb": round(size_mb, 1), "runs": args.runs,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "file": str(args.path),
+        "file_mb": round(size_mb, 1),
+        "runs": args.runs,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
     }
 
     parse_times = []
@@ -87,11 +99,13 @@ def main(argv: list[str] | None = None) -> int:
         results["gensim_version"] = gensim.__version__
         results["gensim_s"] = t
         results["same_words_and_vectors"] = bool(
-            list(kv.index_to_key) == list(emb.words) and np.array_equal(kv.vectors, emb.vectors))
+            list(kv.index_to_key) == list(emb.words) and np.array_equal(kv.vectors, emb.vectors)
+        )
         results["speedup_parse_vs_gensim"] = t / results["geomlab_parse_s"]
         results["speedup_cached_reload_vs_gensim"] = t / results["geomlab_cached_reload_s"]
-    results["cached_reload_vs_first_load"] = (results["geomlab_first_load_with_cache_write_s"]
-                                              / results["geomlab_cached_reload_s"])
+    results["cached_reload_vs_first_load"] = (
+        results["geomlab_first_load_with_cache_write_s"] / results["geomlab_cached_reload_s"]
+    )
 
     print(f"{args.path} ({size_mb:.0f} MB, {results['words']:,} words x {results['dim']})")
     rows = []
@@ -100,15 +114,19 @@ def main(argv: list[str] | None = None) -> int:
     rows += [
         (f"geomlab load(cache=False), median of {args.runs}", results["geomlab_parse_s"]),
         ("geomlab load(), first: parse + write cache", first_cached),
-        (f"geomlab load(), cached reload, median of {args.runs}",
-         results["geomlab_cached_reload_s"]),
+        (
+            f"geomlab load(), cached reload, median of {args.runs}",
+            results["geomlab_cached_reload_s"],
+        ),
     ]
     for label, seconds in rows:
         print(f"  {label:<52} {seconds:8.3f} s")
     if "gensim_s" in results:
         print(f"  parse speedup over gensim:         {results['speedup_parse_vs_gensim']:.1f}x")
-        print(f"  cached reload speedup over gensim: "
-              f"{results['speedup_cached_reload_vs_gensim']:.0f}x")
+        print(
+            f"  cached reload speedup over gensim: "
+            f"{results['speedup_cached_reload_vs_gensim']:.0f}x"
+        )
         print(f"  same words and vectors as gensim:  {results['same_words_and_vectors']}")
     print(f"  cached reload vs first load:       {results['cached_reload_vs_first_load']:.0f}x")
     if args.json:

@@ -43,12 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000, help="queries in the batch (default 1000)")
     parser.add_argument("--k", type=int, default=10, help="neighbors per query (default 10)")
     parser.add_argument("--runs", type=int, default=3, help="runs of the batch measure (median)")
-    parser.add_argument("--single-runs", type=int, default=30,
-                        help="runs of the single-query measure (median)")
-    parser.add_argument("--blas-threads", type=int, default=None, metavar="N",
-                        help="limit BLAS threads for both sides (default: BLAS's own choice)")
-    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
-                        help="also write the results as JSON")
+    parser.add_argument(
+        "--single-runs", type=int, default=30, help="runs of the single-query measure (median)"
+    )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="limit BLAS threads for both sides (default: BLAS's own choice)",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, metavar="PATH", help="also write the results as JSON"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("GEOMLAB_NO_PROGRESS", "1")
     if args.blas_threads:
@@ -92,14 +99,14 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}",
+        f"{platform.python_version()}",
         "vectors": f"{len(emb):,} x {emb.dim} ({emb.source})",
         "blas_threads": args.blas_threads or "default",
         "load_average_1min": os.getloadavg()[0],
         "n_queries": args.n,
         "k": k,
         "same_neighbors": f"{args.n - mismatched}/{args.n} queries identical, "
-                          f"max score difference {max_diff:.2g}",
+        f"max score difference {max_diff:.2g}",
         "one_query_geomlab_ms": one_geomlab * 1e3,
         "one_query_gensim_ms": one_gensim * 1e3,
         "one_query_ratio": one_gensim / one_geomlab,
@@ -107,14 +114,20 @@ def main(argv: list[str] | None = None) -> int:
         "batch_gensim_s": many_gensim,
         "batch_ratio": many_gensim / many_geomlab,
     }
-    print(f"machine: {results['machine']}; vectors: {results['vectors']}; BLAS threads: "
-          f"{results['blas_threads']}; load average now: {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {results['machine']}; vectors: {results['vectors']}; BLAS threads: "
+        f"{results['blas_threads']}; load average now: {os.getloadavg()[0]:.1f}"
+    )
     print(f"agreement with gensim: {results['same_neighbors']}")
     print(f"{'':24}{'geomlab':>12}{'gensim':>12}{'ratio':>9}")
-    print(f"{'one query (ms)':24}{one_geomlab * 1e3:12.2f}{one_gensim * 1e3:12.2f}"
-          f"{one_gensim / one_geomlab:8.1f}x")
-    print(f"{f'{args.n:,} queries (s)':24}{many_geomlab:12.3f}{many_gensim:12.3f}"
-          f"{many_gensim / many_geomlab:8.1f}x")
+    print(
+        f"{'one query (ms)':24}{one_geomlab * 1e3:12.2f}{one_gensim * 1e3:12.2f}"
+        f"{one_gensim / one_geomlab:8.1f}x"
+    )
+    print(
+        f"{f'{args.n:,} queries (s)':24}{many_geomlab:12.3f}{many_gensim:12.3f}"
+        f"{many_gensim / many_geomlab:8.1f}x"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -23,15 +23,26 @@ import time
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dataset", default="google",
-                    help="analogy set: 'google' (default), a question file or a BATS folder")
-    ap.add_argument("--method", default="3cosadd",
-                    choices=("3cosadd", "3cosmul", "pairdirection"),
-                    help="how candidates are scored (default: %(default)s)")
-    ap.add_argument("--bands", default="1000,10000,50000", metavar="N,N,...",
-                    help="frequency-rank band edges (default: %(default)s)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--dataset",
+        default="google",
+        help="analogy set: 'google' (default), a question file or a BATS folder",
+    )
+    ap.add_argument(
+        "--method",
+        default="3cosadd",
+        choices=("3cosadd", "3cosmul", "pairdirection"),
+        help="how candidates are scored (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--bands",
+        default="1000,10000,50000",
+        metavar="N,N,...",
+        help="frequency-rank band edges (default: %(default)s)",
+    )
     ap.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = ap.parse_args(argv)
 
@@ -45,26 +56,51 @@ def main(argv=None) -> int:
     at_one, fitted = r.calibration_at(1.0), r.calibration_at(r.temperature)
     bands = r.by_frequency(tuple(int(b) for b in args.bands.split(",")))
 
-    print(f"{r.dataset}, {r.method}, first {r.restrict_vocab:,} words, inputs excluded: "
-          f"{r.n_evaluated} questions, accuracy {r.accuracy:.4f} ({seconds:.1f} s, one pass)")
+    print(
+        f"{r.dataset}, {r.method}, first {r.restrict_vocab:,} words, inputs excluded: "
+        f"{r.n_evaluated} questions, accuracy {r.accuracy:.4f} ({seconds:.1f} s, one pass)"
+    )
     print(f"fitted temperature T = {r.temperature:.4f} (minimum mean NLL)\n")
-    print(format_table([
-        {"": f"T = {c.temperature:.4g}", "NLL (nats)": c.nll, "perplexity": c.perplexity,
-         "mean confidence": c.mean_confidence, "accuracy": c.accuracy, "ECE": c.ece,
-         "NLL error bound": c.error_bound}
-        for c in (at_one, fitted)
-    ]))
+    print(
+        format_table(
+            [
+                {
+                    "": f"T = {c.temperature:.4g}",
+                    "NLL (nats)": c.nll,
+                    "perplexity": c.perplexity,
+                    "mean confidence": c.mean_confidence,
+                    "accuracy": c.accuracy,
+                    "ECE": c.ece,
+                    "NLL error bound": c.error_bound,
+                }
+                for c in (at_one, fitted)
+            ]
+        )
+    )
     print("\nreliability at the fitted T (confidence bins of the top-1 answer):")
     print(format_table([row for row in fitted.reliability.rows() if row["count"]]))
     print("\nby frequency rank of the expected answer (most frequent first):")
     print(format_table(bands.rows()))
 
     if args.json:
-        keys = ("temperature", "nll", "perplexity", "mean_confidence", "accuracy", "ece",
-                "error_bound", "n", "n_unanswerable")
+        keys = (
+            "temperature",
+            "nll",
+            "perplexity",
+            "mean_confidence",
+            "accuracy",
+            "ece",
+            "error_bound",
+            "n",
+            "n_unanswerable",
+        )
         figures = {
-            "dataset": r.dataset, "method": r.method, "restrict_vocab": r.restrict_vocab,
-            "n_evaluated": r.n_evaluated, "accuracy": r.accuracy, "seconds": seconds,
+            "dataset": r.dataset,
+            "method": r.method,
+            "restrict_vocab": r.restrict_vocab,
+            "n_evaluated": r.n_evaluated,
+            "accuracy": r.accuracy,
+            "seconds": seconds,
             "fitted_temperature": r.temperature,
             "at_one": {k: getattr(at_one, k) for k in keys},
             "at_fitted": {k: getattr(fitted, k) for k in keys},

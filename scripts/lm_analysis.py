@@ -32,21 +32,30 @@ def next_token(lm) -> dict:
     out = {}
     for t in (0.5, 1.0, 2.0, 5.0):
         nt = geomlab.next_token(lm, PROMPT, temperature=t, k=5)
-        out[f"T={t:g}"] = {"entropy": nt.entropy,
-                           "top": [(r["token"], round(r["prob"], 4)) for r in nt.rows()]}
-        print(f"T = {t:<4g} entropy {nt.entropy:6.3f} nats  "
-              + "  ".join(f"{r['token']!r} {r['prob']:.4f}" for r in nt.rows()))
+        out[f"T={t:g}"] = {
+            "entropy": nt.entropy,
+            "top": [(r["token"], round(r["prob"], 4)) for r in nt.rows()],
+        }
+        print(
+            f"T = {t:<4g} entropy {nt.entropy:6.3f} nats  "
+            + "  ".join(f"{r['token']!r} {r['prob']:.4f}" for r in nt.rows())
+        )
     return out
 
 
 def lens(lm) -> dict:
     ll = geomlab.logit_lens(lm, PROMPT)
     ent = ll.entropy[:, -1]
-    print(f"final prediction {ll.top_tokens[-1][-1]!r} on top from block {ll.first_layer()} "
-          f"of {ll.n_layers}; its rank by block: {ll.final_ranks[:, -1].tolist()}")
+    print(
+        f"final prediction {ll.top_tokens[-1][-1]!r} on top from block {ll.first_layer()} "
+        f"of {ll.n_layers}; its rank by block: {ll.final_ranks[:, -1].tolist()}"
+    )
     print(f"entropy at the last position by block: {np.round(ent, 2).tolist()}")
-    return {"first_layer": ll.first_layer(), "final_ranks": ll.final_ranks[:, -1].tolist(),
-            "entropy": ent.tolist()}
+    return {
+        "first_layer": ll.first_layer(),
+        "final_ranks": ll.final_ranks[:, -1].tolist(),
+        "entropy": ent.tolist(),
+    }
 
 
 def attention(lm) -> dict:
@@ -68,8 +77,10 @@ def calibration(lm) -> dict:
     cal = geomlab.calibrate_text(lm, progress=True)
     seconds = time.perf_counter() - t0
     print(cal)
-    print(f"scored and calibrated {cal.tokens:,} tokens in {seconds:.1f} s "
-          f"({cal.tokens / seconds:.0f} tokens/s)")
+    print(
+        f"scored and calibrated {cal.tokens:,} tokens in {seconds:.1f} s "
+        f"({cal.tokens / seconds:.0f} tokens/s)"
+    )
     return {**cal.to_dict(), "seconds": seconds}
 
 
@@ -78,14 +89,21 @@ def polysemy(lm) -> dict:
     g = geomlab.evaluate_polysemy(geomlab.load())
     print(r)
     print(f"GloVe 6B 50d with the attention stand-in: context accuracy {g.context_accuracy:.3f}")
-    for ctx in ("the boat drifted to the muddy river bank",
-                "loans and deposits at a low interest rate at the bank"):
+    for ctx in (
+        "the boat drifted to the muddy river bank",
+        "loans and deposits at a low interest rate at the bank",
+    ):
         print(geomlab.contextualize(lm, "bank", ctx, k=5))
     return {**r.to_dict(), "glove_context_accuracy": g.context_accuracy}
 
 
-TOPICS = {"next": next_token, "lens": lens, "attention": attention, "calibration": calibration,
-          "polysemy": polysemy}
+TOPICS = {
+    "next": next_token,
+    "lens": lens,
+    "attention": attention,
+    "calibration": calibration,
+    "polysemy": polysemy,
+}
 
 
 def main() -> None:

@@ -39,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     n, dim = write_glove_text(args.path, args.limit)
     size = args.path.stat().st_size
-    print(f"wrote {n:,} words x {dim} dims to {args.path} ({size / 1e6:.1f} MB) "
-          f"in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"wrote {n:,} words x {dim} dims to {args.path} ({size / 1e6:.1f} MB) "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
     return 0
 
 

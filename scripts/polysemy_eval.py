@@ -91,8 +91,12 @@ def main() -> None:
 
     emb = geomlab.load()
     probes = read_probes()
-    out: dict = {"vectors": emb.source, "probe_words": len({p.word for p in probes}),
-                 "probe_contexts": len(probes), "cpu_count": os.cpu_count()}
+    out: dict = {
+        "vectors": emb.source,
+        "probe_words": len({p.word for p in probes}),
+        "probe_contexts": len(probes),
+        "cpu_count": os.cpu_count(),
+    }
 
     with tempfile.TemporaryDirectory() as tmp:
         old = os.environ.get("GEOMLAB_CACHE_DIR")
@@ -109,10 +113,12 @@ def main() -> None:
             assert again.from_cache, "the default atoms are not shipped: they were fitted again"
             out["shipped_equals_fit"] = bool(np.array_equal(again.atoms, d.atoms))
             out["dictionary"] = dict(d.params)
-            print(f"first fit of {d.n_atoms} atoms on {d.n_words:,} words: "
-                  f"{out['fit_wall_s']} s wall, {out['fit_cpu_s']} s CPU; "
-                  f"read back ({again.path}): {out['cached_read_s'] * 1000:.1f} ms, "
-                  f"the same atoms: {out['shipped_equals_fit']}")
+            print(
+                f"first fit of {d.n_atoms} atoms on {d.n_words:,} words: "
+                f"{out['fit_wall_s']} s wall, {out['fit_cpu_s']} s CPU; "
+                f"read back ({again.path}): {out['cached_read_s'] * 1000:.1f} ms, "
+                f"the same atoms: {out['shipped_equals_fit']}"
+            )
 
             variants = {
                 "default (function words dropped, weight 1, T 1)": {},
@@ -132,8 +138,11 @@ def main() -> None:
             for method in methods:
                 wall = time.perf_counter()
                 r = geomlab.evaluate_polysemy(emb, method=method)
-                figures = {k: v for k, v in r.summary().items()
-                           if isinstance(v, float) and k not in ("threshold", "temperature")}
+                figures = {
+                    k: v
+                    for k, v in r.summary().items()
+                    if isinstance(v, float) and k not in ("threshold", "temperature")
+                }
                 figures["seconds"] = round(time.perf_counter() - wall, 1)
                 out["evaluate_polysemy"][method] = figures
                 print(f"\nevaluate_polysemy(method={method!r}):")
@@ -143,18 +152,29 @@ def main() -> None:
                     out["per_word_atoms"] = list(r.per_word)
 
             out["senses_recovered_by_threshold"] = {}
-            print("\nsenses recovered by threshold: learned atoms vs 500 random frequent "
-                  "words as atoms (5 seeds)")
+            print(
+                "\nsenses recovered by threshold: learned atoms vs 500 random frequent "
+                "words as atoms (5 seeds)"
+            )
             for threshold in (0.3, 0.4, 0.5):
                 learned = geomlab.evaluate_polysemy(emb, threshold=threshold).senses_recovered
                 mean, std = random_atom_baseline(
-                    emb, probes, n_atoms=DEFAULTS["n_atoms"], n_words=DEFAULTS["n_words"],
-                    sparsity=DEFAULTS["sparsity"], threshold=threshold)
+                    emb,
+                    probes,
+                    n_atoms=DEFAULTS["n_atoms"],
+                    n_words=DEFAULTS["n_words"],
+                    sparsity=DEFAULTS["sparsity"],
+                    threshold=threshold,
+                )
                 out["senses_recovered_by_threshold"][str(threshold)] = {
-                    "atoms": round(learned, 4), "random_words": round(mean, 4),
-                    "random_words_std": round(std, 4)}
-                print(f"  threshold {threshold}: atoms {learned:.3f}, random words "
-                      f"{mean:.3f} +- {std:.3f}")
+                    "atoms": round(learned, 4),
+                    "random_words": round(mean, 4),
+                    "random_words_std": round(std, 4),
+                }
+                print(
+                    f"  threshold {threshold}: atoms {learned:.3f}, random words "
+                    f"{mean:.3f} +- {std:.3f}"
+                )
         finally:
             if old is None:
                 os.environ.pop("GEOMLAB_CACHE_DIR", None)

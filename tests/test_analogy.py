@@ -5,8 +5,13 @@ import geomlab
 from geomlab import Analogy, ParameterError, UnknownWordError
 from geomlab.geometry._analogy_scores import Scorer
 
-QUESTIONS = [("man", "king", "woman"), ("france", "paris", "germany"), ("good", "better", "bad"),
-             ("walk", "walking", "swim"), ("japan", "yen", "usa")]
+QUESTIONS = [
+    ("man", "king", "woman"),
+    ("france", "paris", "germany"),
+    ("good", "better", "bad"),
+    ("walk", "walking", "swim"),
+    ("japan", "yen", "usa"),
+]
 
 KINQ = r"'kinq' is not in the vocabulary\. Did you mean 'king'"
 
@@ -25,26 +30,34 @@ def test_king_queen(glove):
 
 @pytest.mark.parametrize("a, b, c", QUESTIONS)
 def test_3cosadd_matches_gensim_most_similar(glove, kv, a, b, c):
-    _same(geomlab.analogy(glove, a, b, c, k=10),
-          kv.most_similar(positive=[b, c], negative=[a], topn=10))
+    _same(
+        geomlab.analogy(glove, a, b, c, k=10),
+        kv.most_similar(positive=[b, c], negative=[a], topn=10),
+    )
 
 
 def test_3cosadd_restricted_matches_gensim(glove, kv):
-    _same(geomlab.analogy(glove, "man", "king", "woman", k=5, restrict_vocab=30_000),
-          kv.most_similar(positive=["king", "woman"], negative=["man"], topn=5,
-                          restrict_vocab=30_000))
+    _same(
+        geomlab.analogy(glove, "man", "king", "woman", k=5, restrict_vocab=30_000),
+        kv.most_similar(
+            positive=["king", "woman"], negative=["man"], topn=5, restrict_vocab=30_000
+        ),
+    )
 
 
 @pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 @pytest.mark.parametrize("a, b, c", QUESTIONS)
 def test_3cosmul_matches_gensim_most_similar_cosmul(glove, kv, a, b, c):
-    _same(geomlab.analogy(glove, a, b, c, k=10, method="3cosmul"),
-          kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=10))
+    _same(
+        geomlab.analogy(glove, a, b, c, k=10, method="3cosmul"),
+        kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=10),
+    )
 
 
 def test_pairdirection_is_cos_of_the_offsets(glove):
-    r = geomlab.analogy(glove, "man", "king", "woman", k=5, method="pairdirection",
-                        restrict_vocab=20_000)
+    r = geomlab.analogy(
+        glove, "man", "king", "woman", k=5, method="pairdirection", restrict_vocab=20_000
+    )
     unit = glove.unit(np.arange(20_000))
     a, b, c = (glove[w] / np.linalg.norm(glove[w]) for w in ("man", "king", "woman"))
     d = b - a
@@ -89,8 +102,9 @@ def test_scorer_methods_agree_with_definitions():
         scorer = Scorer(method, rows, norms)
         q = scorer.query_vectors(a, b, c)
         s32 = scorer.tile(q, 0, len(rows))[0]
-        s64 = scorer.exact(np.repeat(q, len(rows), axis=0), np.arange(len(rows)),
-                           np.arange(len(rows)))
+        s64 = scorer.exact(
+            np.repeat(q, len(rows), axis=0), np.arange(len(rows)), np.arange(len(rows))
+        )
         np.testing.assert_allclose(s32[ok], s64[ok], rtol=1e-5, atol=1e-6)
         assert s64[7] == -np.inf
         return s32[ok]
@@ -98,8 +112,7 @@ def test_scorer_methods_agree_with_definitions():
     q = (b - a + c) / np.linalg.norm(b - a + c)
     np.testing.assert_allclose(scores("3cosadd"), (unit @ q)[ok], atol=1e-6)
     sh = lambda v: (1 + unit @ v) / 2
-    np.testing.assert_allclose(scores("3cosmul"), (sh(b) * sh(c) / (sh(a) + 1e-6))[ok],
-                               rtol=1e-5)
+    np.testing.assert_allclose(scores("3cosmul"), (sh(b) * sh(c) / (sh(a) + 1e-6))[ok], rtol=1e-5)
     x = unit - c
     ref = (x @ (b - a)) / (np.linalg.norm(x, axis=1) * np.linalg.norm(b - a))
     pd = scores("pairdirection")

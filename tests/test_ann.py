@@ -64,11 +64,14 @@ def test_graph_excludes_the_word_itself(index):
     assert np.all(np.diff(scores, axis=1) <= 1e-6)  # best first
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"M": 0}, "M must be a positive integer"),
-    ({"ef": 0}, "ef must be a positive integer"),
-    ({"recall_sample": -1}, "recall_sample must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"M": 0}, "M must be a positive integer"),
+        ({"ef": 0}, "ef must be a positive integer"),
+        ({"recall_sample": -1}, "recall_sample must be a positive integer"),
+    ],
+)
 def test_bad_parameters(tiny, kwargs, match):
     with pytest.raises(geomlab.ParameterError, match=match):
         ann_index(tiny, **kwargs)

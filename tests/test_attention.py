@@ -105,9 +105,25 @@ def test_attend_bad_input(hand):
 
 def test_tokenize():
     assert tokenize("The boat drifted to the muddy River bank.") == [
-        "the", "boat", "drifted", "to", "the", "muddy", "river", "bank"]
+        "the",
+        "boat",
+        "drifted",
+        "to",
+        "the",
+        "muddy",
+        "river",
+        "bank",
+    ]
     assert tokenize("An x-ray of the U.S. economy, isn't it?") == [
-        "an", "x-ray", "of", "the", "u.s.", "economy", "isn't", "it"]
+        "an",
+        "x-ray",
+        "of",
+        "the",
+        "u.s.",
+        "economy",
+        "isn't",
+        "it",
+    ]
     assert tokenize("  ") == []
     assert {"the", "of", "and", "to"} <= FUNCTION_WORDS
     assert not {"interest", "fire", "bill", "river"} & FUNCTION_WORDS
@@ -116,8 +132,9 @@ def test_tokenize():
 # -- contextual neighbors on the embedded GloVe ----------------------------------------------
 def test_bank_moves_to_the_named_sense(glove):
     river = geomlab.contextualize(glove, "bank", "the boat drifted to the muddy river bank")
-    money = geomlab.contextualize(glove, "bank",
-                                  "the bank approved loans and deposits at a low interest rate")
+    money = geomlab.contextualize(
+        glove, "bank", "the bank approved loans and deposits at a low interest rate"
+    )
     assert "shore" in river.words and "shore" not in river.static.words
     assert {"lending", "debt", "credit"} <= set(money.words)
     assert river.attention.words == ("boat", "drifted", "muddy", "river")
@@ -183,8 +200,9 @@ def test_contextualize_bad_input(glove):
         geomlab.contextualize(glove, "bank", "  ,, ")
     with pytest.raises(geomlab.ParameterError, match="context must hold at least one word"):
         geomlab.contextualize(glove, "bank", [])
-    with pytest.raises(geomlab.ParameterError,
-                       match="none of the 2 context words is in the vocabulary"):
+    with pytest.raises(
+        geomlab.ParameterError, match="none of the 2 context words is in the vocabulary"
+    ):
         geomlab.contextualize(glove, "bank", "zzqxv qqzxw")
     with pytest.raises(geomlab.ParameterError, match="no context word is left"):
         geomlab.contextualize(glove, "bank", "the of bank")

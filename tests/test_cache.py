@@ -73,10 +73,19 @@ def test_stale_cache_is_rebuilt(cache_root, tmp_path):
     assert geomlab.load(path).load_report.cache == "hit"
 
 
-@pytest.mark.parametrize("damage", [
-    "truncate-vectors", "flip-vector-byte", "truncate-words", "edit-words", "garbage-meta",
-    "empty-meta", "missing-words", "wrong-shape-in-meta",
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "truncate-vectors",
+        "flip-vector-byte",
+        "truncate-words",
+        "edit-words",
+        "garbage-meta",
+        "empty-meta",
+        "missing-words",
+        "wrong-shape-in-meta",
+    ],
+)
 def test_damaged_cache_is_never_trusted(cache_root, tmp_path, damage):
     path = text_file(tmp_path / "v.txt")
     good = geomlab.load(path, cache=False)
@@ -198,8 +207,10 @@ def test_concurrent_loads_do_not_corrupt_the_cache(cache_root, tmp_path):
     path = text_file(tmp_path / "big.txt", n=20_000, dim=50, seed=5)
     ctx = mp.get_context("spawn")
     go, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_load_in_child, args=(str(path), str(cache_root), go, results))
-             for _ in range(3)]
+    procs = [
+        ctx.Process(target=_load_in_child, args=(str(path), str(cache_root), go, results))
+        for _ in range(3)
+    ]
     for p in procs:
         p.start()
     time.sleep(0.5)

@@ -38,8 +38,9 @@ def test_reliability_bins():
     assert rb.accuracy[9] == 1.0 and rb.confidence[9] == 1.0
     assert math.isnan(rb.accuracy[1])  # empty bin
     assert len(rb.rows()) == 10 and "gap" in rb.rows()[0]
-    assert rb.ece == pytest.approx(expected_calibration_error(
-        [0.05, 0.5, 0.51, 1.0], [False, True, False, True], n_bins=10))
+    assert rb.ece == pytest.approx(
+        expected_calibration_error([0.05, 0.5, 0.51, 1.0], [False, True, False, True], n_bins=10)
+    )
 
 
 def test_calibrated_sample_has_small_ece():
@@ -50,13 +51,21 @@ def test_calibrated_sample_has_small_ece():
     assert expected_calibration_error(conf, ~correct) > 0.3
 
 
-@pytest.mark.parametrize("args, kwargs, error, match", [
-    (([0.5], [True, False]), {}, ShapeError, r"confidences \(1,\) and correct \(2,\)"),
-    (([], []), {}, ParameterError, "confidences is empty"),
-    (([1.5], [True]), {}, ParameterError, r"confidences must be probabilities in \[0, 1\]"),
-    (([float("nan")], [True]), {}, ParameterError, "confidences must be probabilities"),
-    (([0.5], [True]), {"n_bins": 0}, ParameterError, "n_bins must be a positive integer, got 0"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, error, match",
+    [
+        (([0.5], [True, False]), {}, ShapeError, r"confidences \(1,\) and correct \(2,\)"),
+        (([], []), {}, ParameterError, "confidences is empty"),
+        (([1.5], [True]), {}, ParameterError, r"confidences must be probabilities in \[0, 1\]"),
+        (([float("nan")], [True]), {}, ParameterError, "confidences must be probabilities"),
+        (
+            ([0.5], [True]),
+            {"n_bins": 0},
+            ParameterError,
+            "n_bins must be a positive integer, got 0",
+        ),
+    ],
+)
 def test_ece_bad_input(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         expected_calibration_error(*args, **kwargs)
@@ -96,17 +105,33 @@ def test_fit_temperature_with_mask():
     assert masked.temperature == pytest.approx(plain.temperature, rel=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({}, ParameterError, "plain logits need targets"),
-    ({"targets": np.array([0])}, ShapeError, "targets must be 2 integer indices"),
-    ({"targets": np.array([0, 5])}, ParameterError, r"targets must be column indices in \[0, 2\)"),
-    ({"targets": np.array([0, 1]), "bounds": (0, 1)}, ParameterError,
-     "bounds must be a positive finite number, got 0"),
-    ({"targets": np.array([0, 1]), "bounds": (5, 1)}, ParameterError,
-     r"bounds must be \(low, high\) with low < high"),
-    ({"targets": np.array([0, 1]), "mask": np.array([[False, True], [True, True]])},
-     ParameterError, "a target is masked out"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({}, ParameterError, "plain logits need targets"),
+        ({"targets": np.array([0])}, ShapeError, "targets must be 2 integer indices"),
+        (
+            {"targets": np.array([0, 5])},
+            ParameterError,
+            r"targets must be column indices in \[0, 2\)",
+        ),
+        (
+            {"targets": np.array([0, 1]), "bounds": (0, 1)},
+            ParameterError,
+            "bounds must be a positive finite number, got 0",
+        ),
+        (
+            {"targets": np.array([0, 1]), "bounds": (5, 1)},
+            ParameterError,
+            r"bounds must be \(low, high\) with low < high",
+        ),
+        (
+            {"targets": np.array([0, 1]), "mask": np.array([[False, True], [True, True]])},
+            ParameterError,
+            "a target is masked out",
+        ),
+    ],
+)
 def test_fit_temperature_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):
         fit_temperature(np.array([[1.0, 0.0], [0.0, 1.0]]), **kwargs)
@@ -147,8 +172,9 @@ def write_sample(path, glove, n, seed):
         if len(rows) == n:
             break
     rows = np.array(rows)
-    path.write_text("\n".join(" ".join(glove.words[i] for i in r) for r in rows) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(" ".join(glove.words[i] for i in r) for r in rows) + "\n", encoding="utf-8"
+    )
     return str(path), rows
 
 
@@ -185,8 +211,9 @@ def test_sketch_against_exact_log_partition(glove, unit300k, tmp_path):
             # the bound, plus float32 rounding of the scores themselves (~1e-7 / T)
             assert np.all(np.abs(approx - exact) <= bound + 3e-7 / t)
             assert bound.max() < 0.06 and bound.mean() < 0.01
-            assert np.allclose(sk.log_prob(t)[chunk], target / t - exact,
-                               atol=float(bound.max()) + 1e-6 / t)
+            assert np.allclose(
+                sk.log_prob(t)[chunk], target / t - exact, atol=float(bound.max()) + 1e-6 / t
+            )
             top1 = np.exp(s.max(axis=1) / t - exact)
             assert np.allclose(sk.confidence(t)[chunk], top1, rtol=0.07, atol=1e-9)
         exact_nll += [(logsumexp(s / t, axis=1) - target / t).sum() for t in around]

@@ -60,112 +60,188 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
     },
     "convert": {
         "unknown": [(["convert", "nosuchsource", "{out}/x.txt"], 1, [NOT_SOURCE])],
-        "usage": [(["convert", "glove-6b-50d"], 2, ["the following arguments are required: DEST"]),
-                  (["convert", "a", "b", "--format", "csv"], 2,
-                   ["argument --format: invalid choice: 'csv'"]),
-                  (["convert", "a", "b", "--on-error", "ignore"], 2, ["invalid choice: 'ignore'"])],
-        "number": [(["convert", "a", "b", "--limit", "0"], 2, [f"--limit: {POS_INT} '0'"]),
-                   (["convert", "a", "b", "--limit", "ten"], 2, [f"--limit: {POS_INT} 'ten'"])],
+        "usage": [
+            (["convert", "glove-6b-50d"], 2, ["the following arguments are required: DEST"]),
+            (
+                ["convert", "a", "b", "--format", "csv"],
+                2,
+                ["argument --format: invalid choice: 'csv'"],
+            ),
+            (["convert", "a", "b", "--on-error", "ignore"], 2, ["invalid choice: 'ignore'"]),
+        ],
+        "number": [
+            (["convert", "a", "b", "--limit", "0"], 2, [f"--limit: {POS_INT} '0'"]),
+            (["convert", "a", "b", "--limit", "ten"], 2, [f"--limit: {POS_INT} 'ten'"]),
+        ],
         "missing": [(["convert", "{missing}", "{out}/x.txt"], 1, ["{missing}"])],
-        "exists": [(["convert", "glove-6b-50d", "{out}", "--limit", "3"], 1,
-                    ["exists; pass --force to replace it"])],
-        "unwritable": [(["convert", "glove-6b-50d", "{blocked}/v.txt", "--limit", "5"], 1,
-                        ["{blocker}"]),
-                       (["convert", "glove-6b-50d", "{blocked}/v", "--limit", "5", "--format",
-                         "geomlab"], 1, ["{blocker}"])],
+        "exists": [
+            (
+                ["convert", "glove-6b-50d", "{out}", "--limit", "3"],
+                1,
+                ["exists; pass --force to replace it"],
+            )
+        ],
+        "unwritable": [
+            (["convert", "glove-6b-50d", "{blocked}/v.txt", "--limit", "5"], 1, ["{blocker}"]),
+            (
+                ["convert", "glove-6b-50d", "{blocked}/v", "--limit", "5", "--format", "geomlab"],
+                1,
+                ["{blocker}"],
+            ),
+        ],
     },
     "neighbors": {
         "unknown": [(["neighbors", "king", "kinq"], 1, [UNKNOWN])],
-        "usage": [(["neighbors"], 2, ["the following arguments are required: WORD"]),
-                  (["neighbors", "king", "--metric", "l2"], 2, ["invalid choice: 'l2'"])],
-        "number": [(["neighbors", "king", "-k", "0"], 2, [f"-k: {POS_INT} '0'"]),
-                   (["neighbors", "king", "-k", "1.5"], 2, [f"-k: {POS_INT} '1.5'"]),
-                   (["neighbors", "king", "--restrict-vocab", "-3"], 2, [f"{POS_INT} '-3'"])],
+        "usage": [
+            (["neighbors"], 2, ["the following arguments are required: WORD"]),
+            (["neighbors", "king", "--metric", "l2"], 2, ["invalid choice: 'l2'"]),
+        ],
+        "number": [
+            (["neighbors", "king", "-k", "0"], 2, [f"-k: {POS_INT} '0'"]),
+            (["neighbors", "king", "-k", "1.5"], 2, [f"-k: {POS_INT} '1.5'"]),
+            (["neighbors", "king", "--restrict-vocab", "-3"], 2, [f"{POS_INT} '-3'"]),
+        ],
         "missing": [(["neighbors", "king", "--vectors", "{missing}"], 1, ["{missing}"])],
     },
     "analogy": {
         "unknown": [(["analogy", "man", "kinq", "woman"], 1, [UNKNOWN])],
-        "usage": [(["analogy", "man", "king"], 2, ["the following arguments are required: C"]),
-                  (["analogy", "man", "king", "woman", "--method", "add"], 2,
-                   ["invalid choice: 'add'"])],
+        "usage": [
+            (["analogy", "man", "king"], 2, ["the following arguments are required: C"]),
+            (["analogy", "man", "king", "woman", "--method", "add"], 2, ["invalid choice: 'add'"]),
+        ],
         "number": [(["analogy", "man", "king", "woman", "-k", "-1"], 2, [f"{POS_INT} '-1'"])],
-        "missing": [(["analogy", "man", "king", "woman", "--vectors", "{missing}"], 1,
-                     ["{missing}"])],
+        "missing": [
+            (["analogy", "man", "king", "woman", "--vectors", "{missing}"], 1, ["{missing}"])
+        ],
     },
     "relevance": {
-        "unknown": [(["relevance", "king", "queen", "kinq"], 1, [UNKNOWN]),
-                    (["relevance", "kinq - man", "queen"], 1, [UNKNOWN])],
-        "usage": [(["relevance", "king"], 2, ["the following arguments are required: CANDIDATE"]),
-                  (["relevance", "king +", "queen"], 1, ["malformed query expression 'king +'"])],
+        "unknown": [
+            (["relevance", "king", "queen", "kinq"], 1, [UNKNOWN]),
+            (["relevance", "kinq - man", "queen"], 1, [UNKNOWN]),
+        ],
+        "usage": [
+            (["relevance", "king"], 2, ["the following arguments are required: CANDIDATE"]),
+            (["relevance", "king +", "queen"], 1, ["malformed query expression 'king +'"]),
+        ],
         "missing": [(["relevance", "king", "queen", "--vectors", "{missing}"], 1, ["{missing}"])],
     },
     "evaluate analogies": {
         "unknown": [(["evaluate", "analogies", "nosuchset"], 1, [ANALOGY_SET])],
         "usage": [(["evaluate", "analogies", "--method", "add"], 2, ["invalid choice: 'add'"])],
-        "number": [(["evaluate", "analogies", "--topk", "0"], 2, [f"--topk: {POS_INT} '0'"]),
-                   (["evaluate", "analogies", "--restrict-vocab", "x"], 2, [f"{POS_INT} 'x'"])],
-        "missing": [(["evaluate", "analogies", "{missing}"], 1,
-                     ["analogy dataset '{missing}': no such file or folder"])],
-        "unwritable": [(["evaluate", "analogies", "{q}", "--restrict-vocab", "20000", "--csv",
-                         "{blocked}/a.csv"], 1, ["{blocker}"])],
+        "number": [
+            (["evaluate", "analogies", "--topk", "0"], 2, [f"--topk: {POS_INT} '0'"]),
+            (["evaluate", "analogies", "--restrict-vocab", "x"], 2, [f"{POS_INT} 'x'"]),
+        ],
+        "missing": [
+            (
+                ["evaluate", "analogies", "{missing}"],
+                1,
+                ["analogy dataset '{missing}': no such file or folder"],
+            )
+        ],
+        "unwritable": [
+            (
+                [
+                    "evaluate",
+                    "analogies",
+                    "{q}",
+                    "--restrict-vocab",
+                    "20000",
+                    "--csv",
+                    "{blocked}/a.csv",
+                ],
+                1,
+                ["{blocker}"],
+            )
+        ],
     },
     "evaluate similarity": {
         "unknown": [(["evaluate", "similarity", "nosuchset"], 1, [PAIR_SET])],
         "usage": [(["evaluate", "similarity", "--bogus"], 2, ["unrecognized arguments: --bogus"])],
-        "number": [(["evaluate", "similarity", "--seed", "abc"], 2, ["invalid int value: 'abc'"]),
-                   (["evaluate", "similarity", "--restrict-vocab", "0"], 2, [f"{POS_INT} '0'"])],
-        "missing": [(["evaluate", "similarity", "{missing}"], 1,
-                     ["word-pair dataset '{missing}': no such file or folder"])],
-        "unwritable": [(["evaluate", "similarity", "--csv", "{blocked}/s.csv"], 1,
-                        ["{blocker}"])],
+        "number": [
+            (["evaluate", "similarity", "--seed", "abc"], 2, ["invalid int value: 'abc'"]),
+            (["evaluate", "similarity", "--restrict-vocab", "0"], 2, [f"{POS_INT} '0'"]),
+        ],
+        "missing": [
+            (
+                ["evaluate", "similarity", "{missing}"],
+                1,
+                ["word-pair dataset '{missing}': no such file or folder"],
+            )
+        ],
+        "unwritable": [(["evaluate", "similarity", "--csv", "{blocked}/s.csv"], 1, ["{blocker}"])],
     },
     "calibrate": {
         "unknown": [(["calibrate", "nosuchset"], 1, [ANALOGY_SET])],
         "usage": [(["calibrate", "--method", "cos"], 2, ["invalid choice: 'cos'"])],
-        "number": [(["calibrate", "--temperature", "0"], 2, [f"{POS_NUM} '0'"]),
-                   (["calibrate", "-t", "nan"], 2, [f"{POS_NUM} 'nan'"]),
-                   (["calibrate", "--bands", "3,2"], 2, ["expected increasing positive integers"]),
-                   (["calibrate", "--bands", "a,b"], 2, ["expected increasing integers"])],
-        "missing": [(["calibrate", "{missing}"], 1,
-                     ["analogy dataset '{missing}': no such file or folder"])],
+        "number": [
+            (["calibrate", "--temperature", "0"], 2, [f"{POS_NUM} '0'"]),
+            (["calibrate", "-t", "nan"], 2, [f"{POS_NUM} 'nan'"]),
+            (["calibrate", "--bands", "3,2"], 2, ["expected increasing positive integers"]),
+            (["calibrate", "--bands", "a,b"], 2, ["expected increasing integers"]),
+        ],
+        "missing": [
+            (["calibrate", "{missing}"], 1, ["analogy dataset '{missing}': no such file or folder"])
+        ],
     },
     "score": {
-        "unknown": [(["score", "kinq"], 1, [UNKNOWN]),
-                    (["score", "france", "paris", "kinq"], 1, [UNKNOWN]),
-                    (["score", "france", "paris", "--target", "kinq"], 1,
-                     ["target 'kinq' is not among the candidates"])],
+        "unknown": [
+            (["score", "kinq"], 1, [UNKNOWN]),
+            (["score", "france", "paris", "kinq"], 1, [UNKNOWN]),
+            (
+                ["score", "france", "paris", "--target", "kinq"],
+                1,
+                ["target 'kinq' is not among the candidates"],
+            ),
+        ],
         "usage": [(["score"], 2, ["the following arguments are required: QUERY"])],
-        "number": [(["score", "france", "-t", "0"], 2, [f"{POS_NUM} '0'"]),
-                   (["score", "france", "-t", "inf"], 2, [f"{POS_NUM} 'inf'"]),
-                   (["score", "france", "-t", "nan"], 2, [f"{POS_NUM} 'nan'"]),
-                   (["score", "france", "--top", "0"], 2, [f"{POS_INT} '0'"])],
+        "number": [
+            (["score", "france", "-t", "0"], 2, [f"{POS_NUM} '0'"]),
+            (["score", "france", "-t", "inf"], 2, [f"{POS_NUM} 'inf'"]),
+            (["score", "france", "-t", "nan"], 2, [f"{POS_NUM} 'nan'"]),
+            (["score", "france", "--top", "0"], 2, [f"{POS_INT} '0'"]),
+        ],
         "missing": [(["score", "france", "--vectors", "{missing}"], 1, ["{missing}"])],
     },
     "eml": {
         "usage": [(["eml", "1"], 2, ["the following arguments are required: Y"])],
-        "number": [(["eml", "1", "abc"], 2, ["argument Y: expected a number, got 'abc'"]),
-                   (["eml", "1", "0"], 1, ["eml(x, y) needs y > 0"]),
-                   (["eml", "800", "1"], 1, ["e**x overflows for x > 709.78"]),
-                   (["eml", "nan", "1"], 1, ["x must be finite, got nan"]),
-                   (["eml", "1", "inf"], 1, ["y must be finite, got inf"])],
+        "number": [
+            (["eml", "1", "abc"], 2, ["argument Y: expected a number, got 'abc'"]),
+            (["eml", "1", "0"], 1, ["eml(x, y) needs y > 0"]),
+            (["eml", "800", "1"], 1, ["e**x overflows for x > 709.78"]),
+            (["eml", "nan", "1"], 1, ["x must be finite, got nan"]),
+            (["eml", "1", "inf"], 1, ["y must be finite, got inf"]),
+        ],
     },
     "senses": {
-        "unknown": [(["senses", "kinq"], 1, [UNKNOWN]),
-                    (["senses", "kinq", "--method", "cluster"], 1, [UNKNOWN])],
-        "usage": [(["senses"], 2, ["the following arguments are required: WORD"]),
-                  (["senses", "bank", "--method", "lda"], 2, ["invalid choice: 'lda'"])],
+        "unknown": [
+            (["senses", "kinq"], 1, [UNKNOWN]),
+            (["senses", "kinq", "--method", "cluster"], 1, [UNKNOWN]),
+        ],
+        "usage": [
+            (["senses"], 2, ["the following arguments are required: WORD"]),
+            (["senses", "bank", "--method", "lda"], 2, ["invalid choice: 'lda'"]),
+        ],
         "number": [(["senses", "bank", "--top", "0"], 2, [f"{POS_INT} '0'"])],
         "missing": [(["senses", "bank", "--vectors", "{missing}"], 1, ["{missing}"])],
     },
     "context": {
         "unknown": [(["context", "kinq", "--context", "river bank"], 1, [UNKNOWN])],
-        "usage": [(["context", "bank"], 2, ["the following arguments are required: --context"]),
-                  (["context", "bank", "--context", ""], 1, ["context must hold at least one"])],
-        "number": [(["context", "bank", "--context", "river", "--temperature", "0"], 2,
-                    [f"{POS_NUM} '0'"]),
-                   (["context", "bank", "--context", "river", "-k", "x"], 2, [f"{POS_INT} 'x'"])],
-        "missing": [(["context", "bank", "--context", "river", "--vectors", "{missing}"], 1,
-                     ["{missing}"])],
+        "usage": [
+            (["context", "bank"], 2, ["the following arguments are required: --context"]),
+            (["context", "bank", "--context", ""], 1, ["context must hold at least one"]),
+        ],
+        "number": [
+            (
+                ["context", "bank", "--context", "river", "--temperature", "0"],
+                2,
+                [f"{POS_NUM} '0'"],
+            ),
+            (["context", "bank", "--context", "river", "-k", "x"], 2, [f"{POS_INT} 'x'"]),
+        ],
+        "missing": [
+            (["context", "bank", "--context", "river", "--vectors", "{missing}"], 1, ["{missing}"])
+        ],
     },
     "atoms": {
         "unknown": [(["atoms", "kinq"], 1, [UNKNOWN])],
@@ -176,69 +252,101 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
     "report": {
         "unknown": [(["report", "--out", "{out}/r", "--words", "kinq", "--quick"], 1, [UNKNOWN])],
         "usage": [(["report", "--sections", "nope"], 2, ["invalid choice: 'nope'"])],
-        "number": [(["report", "--seed", "x"], 2, ["invalid int value: 'x'"]),
-                   (["report", "--out", "{out}/r", "--seed", "-1"], 1,
-                    ["seed must be a non-negative integer, got -1"])],
+        "number": [
+            (["report", "--seed", "x"], 2, ["invalid int value: 'x'"]),
+            (
+                ["report", "--out", "{out}/r", "--seed", "-1"],
+                1,
+                ["seed must be a non-negative integer, got -1"],
+            ),
+        ],
         "missing": [(["report", "--out", "{out}/r", "--vectors", "{missing}"], 1, ["{missing}"])],
-        "unwritable": [(["report", "--out", "{blocked}/r", "--quick", "--sections", "vectors",
-                         "--no-progress"], 1, ["{blocker}"])],
+        "unwritable": [
+            (
+                [
+                    "report",
+                    "--out",
+                    "{blocked}/r",
+                    "--quick",
+                    "--sections",
+                    "vectors",
+                    "--no-progress",
+                ],
+                1,
+                ["{blocker}"],
+            )
+        ],
     },
     "explore": {
-        "unknown": [(["explore", "--out", "{out}/e", "--words", "kinq", "--no-lm"], 1,
-                     [UNKNOWN])],
+        "unknown": [(["explore", "--out", "{out}/e", "--words", "kinq", "--no-lm"], 1, [UNKNOWN])],
         "usage": [(["explore", "--method", "mds"], 2, ["invalid choice: 'mds'"])],
-        "number": [(["explore", "--n-words", "0"], 2, [f"{POS_INT} '0'"]),
-                   (["explore", "--seed", "-1"], 2, ["expected an integer >= 0"]),
-                   (["explore", "--out", "{out}/e", "--n-words", "4", "--no-lm"], 1,
-                    ["n_words must be an integer >= 5, got 4"])],
-        "missing": [(["explore", "--out", "{out}/e", "--vectors", "{missing}"], 1,
-                     ["{missing}"])],
-        "unwritable": [(["explore", "--out", "{blocked}/e", "--no-lm", "--no-progress"], 1,
-                        ["{blocker}"])],
+        "number": [
+            (["explore", "--n-words", "0"], 2, [f"{POS_INT} '0'"]),
+            (["explore", "--seed", "-1"], 2, ["expected an integer >= 0"]),
+            (
+                ["explore", "--out", "{out}/e", "--n-words", "4", "--no-lm"],
+                1,
+                ["n_words must be an integer >= 5, got 4"],
+            ),
+        ],
+        "missing": [(["explore", "--out", "{out}/e", "--vectors", "{missing}"], 1, ["{missing}"])],
+        "unwritable": [
+            (["explore", "--out", "{blocked}/e", "--no-lm", "--no-progress"], 1, ["{blocker}"])
+        ],
     },
     "graph": {
         "unknown": [(["graph", "--out", "{out}/g.npz", "--words-file", "{words}"], 1, [UNKNOWN])],
-        "usage": [(["graph"], 2, ["the following arguments are required: --out"]),
-                  (["graph", "--out", "{out}/g.npz", "--metric", "l1"], 2,
-                   ["invalid choice: 'l1'"])],
-        "number": [(["graph", "--out", "g.npz", "--k", "0"], 2, [f"--k: {POS_INT} '0'"]),
-                   (["graph", "--out", "g.npz", "--limit", "0"], 2, [f"{POS_INT} '0'"]),
-                   (["graph", "--out", "g.npz", "--block-size", "x"], 2, [f"{POS_INT} 'x'"]),
-                   (["graph", "--out", "{out}/g.npz", "--limit", "1"], 1,
-                    ["a neighbor graph needs at least 2 words, got 1"])],
-        "missing": [(["graph", "--out", "{out}/g.npz", "--words-file", "{missing}"], 1,
-                     ["{missing}"]),
-                    (["graph", "--out", "{out}/g.npz", "--vectors", "{missing}"], 1,
-                     ["{missing}"])],
-        "unwritable": [(["graph", "--out", "{blocked}/g.npz", "--limit", "100"], 1,
-                        ["{blocker}"])],
+        "usage": [
+            (["graph"], 2, ["the following arguments are required: --out"]),
+            (["graph", "--out", "{out}/g.npz", "--metric", "l1"], 2, ["invalid choice: 'l1'"]),
+        ],
+        "number": [
+            (["graph", "--out", "g.npz", "--k", "0"], 2, [f"--k: {POS_INT} '0'"]),
+            (["graph", "--out", "g.npz", "--limit", "0"], 2, [f"{POS_INT} '0'"]),
+            (["graph", "--out", "g.npz", "--block-size", "x"], 2, [f"{POS_INT} 'x'"]),
+            (
+                ["graph", "--out", "{out}/g.npz", "--limit", "1"],
+                1,
+                ["a neighbor graph needs at least 2 words, got 1"],
+            ),
+        ],
+        "missing": [
+            (["graph", "--out", "{out}/g.npz", "--words-file", "{missing}"], 1, ["{missing}"]),
+            (["graph", "--out", "{out}/g.npz", "--vectors", "{missing}"], 1, ["{missing}"]),
+        ],
+        "unwritable": [(["graph", "--out", "{blocked}/g.npz", "--limit", "100"], 1, ["{blocker}"])],
     },
     # the language model: every case is refused before the default model is needed
     "lm next": {
         "unknown": [(["lm", "next", "x", "--model", "{words}"], 1, ["{words}: not a GGUF file"])],
         "usage": [(["lm", "next"], 2, ["the following arguments are required: TEXT"])],
-        "number": [(["lm", "next", "x", "-k", "0"], 2, [f"{POS_INT} '0'"]),
-                   (["lm", "next", "x", "--temperature", "0"], 2, [f"{POS_NUM} '0'"])],
-        "missing": [(["lm", "next", "x", "--model", "{missing}"], 1,
-                     ["{missing}: no such GGUF file"])],
+        "number": [
+            (["lm", "next", "x", "-k", "0"], 2, [f"{POS_INT} '0'"]),
+            (["lm", "next", "x", "--temperature", "0"], 2, [f"{POS_NUM} '0'"]),
+        ],
+        "missing": [
+            (["lm", "next", "x", "--model", "{missing}"], 1, ["{missing}: no such GGUF file"])
+        ],
     },
     "lm score": {
         "unknown": [(["lm", "score", "{words}", "--model", "{words}"], 1, ["not a GGUF file"])],
         "usage": [(["lm", "score"], 2, ["the following arguments are required: FILE_OR_-"])],
         "number": [(["lm", "score", "{words}", "--window", "0"], 2, [f"{POS_INT} '0'"])],
-        "missing": [(["lm", "score", "{missing}", "--model", "{words}"], 1, ["not a GGUF"]),
-                    (["lm", "score", "{words}", "--model", "{missing}"], 1,
-                     ["no such GGUF file"])],
+        "missing": [
+            (["lm", "score", "{missing}", "--model", "{words}"], 1, ["not a GGUF"]),
+            (["lm", "score", "{words}", "--model", "{missing}"], 1, ["no such GGUF file"]),
+        ],
     },
     "lm generate": {
         "unknown": [(["lm", "generate", "x", "--model", "{words}"], 1, ["not a GGUF file"])],
         "usage": [(["lm", "generate"], 2, ["the following arguments are required: TEXT"])],
-        "number": [(["lm", "generate", "x", "--top-p", "0"], 2, ["expected a number in (0, 1]"]),
-                   (["lm", "generate", "x", "--max-tokens", "0"], 2, [f"{POS_INT} '0'"]),
-                   (["lm", "generate", "x", "--seed", "-1"], 2, ["expected an integer >= 0"]),
-                   (["lm", "generate", "x", "--top-k", "x"], 2, [f"{POS_INT} 'x'"])],
-        "missing": [(["lm", "generate", "x", "--model", "{missing}"], 1,
-                     ["no such GGUF file"])],
+        "number": [
+            (["lm", "generate", "x", "--top-p", "0"], 2, ["expected a number in (0, 1]"]),
+            (["lm", "generate", "x", "--max-tokens", "0"], 2, [f"{POS_INT} '0'"]),
+            (["lm", "generate", "x", "--seed", "-1"], 2, ["expected an integer >= 0"]),
+            (["lm", "generate", "x", "--top-k", "x"], 2, [f"{POS_INT} 'x'"]),
+        ],
+        "missing": [(["lm", "generate", "x", "--model", "{missing}"], 1, ["no such GGUF file"])],
     },
     "lm lens": {
         "unknown": [(["lm", "lens", "x", "--model", "{words}"], 1, ["not a GGUF file"])],
@@ -246,27 +354,40 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
         "missing": [(["lm", "lens", "x", "--model", "{missing}"], 1, ["no such GGUF file"])],
     },
     "lm attention": {
-        "unknown": [(["lm", "attention", "x", "--layer", "1", "--model", "{words}"], 1,
-                     ["not a GGUF file"])],
-        "usage": [(["lm", "attention", "x"], 2,
-                   ["the following arguments are required: --layer"])],
-        "number": [(["lm", "attention", "x", "--layer", "-1"], 2,
-                    ["expected an integer >= 0"]),
-                   (["lm", "attention", "x", "--layer", "1", "--head", "x"], 2,
-                    ["expected an integer >= 0"])],
-        "missing": [(["lm", "attention", "x", "--layer", "1", "--model", "{missing}"], 1,
-                     ["no such GGUF file"])],
+        "unknown": [
+            (["lm", "attention", "x", "--layer", "1", "--model", "{words}"], 1, ["not a GGUF file"])
+        ],
+        "usage": [(["lm", "attention", "x"], 2, ["the following arguments are required: --layer"])],
+        "number": [
+            (["lm", "attention", "x", "--layer", "-1"], 2, ["expected an integer >= 0"]),
+            (
+                ["lm", "attention", "x", "--layer", "1", "--head", "x"],
+                2,
+                ["expected an integer >= 0"],
+            ),
+        ],
+        "missing": [
+            (
+                ["lm", "attention", "x", "--layer", "1", "--model", "{missing}"],
+                1,
+                ["no such GGUF file"],
+            )
+        ],
     },
     "lm context": {
-        "unknown": [(["lm", "context", "bank", "a bank", "--model", "{words}"], 1,
-                     ["not a GGUF file"])],
-        "usage": [(["lm", "context", "bank"], 2,
-                   ["the following arguments are required: CONTEXT"])],
-        "number": [(["lm", "context", "bank", "a bank", "-k", "0"], 2, [f"{POS_INT} '0'"]),
-                   (["lm", "context", "bank", "a bank", "--layer", "-2"], 2,
-                    ["expected an integer >= 0"])],
-        "missing": [(["lm", "context", "bank", "a bank", "--model", "{missing}"], 1,
-                     ["no such GGUF file"])],
+        "unknown": [
+            (["lm", "context", "bank", "a bank", "--model", "{words}"], 1, ["not a GGUF file"])
+        ],
+        "usage": [
+            (["lm", "context", "bank"], 2, ["the following arguments are required: CONTEXT"])
+        ],
+        "number": [
+            (["lm", "context", "bank", "a bank", "-k", "0"], 2, [f"{POS_INT} '0'"]),
+            (["lm", "context", "bank", "a bank", "--layer", "-2"], 2, ["expected an integer >= 0"]),
+        ],
+        "missing": [
+            (["lm", "context", "bank", "a bank", "--model", "{missing}"], 1, ["no such GGUF file"])
+        ],
     },
     "lm polysemy": {
         "unknown": [(["lm", "polysemy", "--model", "{words}"], 1, ["not a GGUF file"])],
@@ -282,18 +403,22 @@ CASES: dict[str, dict[str, list[tuple[list[str], int, list[str]]]]] = {
     "train unembedding": {
         "unknown": [(["train", "unembedding", "--model", "{words}"], 1, ["not a GGUF file"])],
         "usage": [(["train", "unembedding", "a", "b"], 2, ["unrecognized arguments: b"])],
-        "number": [(["train", "unembedding", "--steps", "0"], 2, [f"{POS_INT} '0'"]),
-                   (["train", "unembedding", "--lr", "0"], 2, [f"{POS_NUM} '0'"])],
-        "missing": [(["train", "unembedding", "{missing}", "--model", "{words}"], 1,
-                     ["{missing}"]),
-                    (["train", "unembedding", "--model", "{missing}"], 1,
-                     ["no such GGUF file"])],
+        "number": [
+            (["train", "unembedding", "--steps", "0"], 2, [f"{POS_INT} '0'"]),
+            (["train", "unembedding", "--lr", "0"], 2, [f"{POS_NUM} '0'"]),
+        ],
+        "missing": [
+            (["train", "unembedding", "{missing}", "--model", "{words}"], 1, ["{missing}"]),
+            (["train", "unembedding", "--model", "{missing}"], 1, ["no such GGUF file"]),
+        ],
     },
     "train word2vec": {
         "unknown": [(["train", "word2vec", "--vectors", "nosuchsource"], 1, [NOT_SOURCE])],
         "usage": [(["train", "word2vec", "--nosuch"], 2, ["unrecognized arguments: --nosuch"])],
-        "number": [(["train", "word2vec", "--epochs", "0"], 2, [f"{POS_INT} '0'"]),
-                   (["train", "word2vec", "--seed", "-1"], 2, ["expected an integer >= 0"])],
+        "number": [
+            (["train", "word2vec", "--epochs", "0"], 2, [f"{POS_INT} '0'"]),
+            (["train", "word2vec", "--seed", "-1"], 2, ["expected an integer >= 0"]),
+        ],
         "missing": [(["train", "word2vec", "{missing}"], 1, ["{missing}"])],
     },
 }
@@ -309,8 +434,7 @@ NOT_APPLICABLE = {
     ("eml", "missing"): "reads no file (not even vectors)",
 }
 KINDS = ("unknown", "usage", "number", "missing")
-WRITERS = {"convert", "report", "explore", "graph", "evaluate analogies",
-           "evaluate similarity"}
+WRITERS = {"convert", "report", "explore", "graph", "evaluate analogies", "evaluate similarity"}
 
 
 @pytest.fixture()
@@ -322,10 +446,17 @@ def paths(tmp_path) -> dict[str, str]:
     words = tmp_path / "words.txt"
     words.write_text("king\nkinq\n", encoding="utf-8")
     q = tmp_path / "q.txt"
-    q.write_text(": capital\nfrance paris germany berlin\n: family\nman king woman queen\n",
-                 encoding="utf-8")
-    return {"missing": str(tmp_path / "no-such-file.txt"), "out": str(out), "words": str(words),
-            "q": str(q), "blocked": str(blocker / "sub"), "blocker": str(blocker)}
+    q.write_text(
+        ": capital\nfrance paris germany berlin\n: family\nman king woman queen\n", encoding="utf-8"
+    )
+    return {
+        "missing": str(tmp_path / "no-such-file.txt"),
+        "out": str(out),
+        "words": str(words),
+        "q": str(q),
+        "blocked": str(blocker / "sub"),
+        "blocker": str(blocker),
+    }
 
 
 def _run(capsys, argv: list[str]) -> tuple[int, str, str]:
@@ -359,9 +490,23 @@ def _cases(kinds):
 
 def test_the_matrix_knows_every_command():
     # the parser is the source of truth: at least the commands issue 8 names
-    assert {"info", "convert", "neighbors", "analogy", "relevance", "evaluate analogies",
-            "evaluate similarity", "calibrate", "score", "eml", "senses", "context", "atoms",
-            "report", "graph"} <= set(LEAVES)
+    assert {
+        "info",
+        "convert",
+        "neighbors",
+        "analogy",
+        "relevance",
+        "evaluate analogies",
+        "evaluate similarity",
+        "calibrate",
+        "score",
+        "eml",
+        "senses",
+        "context",
+        "atoms",
+        "report",
+        "graph",
+    } <= set(LEAVES)
     assert GROUPS == ["evaluate", "lm", "train"]
     assert {"lm next", "lm score", "lm generate", "lm info"} <= set(LEAVES)
 
@@ -469,8 +614,9 @@ def test_unknown_words_that_are_skipped_by_design(capsys, paths):
     assert "not in the vocabulary, skipped (1): qqqzz" in out
     q = Path(paths["q"])
     q.write_text(q.read_text() + "man kinq woman queen\n")
-    code, out, err = _run(capsys, ["evaluate", "analogies", str(q), "--restrict-vocab", "20000",
-                                   "--json"])
+    code, out, err = _run(
+        capsys, ["evaluate", "analogies", str(q), "--restrict-vocab", "20000", "--json"]
+    )
     assert code == 0 and err == "" and '"n_oov": 1' in out
 
 
@@ -482,17 +628,34 @@ def test_negative_similarity_seed(capsys):
 
 def test_huge_topk_is_capped(capsys, paths):
     # was a 72.8 TiB MemoryError traceback; topk is now capped at the candidates
-    got = _run(capsys, ["evaluate", "analogies", paths["q"], "--restrict-vocab", "20000",
-                        "--topk", "9999999999999", "--json"])
+    got = _run(
+        capsys,
+        [
+            "evaluate",
+            "analogies",
+            paths["q"],
+            "--restrict-vocab",
+            "20000",
+            "--topk",
+            "9999999999999",
+            "--json",
+        ],
+    )
     assert got[0] == 0 and got[2] == "" and json.loads(got[1])["topk"] == 20000
 
 
 # -- the real process: exit codes as a shell sees them ---------------------------------------
 
+
 def _geomlab(*argv: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "GEOMLAB_NO_PROGRESS": "1"}
-    return subprocess.run([sys.executable, "-m", "geomlab", *argv], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "geomlab", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_process_exit_codes():
@@ -514,12 +677,14 @@ def test_debug_shows_the_traceback():
 
 # -- interrupted writes: the previous result stays, nothing partial is left ------------------
 
+
 def _disk_full(*args, **kwargs):
     raise OSError(28, "No space left on device")
 
 
 def _half_then(exc: BaseException):
     """A writer that puts some bytes into its file, then fails with ``exc``."""
+
     def write(*args, **kwargs):
         handles = [a for a in args if hasattr(a, "write")]
         if handles:  # a stream writer: (emb, fh, fmt) or (fh, ...)
@@ -527,6 +692,7 @@ def _half_then(exc: BaseException):
         else:  # np.save(path, array)
             Path(args[0]).write_bytes(b"PARTIAL" * 100)
         raise exc
+
     return write
 
 
@@ -542,10 +708,10 @@ def _listing(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-@pytest.mark.parametrize("fmt, name", [("word2vec-text", "v.txt"), ("word2vec-binary", "v.bin"),
-                                       ("geomlab", "v")])
-def test_failed_convert_keeps_the_previous_file(capsys, tmp_path, monkeypatch, failure, fmt,
-                                                name):
+@pytest.mark.parametrize(
+    "fmt, name", [("word2vec-text", "v.txt"), ("word2vec-binary", "v.bin"), ("geomlab", "v")]
+)
+def test_failed_convert_keeps_the_previous_file(capsys, tmp_path, monkeypatch, failure, fmt, name):
     import geomlab._save as writer
 
     exc, code, text = failure
@@ -558,8 +724,9 @@ def test_failed_convert_keeps_the_previous_file(capsys, tmp_path, monkeypatch, f
         dest.write_bytes(b"the previous result\n")
         monkeypatch.setattr(writer, "_write_stream", _half_then(exc))
     capsys.readouterr()
-    got = _run(capsys, ["convert", "glove-6b-50d", str(dest), "--limit", "50", "--force",
-                        "--format", fmt])
+    got = _run(
+        capsys, ["convert", "glove-6b-50d", str(dest), "--limit", "50", "--force", "--format", fmt]
+    )
     assert got[0] == code and got[2].startswith(text) and "Traceback" not in got[2]
     assert _listing(tmp_path) == [name]  # no temporary file or folder left beside it
     if fmt == "geomlab":
@@ -594,8 +761,9 @@ def test_failed_report_keeps_the_previous_report(capsys, tmp_path, monkeypatch, 
         raise exc
 
     monkeypatch.setattr(report_build.template, "page", page)
-    got = _run(capsys, ["report", "--out", str(out), "--quick", "--sections", "vectors",
-                        "--no-progress"])
+    got = _run(
+        capsys, ["report", "--out", str(out), "--quick", "--sections", "vectors", "--no-progress"]
+    )
     assert got[0] == code and got[2].startswith(text) and "Traceback" not in got[2]
     assert _listing(tmp_path) == ["r"] and _listing(out) == ["index.html", "results.json"]
     assert (out / "index.html").read_text() == "<p>the previous report</p>"
@@ -609,8 +777,10 @@ def test_failed_csv_keeps_the_previous_file(capsys, tmp_path, monkeypatch, paths
     csv.write_text("previous\n")
     real = io_mod.os.fsync
     monkeypatch.setattr(io_mod.os, "fsync", _disk_full)  # after the rows went to the temp file
-    got = _run(capsys, ["evaluate", "analogies", paths["q"], "--restrict-vocab", "20000",
-                        "--csv", str(csv)])
+    got = _run(
+        capsys,
+        ["evaluate", "analogies", paths["q"], "--restrict-vocab", "20000", "--csv", str(csv)],
+    )
     monkeypatch.setattr(io_mod.os, "fsync", real)
     _check(*got, 1, ["No space left on device"])
     assert csv.read_text() == "previous\n"
@@ -626,9 +796,12 @@ def test_killed_convert_keeps_the_previous_file(tmp_path):
     dest = tmp_path / "v.txt"
     dest.write_text("the previous result\n")
     env = {**os.environ, "GEOMLAB_NO_PROGRESS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "geomlab", "convert", "glove-6b-50d",
-                             str(dest), "--force"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geomlab", "convert", "glove-6b-50d", str(dest), "--force"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     temps: list[Path] = []
     while time.monotonic() < deadline and proc.poll() is None:

@@ -20,8 +20,9 @@ def test_neighbors_text_and_expression(capsys):
 
 
 def test_neighbors_json(capsys):
-    code, out, _ = _run(capsys, "neighbors", "paris", "berlin", "-k", "4", "--metric", "dot",
-                        "--json")
+    code, out, _ = _run(
+        capsys, "neighbors", "paris", "berlin", "-k", "4", "--metric", "dot", "--json"
+    )
     data = json.loads(out)
     assert code == 0 and [d["query"] for d in data] == ["paris", "berlin"]
     assert all(len(d["words"]) == 4 and d["metric"] == "dot" for d in data)
@@ -29,8 +30,9 @@ def test_neighbors_json(capsys):
 
 
 def test_neighbors_restrict_vocab(capsys):
-    code, out, _ = _run(capsys, "neighbors", "king", "-k", "2", "--restrict-vocab", "1000",
-                        "--json")
+    code, out, _ = _run(
+        capsys, "neighbors", "king", "-k", "2", "--restrict-vocab", "1000", "--json"
+    )
     assert code == 0 and json.loads(out)[0]["restrict_vocab"] == 1000
 
 
@@ -49,14 +51,17 @@ def test_malformed_expression_exits_1(capsys):
     assert code == 1 and "geomlab: error: malformed query expression 'king +'" in err
 
 
-@pytest.mark.parametrize("argv, what", [
-    (["neighbors", "king", "-k", "0"], "argument -k: expected a positive integer, got '0'"),
-    (["neighbors", "king", "--metric", "l2"], "argument --metric: invalid choice: 'l2'"),
-    (["neighbors"], "the following arguments are required: WORD"),
-    (["analogy", "man", "king"], "the following arguments are required: C"),
-    (["analogy", "man", "king", "woman", "--method", "add"], "invalid choice: 'add'"),
-    (["relevance", "king"], "the following arguments are required: CANDIDATE"),
-])
+@pytest.mark.parametrize(
+    "argv, what",
+    [
+        (["neighbors", "king", "-k", "0"], "argument -k: expected a positive integer, got '0'"),
+        (["neighbors", "king", "--metric", "l2"], "argument --metric: invalid choice: 'l2'"),
+        (["neighbors"], "the following arguments are required: WORD"),
+        (["analogy", "man", "king"], "the following arguments are required: C"),
+        (["analogy", "man", "king", "woman", "--method", "add"], "invalid choice: 'add'"),
+        (["relevance", "king"], "the following arguments are required: CANDIDATE"),
+    ],
+)
 def test_usage_errors_exit_2(capsys, argv, what):
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -74,8 +79,9 @@ def test_analogy_text_and_keep_inputs(capsys):
 
 def test_analogy_json_methods(capsys):
     for method in ("3cosmul", "pairdirection"):
-        code, out, _ = _run(capsys, "analogy", "france", "paris", "germany", "--method", method,
-                            "--json")
+        code, out, _ = _run(
+            capsys, "analogy", "france", "paris", "germany", "--method", method, "--json"
+        )
         data = json.loads(out)
         assert code == 0 and data["method"] == method and data["words"][0] == "berlin"
         assert data["top_is_input"] is False and data["answer_rank"] == 1
@@ -85,8 +91,9 @@ def test_relevance(capsys):
     code, out, _ = _run(capsys, "relevance", "france", "tokyo", "paris", "--sort")
     assert code == 0 and "dot scores for 'france':" in out
     assert out.splitlines()[3].split()[1] == "paris"
-    code, out, _ = _run(capsys, "relevance", "france", "tokyo", "paris", "--metric", "cosine",
-                        "--json")
+    code, out, _ = _run(
+        capsys, "relevance", "france", "tokyo", "paris", "--metric", "cosine", "--json"
+    )
     data = json.loads(out)
     assert data["words"] == ["tokyo", "paris"] and data["metric"] == "cosine"
     assert -1 <= data["scores"][0] <= 1 and data["scores"][1] > data["scores"][0]

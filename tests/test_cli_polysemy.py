@@ -49,8 +49,9 @@ def test_context_reports_skipped_words(capsys):
 
 
 def test_context_keep_function_words(capsys):
-    code, out, _ = run(capsys, "context", "bank", "--context", "the river",
-                       "--keep-function-words", "--json")
+    code, out, _ = run(
+        capsys, "context", "bank", "--context", "the river", "--keep-function-words", "--json"
+    )
     assert code == 0
     assert [a["word"] for a in json.loads(out)["attention"]] == ["the", "river"]
 
@@ -79,15 +80,20 @@ def test_atoms(capsys):
     assert len(data["atoms"]) == len(data["coefficients"]) <= 5
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["senses", "bnak"], "'bnak' is not in the vocabulary. Did you mean 'bank'"),
-    (["atoms", "appple"], "'appple' is not in the vocabulary"),
-    (["context", "bnak", "--context", "river"], "'bnak' is not in the vocabulary"),
-    (["context", "bank", "--context", "   "], "context must hold at least one word"),
-    (["context", "bank", "--context", "zzqxv qqzxw"],
-     "none of the 2 context words is in the vocabulary: 'zzqxv', 'qqzxw'"),
-    (["context", "bank", "--context", "the of to"], "--keep-function-words"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["senses", "bnak"], "'bnak' is not in the vocabulary. Did you mean 'bank'"),
+        (["atoms", "appple"], "'appple' is not in the vocabulary"),
+        (["context", "bnak", "--context", "river"], "'bnak' is not in the vocabulary"),
+        (["context", "bank", "--context", "   "], "context must hold at least one word"),
+        (
+            ["context", "bank", "--context", "zzqxv qqzxw"],
+            "none of the 2 context words is in the vocabulary: 'zzqxv', 'qqzxw'",
+        ),
+        (["context", "bank", "--context", "the of to"], "--keep-function-words"),
+    ],
+)
 def test_errors(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 1 and out == ""

@@ -20,8 +20,10 @@ def test_score_table(capsys):
 
 
 def test_score_json(capsys):
-    assert main(["score", "france", *CAPITALS, "--target", "paris", "--temperature", "5",
-                 "--json"]) == 0
+    assert (
+        main(["score", "france", *CAPITALS, "--target", "paris", "--temperature", "5", "--json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["temperature"] == 5.0 and data["target_rank"] == 1
     assert data["rows"][0]["word"] == "paris" and len(data["rows"]) == 6
@@ -29,8 +31,7 @@ def test_score_json(capsys):
 
 
 def test_score_whole_vocabulary(capsys):
-    assert main(["score", "king - man + woman", "--metric", "cosine", "--top", "3",
-                 "--json"]) == 0
+    assert main(["score", "king - man + woman", "--metric", "cosine", "--top", "3", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["rows"][0]["word"] == "queen" and len(data["rows"]) == 3
     assert data["excluded"] == "king, man, woman" and data["metric"] == "cosine"

@@ -29,17 +29,29 @@ needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is no
 def test_bash_script_completes_commands_subcommands_and_options(capsys, tmp_path):
     script = tmp_path / "geomlab.bash"
     script.write_text(_script("bash", capsys), encoding="utf-8")
-    probe = (f"source {script}\n"
-             "complete_() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); _shtab_geomlab;"
-             " echo \"${COMPREPLY[*]}\"; }\n"
-             "complete_ geomlab ev\n"
-             "complete_ geomlab lm ''\n"
-             "complete_ geomlab neighbors --me\n"
-             "complete_ geomlab ''\n")
-    out = subprocess.run(["bash", "-c", probe], check=True, capture_output=True,
-                         text=True).stdout.splitlines()
+    probe = (
+        f"source {script}\n"
+        'complete_() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _shtab_geomlab;'
+        ' echo "${COMPREPLY[*]}"; }\n'
+        "complete_ geomlab ev\n"
+        "complete_ geomlab lm ''\n"
+        "complete_ geomlab neighbors --me\n"
+        "complete_ geomlab ''\n"
+    )
+    out = subprocess.run(
+        ["bash", "-c", probe], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
     assert out[0] == "evaluate"
-    assert out[1].split() == ["next", "score", "generate", "lens", "attention", "context", "polysemy", "info"]
+    assert out[1].split() == [
+        "next",
+        "score",
+        "generate",
+        "lens",
+        "attention",
+        "context",
+        "polysemy",
+        "info",
+    ]
     assert out[2] == "--metric"
     assert out[3].split() == _commands() and len(_commands()) >= len(COMMAND_MODULES)
 
@@ -66,14 +78,18 @@ def test_missing_shtab_names_the_package(monkeypatch, capsys):
         main(["--print-completion", "bash"])
     assert exc.value.code == 1
     assert capsys.readouterr().err == (
-        "geomlab: error: shell completion needs the shtab package: pip install shtab\n")
+        "geomlab: error: shell completion needs the shtab package: pip install shtab\n"
+    )
 
 
 def test_help_mentions_the_option_and_start_up_does_not_import_shtab():
     assert "--print-completion" in build_parser().format_help()
-    code = ("import sys\nfrom geomlab.cli import main\n"
-            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-            "print('shtab' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout.splitlines()
+    code = (
+        "import sys\nfrom geomlab.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('shtab' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
     assert out[-1] == "False"

@@ -42,8 +42,10 @@ def test_question_file_without_sections(tmp_path):
     p.write_text("king queen man woman\n\nparis france rome italy\n", encoding="utf-8")
     ds = load_analogies(p)
     assert [s.name for s in ds.sections] == ["mini"]
-    assert ds.sections[0].questions == (("king", "queen", "man", "woman"),
-                                        ("paris", "france", "rome", "italy"))
+    assert ds.sections[0].questions == (
+        ("king", "queen", "man", "woman"),
+        ("paris", "france", "rome", "italy"),
+    )
 
 
 def test_question_file_with_sections_crlf_and_tabs(tmp_path):
@@ -51,7 +53,9 @@ def test_question_file_with_sections_crlf_and_tabs(tmp_path):
     p.write_bytes(b": one\r\na b c d\r\n: two\r\ne\tf\tg\th\r\n")
     ds = load_analogies(p)
     assert [(s.name, s.questions) for s in ds.sections] == [
-        ("one", (("a", "b", "c", "d"),)), ("two", (("e", "f", "g", "h"),))]
+        ("one", (("a", "b", "c", "d"),)),
+        ("two", (("e", "f", "g", "h"),)),
+    ]
 
 
 def test_msr_variants_agree(evaldata):
@@ -62,12 +66,15 @@ def test_msr_variants_agree(evaldata):
     assert plain.n_questions == csv_.n_questions == tsv.n_questions == 8000
     assert len(csv_.sections) == len(tsv.sections) == 16
     assert csv_.sections[0].name == tsv.sections[0].name == "JJ_JJR"
-    assert ({q for s in csv_.sections for q in s.questions}
-            == {q for s in tsv.sections for q in s.questions}
-            == set(plain.sections[0].questions))
+    assert (
+        {q for s in csv_.sections for q in s.questions}
+        == {q for s in tsv.sections for q in s.questions}
+        == set(plain.sections[0].questions)
+    )
     # the Princeton copies: no trailing newline
-    parts = sum(load_analogies(msr / f"MSR.{k}.princeton.txt").n_questions
-                for k in ("adj", "noun", "verb"))
+    parts = sum(
+        load_analogies(msr / f"MSR.{k}.princeton.txt").n_questions for k in ("adj", "noun", "verb")
+    )
     assert parts == 8000
 
 
@@ -118,8 +125,9 @@ def test_men_rg_mc(evaldata):
 
 def test_pairs_with_header_comments_and_spaces(tmp_path):
     p = tmp_path / "p.txt"
-    p.write_text("# a comment\nword1 word2 score\ncat dog 7.5\n# another\nsea ocean 9\n",
-                 encoding="utf-8")
+    p.write_text(
+        "# a comment\nword1 word2 score\ncat dog 7.5\n# another\nsea ocean 9\n", encoding="utf-8"
+    )
     ds = load_word_pairs(p)
     assert ds.pairs == (("cat", "dog", 7.5), ("sea", "ocean", 9.0))
     assert ds.lines == (3, 5)
@@ -127,7 +135,9 @@ def test_pairs_with_header_comments_and_spaces(tmp_path):
 
 # -- bad input ----------------------------------------------------------------------------------
 def test_unknown_name():
-    with pytest.raises(ParameterError, match="unknown analogy dataset 'gogle'; known names: google"):
+    with pytest.raises(
+        ParameterError, match="unknown analogy dataset 'gogle'; known names: google"
+    ):
         load_analogies("gogle")
     with pytest.raises(ParameterError, match="unknown word-pair dataset 'ws353'"):
         load_word_pairs("ws353")

@@ -27,23 +27,29 @@ LOGITS = np.array([2.0, 1.5, 1.0, 0.2, -0.3, -1.0])
 
 # -- sampling -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method, kw", [("temperature", {}), ("top_k", {"k": 3}),
-                                        ("top_p", {"p": 0.8})])
+
+@pytest.mark.parametrize(
+    "method, kw", [("temperature", {}), ("top_k", {"k": 3}), ("top_p", {"p": 0.8})]
+)
 def test_sampling_is_reproducible(method, kw):
-    draws = [geomlab.sample(LOGITS, method=method, temperature=1.5, n=200, seed=s, **kw)
-             for s in (7, 7, 8)]
+    draws = [
+        geomlab.sample(LOGITS, method=method, temperature=1.5, n=200, seed=s, **kw)
+        for s in (7, 7, 8)
+    ]
     np.testing.assert_array_equal(draws[0].indices, draws[1].indices)
     assert draws[0].seed == 7
     assert not np.array_equal(draws[0].indices, draws[2].indices)  # the seed matters
     # a Generator seeded alike draws the same stream
-    gen = geomlab.sample(LOGITS, method=method, temperature=1.5, n=200,
-                         seed=np.random.default_rng(7), **kw)
+    gen = geomlab.sample(
+        LOGITS, method=method, temperature=1.5, n=200, seed=np.random.default_rng(7), **kw
+    )
     np.testing.assert_array_equal(gen.indices, draws[0].indices)
 
 
 def test_sampling_a_preference_is_reproducible(glove):
-    pref = geomlab.preference(glove, "france", ["paris", "berlin", "london", "rome", "madrid"],
-                              temperature=2.0)
+    pref = geomlab.preference(
+        glove, "france", ["paris", "berlin", "london", "rome", "madrid"], temperature=2.0
+    )
     a = geomlab.sample(pref, method="top_k", k=4, n=50, seed=3)
     b = geomlab.sample(pref, method="top_k", k=4, n=50, seed=3)
     assert a.words == b.words and len(set(a.words)) > 1
@@ -58,6 +64,7 @@ def test_greedy_needs_no_seed():
 
 # -- the bootstrap interval -----------------------------------------------------------------
 
+
 def test_similarity_bootstrap_is_reproducible(glove):
     a = geomlab.evaluate_similarity(glove, "wordsim353", seed=0)
     b = geomlab.evaluate_similarity(glove, "wordsim353", seed=0)
@@ -70,6 +77,7 @@ def test_similarity_bootstrap_is_reproducible(glove):
 
 
 # -- the report's maps ----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def words500(glove) -> np.ndarray:
@@ -171,11 +179,16 @@ print(json.dumps({"sample": s.indices.tolist(), "ci": list(r.spearman_ci),
 
 def test_same_results_in_another_process(glove, words500):
     env = {**os.environ, "PYTHONHASHSEED": "12345", "GEOMLAB_NO_PROGRESS": "1"}
-    out = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True,
-                         env=env, timeout=300, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    ).stdout
     child = json.loads(out)
     s = geomlab.sample(LOGITS, method="top_p", p=0.8, n=50, seed=11)
     assert child["sample"] == s.indices.tolist()
-    assert child["ci"] == list(geomlab.evaluate_similarity(glove, "wordsim353", seed=4)
-                               .spearman_ci)
+    assert child["ci"] == list(geomlab.evaluate_similarity(glove, "wordsim353", seed=4).spearman_ci)
     assert child["pca"] == map_2d(words500, method="pca", seed=0).round(6).tolist()

@@ -23,9 +23,11 @@ def test_project_plus_reject_is_the_vector_and_reject_is_orthogonal(glove):
     assert abs(float(r @ d)) < 1e-5
     assert p.dtype == np.float32 and p.shape == (50,)
     # words as the direction; the whole matrix at once
-    np.testing.assert_allclose(geomlab.project(glove, "king", "queen"),
-                               (glove["king"] @ glove["queen"]) / (glove["queen"] @ glove["queen"])
-                               * glove["queen"], rtol=1e-5)
+    np.testing.assert_allclose(
+        geomlab.project(glove, "king", "queen"),
+        (glove["king"] @ glove["queen"]) / (glove["queen"] @ glove["queen"]) * glove["queen"],
+        rtol=1e-5,
+    )
     rej = geomlab.reject(glove, glove.vectors[:1000], d)
     assert rej.shape == (1000, 50) and np.abs(rej @ d).max() < 1e-4
 
@@ -67,8 +69,9 @@ def test_bad_input(tiny, glove):
         geomlab.project(None, [1.0, 2.0, 3.0], [1.0, 0.0])
     with pytest.raises(ParameterError, match="at least one \\(a, b\\) pair, got an empty list"):
         geomlab.direction(tiny, [])
-    with pytest.raises(ParameterError,
-                       match=r"each pair must be \(a, b\), two words; got \('king',\)"):
+    with pytest.raises(
+        ParameterError, match=r"each pair must be \(a, b\), two words; got \('king',\)"
+    ):
         geomlab.direction(tiny, [("king",)])
     with pytest.raises(ParameterError, match="mean offset is zero"):
         geomlab.direction(tiny, [("king", "king")])

@@ -39,8 +39,23 @@ def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
-         "-d", str(out)], check=False, cwd=ROOT, env=env, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(out),
+        ],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return out
 
@@ -80,8 +95,13 @@ def test_cli_page_has_the_help_of_every_command(site, monkeypatch):
     text = _text(site / "cli" / "index.html")
     commands = _commands(build_parser())
     names = {" ".join(w) for w, _ in commands}
-    assert {"geomlab", "geomlab neighbors", "geomlab evaluate analogies", "geomlab lm next",
-            "geomlab report"} <= names
+    assert {
+        "geomlab",
+        "geomlab neighbors",
+        "geomlab evaluate analogies",
+        "geomlab lm next",
+        "geomlab report",
+    } <= names
     for words, parser in commands:
         for line in parser.format_help().splitlines():
             if line.strip():
@@ -102,8 +122,9 @@ def test_api_page_documents_every_public_name(site):
 
 
 def _readme_section(title: str) -> str:
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README,
-                      re.DOTALL | re.MULTILINE)
+    match = re.search(
+        rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.DOTALL | re.MULTILINE
+    )
     assert match, title
     return match.group(1)
 

@@ -18,7 +18,9 @@ def test_basic_protocol(tiny):
 
 
 def test_norms_are_lazy_and_correct(tiny):
-    np.testing.assert_allclose(tiny.norms, [np.sqrt(2), np.sqrt(2), np.sqrt(1.25), np.sqrt(1.25), 2])
+    np.testing.assert_allclose(
+        tiny.norms, [np.sqrt(2), np.sqrt(2), np.sqrt(1.25), np.sqrt(1.25), 2]
+    )
     assert tiny.norms is tiny.norms  # computed once
     np.testing.assert_allclose(np.linalg.norm(tiny.unit(), axis=1), 1, rtol=1e-6)
 
@@ -55,7 +57,9 @@ def test_constructor_checks():
 
 
 def test_unknown_word_is_keyerror_with_suggestion(glove):
-    with pytest.raises(UnknownWordError, match=r"'kinq' is not in the vocabulary\. Did you mean 'king'") as info:
+    with pytest.raises(
+        UnknownWordError, match=r"'kinq' is not in the vocabulary\. Did you mean 'king'"
+    ) as info:
         glove["kinq"]
     assert isinstance(info.value, KeyError)
     assert info.value.word == "kinq"
@@ -89,8 +93,14 @@ def test_gensim_round_trip(tiny):
 
 
 def test_error_tree_importable():
-    for name in ("GeomlabError", "UnknownWordError", "FormatError", "ParameterError",
-                 "ShapeError", "MissingDependencyError"):
+    for name in (
+        "GeomlabError",
+        "UnknownWordError",
+        "FormatError",
+        "ParameterError",
+        "ShapeError",
+        "MissingDependencyError",
+    ):
         assert issubclass(getattr(geomlab, name), geomlab.GeomlabError)
     assert issubclass(geomlab.FormatError, ValueError)
     assert issubclass(geomlab.MissingDependencyError, ImportError)

@@ -61,8 +61,9 @@ def test_echo_on_the_seeds_logits():
 def test_echo_properties(z):
     n = len(z)
     echo = eml_echo(np.tile(z, (n, 1)), np.arange(n))  # every candidate as the right answer
-    np.testing.assert_allclose(echo.cross_entropy, [cross_entropy(z, t) for t in range(n)],
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        echo.cross_entropy, [cross_entropy(z, t) for t in range(n)], rtol=1e-9, atol=1e-12
+    )
     # where it breaks: eml sits at least 1 above the log-likelihood (e^x - x >= 1) ...
     assert np.all(echo.gap >= 1 - 1e-9)
     np.testing.assert_allclose(echo.gap, np.exp(z) - z, rtol=1e-9, atol=1e-9)

@@ -26,21 +26,24 @@ def write_questions(path, sections) -> str:
 def google_sample(tmp_path, every: int, name="sample.txt") -> str:
     """Every ``every``-th question of each Google section, as a question file."""
     ds = load_analogies("google")
-    return write_questions(tmp_path / name,
-                           [(s.name, s.questions[::every]) for s in ds.sections])
+    return write_questions(tmp_path / name, [(s.name, s.questions[::every]) for s in ds.sections])
 
 
 def gensim_outcomes(sections) -> Counter:
     return Counter(
         (s["section"], *quad, ok)
-        for s in sections if s["section"] != "Total accuracy"
-        for key, ok in (("correct", True), ("incorrect", False)) for quad in s[key]
+        for s in sections
+        if s["section"] != "Total accuracy"
+        for key, ok in (("correct", True), ("incorrect", False))
+        for quad in s[key]
     )
 
 
 def our_outcomes(result) -> Counter:
-    return Counter((q.section, q.a.upper(), q.b.upper(), q.c.upper(), q.expected.upper(),
-                    q.correct) for q in result.questions)
+    return Counter(
+        (q.section, q.a.upper(), q.b.upper(), q.c.upper(), q.expected.upper(), q.correct)
+        for q in result.questions
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +84,10 @@ def test_3cosadd_parity_with_gensim_per_question(glove, kv, tmp_path):
     assert r.n_oov == load_analogies(path).n_questions - r.n_evaluated > 0
     for s, g in zip(r.sections, sections[:-1]):
         assert (s.section, s.n_correct, s.n_evaluated) == (
-            g["section"], len(g["correct"]), len(g["correct"]) + len(g["incorrect"]))
+            g["section"],
+            len(g["correct"]),
+            len(g["correct"]) + len(g["incorrect"]),
+        )
 
 
 @pytest.mark.slow
@@ -91,9 +97,10 @@ def test_full_google_parity_with_gensim(glove, kv):
     score, sections = kv.evaluate_word_analogies(path)
     r = geomlab.evaluate_analogies(glove, "google")
     assert our_outcomes(r) == gensim_outcomes(sections)
-    assert (r.n_correct, r.n_evaluated) == (len(sections[-1]["correct"]),
-                                           len(sections[-1]["correct"])
-                                           + len(sections[-1]["incorrect"]))
+    assert (r.n_correct, r.n_evaluated) == (
+        len(sections[-1]["correct"]),
+        len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]),
+    )
     assert r.accuracy == pytest.approx(score, abs=1e-12)
     # the reference figures measured independently (../shared/REFERENCE.md)
     assert (r.n_correct, r.n_evaluated, r.n_oov) == (9036, 19486, 58)
@@ -110,19 +117,35 @@ def test_case_variants_and_gensims_top5_quirk(tmp_path):
         words.append(w)
         vecs.append(v)
     # case variants of the three inputs, placed right on the 3CosAdd query direction
-    q = vecs[1] / np.linalg.norm(vecs[1]) - vecs[0] / np.linalg.norm(vecs[0]) \
+    q = (
+        vecs[1] / np.linalg.norm(vecs[1])
+        - vecs[0] / np.linalg.norm(vecs[0])
         + vecs[2] / np.linalg.norm(vecs[2])
+    )
     for w in ("Paris", "PARIS", "France", "FRANCE", "Rome", "ROME"):
         words.append(w)
         vecs.append(q + rng.normal(scale=0.01, size=8))
     words += [f"w{i}" for i in range(40)]
     vecs += list(rng.normal(size=(40, 8)))
     emb = geomlab.Embeddings(words, np.array(vecs))
-    path = write_questions(tmp_path / "q.txt", [("caps", [
-        ("paris", "france", "rome", "italy"),  # 6 variants: gensim's answer is a variant
-        ("Italy", "rome", "germany", "berlin"),  # mixed case in the file
-        ("berlin", "germany", "paris", "france"),
-    ])])
+    path = write_questions(
+        tmp_path / "q.txt",
+        [
+            (
+                "caps",
+                [
+                    (
+                        "paris",
+                        "france",
+                        "rome",
+                        "italy",
+                    ),  # 6 variants: gensim's answer is a variant
+                    ("Italy", "rome", "germany", "berlin"),  # mixed case in the file
+                    ("berlin", "germany", "paris", "france"),
+                ],
+            )
+        ],
+    )
     kv = emb.to_gensim()
     _, sections = kv.evaluate_word_analogies(path)
     r = geomlab.evaluate_analogies(emb, path)
@@ -141,13 +164,26 @@ def test_case_sensitive_matches_gensim(tmp_path):
     rng = np.random.default_rng(3)
     words = ["a", "b", "c", "d", "A", "B", "C", "D"] + [f"x{i}" for i in range(30)]
     emb = geomlab.Embeddings(words, rng.normal(size=(len(words), 6)))
-    path = write_questions(tmp_path / "q.txt", [("s", [
-        ("a", "b", "c", "d"), ("A", "B", "C", "D"), ("a", "B", "c", "D"), ("a", "b", "c", "E")])])
+    path = write_questions(
+        tmp_path / "q.txt",
+        [
+            (
+                "s",
+                [
+                    ("a", "b", "c", "d"),
+                    ("A", "B", "C", "D"),
+                    ("a", "B", "c", "D"),
+                    ("a", "b", "c", "E"),
+                ],
+            )
+        ],
+    )
     _, sections = emb.to_gensim().evaluate_word_analogies(path, case_insensitive=False)
     r = geomlab.evaluate_analogies(emb, path, case_insensitive=False)
     assert r.n_oov == 1
-    assert Counter((q.section, q.a, q.b, q.c, q.expected, q.correct)
-                   for q in r.questions) == gensim_outcomes(sections)
+    assert Counter(
+        (q.section, q.a, q.b, q.c, q.expected, q.correct) for q in r.questions
+    ) == gensim_outcomes(sections)
 
 
 @pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
@@ -186,12 +222,12 @@ def sample_questions(glove):
 
 
 @pytest.mark.parametrize("method", ["3cosadd", "pairdirection"])
-def test_predictions_and_ranks_match_brute_force(glove, unit300k, tmp_path, sample_questions,
-                                                 method):
+def test_predictions_and_ranks_match_brute_force(
+    glove, unit300k, tmp_path, sample_questions, method
+):
     rows = sample_questions
     words = glove.words
-    path = write_questions(tmp_path / "s.txt",
-                           [("s", [tuple(words[i] for i in r) for r in rows])])
+    path = write_questions(tmp_path / "s.txt", [("s", [tuple(words[i] for i in r) for r in rows])])
     r = geomlab.evaluate_analogies(glove, path, method=method)
     assert r.n_evaluated == len(rows)
     s = brute_scores(unit300k, rows[:, 0], rows[:, 1], rows[:, 2], method)
@@ -215,8 +251,7 @@ def test_predictions_and_ranks_match_brute_force(glove, unit300k, tmp_path, samp
 def test_keep_inputs_gives_the_honest_rate(glove, unit300k, tmp_path, sample_questions):
     rows = sample_questions
     words = glove.words
-    path = write_questions(tmp_path / "s.txt",
-                           [("s", [tuple(words[i] for i in r) for r in rows])])
+    path = write_questions(tmp_path / "s.txt", [("s", [tuple(words[i] for i in r) for r in rows])])
     honest = geomlab.evaluate_analogies(glove, path, exclude_inputs=False)
     usual = geomlab.evaluate_analogies(glove, path)
     s = brute_scores(unit300k, rows[:, 0], rows[:, 1], rows[:, 2], "3cosadd")
@@ -245,8 +280,13 @@ def test_result_records_and_exports(glove, tmp_path):
     path = google_sample(tmp_path, every=100)
     r = geomlab.evaluate_analogies(glove, path, restrict_vocab=100_000)
     q = r.questions[0]
-    assert (q.section, q.a, q.b, q.c, q.expected) == ("capital-common-countries", "Athens",
-                                                        "Greece", "Baghdad", "Iraq")
+    assert (q.section, q.a, q.b, q.c, q.expected) == (
+        "capital-common-countries",
+        "Athens",
+        "Greece",
+        "Baghdad",
+        "Iraq",
+    )
     assert q.correct and q.rank == 1 and q.predicted == ("iraq",)
     assert q.predicted_score == pytest.approx(q.score)
     text = str(r)
@@ -313,8 +353,11 @@ def test_bats_categories_against_numpy(glove, unit300k, evaldata, tmp_path):
     ds = load_analogies(folder)
     assert [s.section for s in r.sections] == [s.name for s in ds.sections]
     for sec, got in zip(ds.sections, r.sections):
-        assert bats_numpy(glove, unit300k[:n], sec.pairs) == (got.n_correct, got.n_evaluated,
-                                                              got.n_oov)
+        assert bats_numpy(glove, unit300k[:n], sec.pairs) == (
+            got.n_correct,
+            got.n_evaluated,
+            got.n_oov,
+        )
     assert r.n_evaluated + r.n_oov == 2 * 50 * 49
 
 
@@ -332,18 +375,23 @@ def test_full_google_3cosmul(glove):
 
 
 # -- bad input ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs, match", [
-    ({"method": "3cosavg"}, ("method must be one of '3cosadd', '3cosmul', 'pairdirection'; "
-                            "got '3cosavg'")),
-    ({"restrict_vocab": 0}, "restrict_vocab must be a positive integer or None, got 0"),
-    ({"restrict_vocab": 2.5}, "restrict_vocab must be a positive integer or None, got 2.5"),
-    ({"topk": 0}, "topk must be a positive integer, got 0"),
-    ({"block_size": -1}, "block_size must be a positive integer, got -1"),
-    ({"temperature": 0}, "temperature must be a positive finite number, got 0"),
-    ({"temperature": float("nan")}, "temperature must be a positive finite number, got nan"),
-    ({"temperature": "hot"}, "temperature must be a positive number or 'fit', got 'hot'"),
-    ({"on_error": "ignore"}, "on_error must be 'raise' or 'skip', got 'ignore'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (
+            {"method": "3cosavg"},
+            ("method must be one of '3cosadd', '3cosmul', 'pairdirection'; got '3cosavg'"),
+        ),
+        ({"restrict_vocab": 0}, "restrict_vocab must be a positive integer or None, got 0"),
+        ({"restrict_vocab": 2.5}, "restrict_vocab must be a positive integer or None, got 2.5"),
+        ({"topk": 0}, "topk must be a positive integer, got 0"),
+        ({"block_size": -1}, "block_size must be a positive integer, got -1"),
+        ({"temperature": 0}, "temperature must be a positive finite number, got 0"),
+        ({"temperature": float("nan")}, "temperature must be a positive finite number, got nan"),
+        ({"temperature": "hot"}, "temperature must be a positive number or 'fit', got 'hot'"),
+        ({"on_error": "ignore"}, "on_error must be 'raise' or 'skip', got 'ignore'"),
+    ],
+)
 def test_bad_parameters(tiny, kwargs, match):
     with pytest.raises(ParameterError, match=match):
         geomlab.evaluate_analogies(tiny, "google", **kwargs)
@@ -368,8 +416,11 @@ def test_by_frequency_needs_valid_bands(glove, tmp_path):
     assert [b.band for b in bands] == ["1-1,000", "1,001-10,000", "10,001-50,000", ">50,000"]
     assert sum(b.n for b in bands) == r.n_evaluated
     assert bands[0].confidence is None  # no temperature
-    with pytest.raises(ParameterError, match=r"bands must be increasing positive integers, "
-                                             r"got \(10, 5\)"):
+    with pytest.raises(
+        ParameterError,
+        match=r"bands must be increasing positive integers, "
+        r"got \(10, 5\)",
+    ):
         r.by_frequency((10, 5))
     with pytest.raises(ParameterError, match="this result has no score sketch"):
         r.calibration_at(1.0)
@@ -381,8 +432,21 @@ def test_cli_analogies(tmp_path, capsys):
 
     path = google_sample(tmp_path, every=300)
     out_csv = tmp_path / "q.csv"
-    assert main(["evaluate", "analogies", path, "--restrict-vocab", "50000", "--json",
-                 "--csv", str(out_csv)]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "analogies",
+                path,
+                "--restrict-vocab",
+                "50000",
+                "--json",
+                "--csv",
+                str(out_csv),
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["restrict_vocab"] == 50000 and len(data["sections"]) == 14
     assert out_csv.read_text(encoding="utf-8").startswith("section,a,b,c,expected")
@@ -404,11 +468,19 @@ def test_cli_analogies_errors(tmp_path, capsys):
 def test_dask_local_cluster_gives_the_identical_evaluation(glove):
     distributed = pytest.importorskip("distributed")
     local = geomlab.evaluate_analogies(glove, "google", restrict_vocab=20_000, temperature=1.0)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        remote = geomlab.evaluate_analogies(glove, "google", restrict_vocab=20_000,
-                                            temperature=1.0, client=client)
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = geomlab.evaluate_analogies(
+            glove, "google", restrict_vocab=20_000, temperature=1.0, client=client
+        )
     assert remote.n_correct == local.n_correct and remote.n_evaluated == local.n_evaluated
     for key in ("pred_rows", "pred_scores", "rank", "score", "prob"):
         np.testing.assert_array_equal(getattr(remote._q, key), getattr(local._q, key))

@@ -13,8 +13,9 @@ from geomlab import FormatError, ParameterError
 from geomlab.evaluation.datasets import gensim_datapath
 
 
-@pytest.mark.parametrize("name, fname", [("wordsim353", "wordsim353.tsv"),
-                                         ("simlex999", "simlex999.txt")])
+@pytest.mark.parametrize(
+    "name, fname", [("wordsim353", "wordsim353.tsv"), ("simlex999", "simlex999.txt")]
+)
 def test_parity_with_gensim(glove, kv, name, fname):
     pearson, spearman, oov_ratio = kv.evaluate_word_pairs(gensim_datapath(fname))
     r = geomlab.evaluate_similarity(glove, name)
@@ -40,13 +41,19 @@ def test_shared_files(glove, evaldata):
     csv_ = geomlab.evaluate_similarity(glove, evaldata / "WS-353" / "wordsim353.combined.csv")
     crlf = geomlab.evaluate_similarity(glove, evaldata / "WS-353" / "EN-WS-353-ALL.txt")
     assert csv_.spearman == crlf.spearman == geomlab.evaluate_similarity(glove).spearman
-    for f in ("RG-65/EN-RG-65.txt", "MC-30/EN-MC-30.txt", "WS-353/EN-WS-353-SIM.txt",
-              "WS-353/EN-WS-353-REL.txt", "MEN/EN-MEN-TR-3k.mfaruqui.txt"):
+    for f in (
+        "RG-65/EN-RG-65.txt",
+        "MC-30/EN-MC-30.txt",
+        "WS-353/EN-WS-353-SIM.txt",
+        "WS-353/EN-WS-353-REL.txt",
+        "MEN/EN-MEN-TR-3k.mfaruqui.txt",
+    ):
         r = geomlab.evaluate_similarity(glove, evaldata / f)
         assert -1 <= r.spearman <= 1 and r.n_pairs >= 3
     # lemma forms carry -n/-v/-j suffixes: nothing left to correlate
-    with pytest.raises(ParameterError, match="only 0 of 3000 pairs in "
-                                             "MEN_dataset_lemma_form_full have both words"):
+    with pytest.raises(
+        ParameterError, match="only 0 of 3000 pairs in MEN_dataset_lemma_form_full have both words"
+    ):
         geomlab.evaluate_similarity(glove, evaldata / "MEN" / "MEN_dataset_lemma_form_full")
 
 
@@ -77,9 +84,15 @@ def test_interval_is_scipys_bca_bootstrap(glove):
     r = geomlab.evaluate_similarity(glove, "wordsim353", seed=3)
     gold = np.array([p.gold for p in r.pairs if p.cosine is not None])
     cos = np.array([p.cosine for p in r.pairs if p.cosine is not None])
-    ref = stats.bootstrap((gold, cos), lambda g, c: stats.spearmanr(g, c).statistic,
-                          paired=True, vectorized=False, n_resamples=2000, method="BCa",
-                          rng=np.random.default_rng(3))
+    ref = stats.bootstrap(
+        (gold, cos),
+        lambda g, c: stats.spearmanr(g, c).statistic,
+        paired=True,
+        vectorized=False,
+        n_resamples=2000,
+        method="BCa",
+        rng=np.random.default_rng(3),
+    )
     assert r.ci_method == "BCa"
     np.testing.assert_allclose(r.spearman_ci, tuple(ref.confidence_interval), rtol=1e-6)
 
@@ -87,9 +100,11 @@ def test_interval_is_scipys_bca_bootstrap(glove):
 def test_degenerate_bootstrap_falls_back_to_the_percentile_interval(tmp_path):
     # four pairs whose cosines rank exactly as the human scores: every jackknife value is
     # 1, BCa's acceleration is 0/0, and the percentile interval of the resamples is used
-    emb = geomlab.Embeddings(["a", "b", "c", "d", "e"],
-                             np.array([[1, 0], [1, 0.2], [1, 1], [0.2, 1], [0, 1]],
-                                      dtype=np.float32), source="tiny")
+    emb = geomlab.Embeddings(
+        ["a", "b", "c", "d", "e"],
+        np.array([[1, 0], [1, 0.2], [1, 1], [0.2, 1], [0, 1]], dtype=np.float32),
+        source="tiny",
+    )
     path = tmp_path / "pairs.txt"
     path.write_text("a\tb\t9\na\tc\t5\na\td\t2\na\te\t1\n", encoding="utf-8")
     with warnings.catch_warnings():
@@ -113,8 +128,9 @@ def test_records_and_exports(glove, tmp_path):
 
 
 def test_bad_input(glove, tmp_path):
-    with pytest.raises(ParameterError, match="restrict_vocab must be a positive integer or "
-                                             "None, got 0"):
+    with pytest.raises(
+        ParameterError, match="restrict_vocab must be a positive integer or None, got 0"
+    ):
         geomlab.evaluate_similarity(glove, restrict_vocab=0)
     with pytest.raises(ParameterError, match="unknown word-pair dataset 'simlex'"):
         geomlab.evaluate_similarity(glove, "simlex")
@@ -137,8 +153,10 @@ def test_bad_input(glove, tmp_path):
 def test_cli_similarity(capsys, tmp_path):
     from geomlab.cli import main
 
-    assert main(["evaluate", "similarity", "simlex999", "--json",
-                 "--csv", str(tmp_path / "p.csv")]) == 0
+    assert (
+        main(["evaluate", "similarity", "simlex999", "--json", "--csv", str(tmp_path / "p.csv")])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert round(data["spearman"], 4) == 0.2631 and data["n_oov"] == 1
     assert (tmp_path / "p.csv").exists()

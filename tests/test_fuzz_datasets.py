@@ -75,21 +75,29 @@ plural,cat,cats,dog,dogs
 plural,car,cars,day,days
 """
 BATS = {
-    "E01 [country - capital].txt":
-        "france\tparis\ngermany\tberlin\nitaly\trome/roma\njapan\ttokyo\ngreece\tathens\n",
+    "E01 [country - capital].txt": "france\tparis\ngermany\tberlin\nitaly\trome/roma\njapan\ttokyo\ngreece\tathens\n",
     "I01 [noun - plural_reg].txt": "cat\tcats\ndog\tdogs\ncar\tcars/autos\nday\tdays\n",
 }
-PAIRS = [("king", "queen", "8.5"), ("man", "woman", "8.3"), ("cat", "dog", "6.1"),
-         ("car", "bus", "5.2"), ("good", "bad", "1.7"), ("big", "small", "2.9"),
-         ("paris", "france", "7.4"), ("year", "day", "4.0")]
+PAIRS = [
+    ("king", "queen", "8.5"),
+    ("man", "woman", "8.3"),
+    ("cat", "dog", "6.1"),
+    ("car", "bus", "5.2"),
+    ("good", "bad", "1.7"),
+    ("big", "small", "2.9"),
+    ("paris", "france", "7.4"),
+    ("year", "day", "4.0"),
+]
 PAIRS_TSV = "# a comment\n" + "".join(f"{a}\t{b}\t{s}\n" for a, b, s in PAIRS)
 PAIRS_SPACE = "".join(f"{a} {b} {s}\n" for a, b, s in PAIRS)
 PAIRS_CSV = "word1,word2,score\n" + "".join(f"{a},{b},{s}\n" for a, b, s in PAIRS)
-SIMLEX_HEADER = ("word1\tword2\tPOS\tSimLex999\tconc(w1)\tconc(w2)\tconcQ\tAssoc(USF)\t"
-                 "SimAssoc333\tSD(SimLex)\n")
+SIMLEX_HEADER = (
+    "word1\tword2\tPOS\tSimLex999\tconc(w1)\tconc(w2)\tconcQ\tAssoc(USF)\tSimAssoc333\tSD(SimLex)\n"
+)
 SIMLEX = SIMLEX_HEADER + "".join(
     f"{a}\t{b}\tN\t{s}\t4.{i}\t3.{i}\t{1 + i % 4}\t{i}.25\t{i % 2}\t0.{i + 3}\n"
-    for i, (a, b, s) in enumerate(PAIRS))
+    for i, (a, b, s) in enumerate(PAIRS)
+)
 
 # name -> (reader, text); "bats/<file>" names a category file inside the BATS folder
 BASES = {
@@ -110,8 +118,11 @@ def vocabulary() -> geomlab.Embeddings:
     words = []
     for text in [GOOGLE, MSR, QCSV, *BATS.values(), PAIRS_SPACE]:
         for tok in re.split(r"[\s,/]+", text):
-            if tok and tok[0].isalpha() and tok not in ("category", "capital", "plural",
-                                                        "roma", "autos"):
+            if (
+                tok
+                and tok[0].isalpha()
+                and tok not in ("category", "capital", "plural", "roma", "autos")
+            ):
                 words.append(tok.lower())
     words = list(dict.fromkeys(words + ["bus", "the", "of"]))
     vectors = np.random.default_rng(SEED).normal(size=(len(words), 8)).astype(np.float32)
@@ -278,8 +289,7 @@ def mutations(name: str, reader: str, data: bytes, rng: random.Random):
 def all_cases():
     rng = random.Random(SEED)
     for name, (reader, text) in BASES.items():
-        for i, (label, content, expect) in enumerate(
-                mutations(name, reader, text.encode(), rng)):
+        for i, (label, content, expect) in enumerate(mutations(name, reader, text.encode(), rng)):
             yield name, reader, i, label, content, expect
 
 
@@ -436,8 +446,9 @@ def check_read(ds, reader: str) -> str | None:
             return "unsound questions"
         if ds.path.endswith(".csv") and any("," in w for q in qs for w in q):
             return "a word with a comma: CSV rows merged"
-    elif not all(len(s.pairs) >= 2 and all(w and a and all(a) for w, a in s.pairs)
-                 for s in ds.sections):
+    elif not all(
+        len(s.pairs) >= 2 and all(w and a and all(a) for w, a in s.pairs) for s in ds.sections
+    ):
         return "unsound BATS pairs"
     return None
 
@@ -456,8 +467,10 @@ def check_result(r, reader: str, ds) -> str | None:
     if not (0 <= r.accuracy <= 1 and r.n_correct <= r.n_evaluated):
         return f"unsound accuracy {r.accuracy} ({r.n_correct}/{r.n_evaluated})"
     if r.n_evaluated + r.n_oov != ds.n_questions or r.n_invalid != ds.n_invalid:
-        return (f"counts differ from the read set: {r.n_evaluated} + {r.n_oov} oov vs "
-                f"{ds.n_questions} questions, n_invalid {r.n_invalid} vs {ds.n_invalid}")
+        return (
+            f"counts differ from the read set: {r.n_evaluated} + {r.n_oov} oov vs "
+            f"{ds.n_questions} questions, n_invalid {r.n_invalid} vs {ds.n_invalid}"
+        )
     if not all(math.isfinite(s.accuracy) for s in r.sections):
         return "a section accuracy is NaN"
     return None
@@ -479,8 +492,11 @@ def _run_case(reader, emb, path, where, data, expect, expected) -> list[str]:
         for step in ("read", "evaluate"):
             try:
                 with deadline(CASE_SECONDS):
-                    out = (read(reader, path, mode) if step == "read"
-                           else evaluate(reader, emb, path, mode))
+                    out = (
+                        read(reader, path, mode)
+                        if step == "read"
+                        else evaluate(reader, emb, path, mode)
+                    )
             except Exception as exc:  # noqa: BLE001 - exactly what the fuzzer hunts
                 why = check_error(exc, path, where, data)
                 if why:
@@ -501,8 +517,11 @@ def _run_case(reader, emb, path, where, data, expect, expected) -> list[str]:
                     break
                 continue
             outcome[mode, step] = out
-            why = (check_read(out, reader) if step == "read"
-                   else check_result(out, reader, outcome[mode, "read"]))
+            why = (
+                check_read(out, reader)
+                if step == "read"
+                else check_result(out, reader, outcome[mode, "read"])
+            )
             if why:
                 problems.append(f"{mode}/{step}: {why}")
             if step == "read" and expect == "same" and repr(content(out)) != expected:
@@ -510,11 +529,18 @@ def _run_case(reader, emb, path, where, data, expect, expected) -> list[str]:
     raised, skipped = outcome.get(("raise", "read")), outcome.get(("skip", "read"))
     # what reads in raise mode has no bad line: skip mode reads the same
     # (repr: a NaN read by a bug is not equal to itself)
-    if (not isinstance(raised, BaseException) and not isinstance(skipped, BaseException)
-            and (repr(content(raised)) != repr(content(skipped)) or raised.n_invalid)):
+    if (
+        not isinstance(raised, BaseException)
+        and not isinstance(skipped, BaseException)
+        and (repr(content(raised)) != repr(content(skipped)) or raised.n_invalid)
+    ):
         problems.append("skip mode reads a valid file differently")
-    if (isinstance(raised, geomlab.FormatError) and raised.line is not None
-            and not isinstance(skipped, BaseException) and not skipped.n_invalid):
+    if (
+        isinstance(raised, geomlab.FormatError)
+        and raised.line is not None
+        and not isinstance(skipped, BaseException)
+        and not skipped.n_invalid
+    ):
         problems.append(f"raise mode rejects line {raised.line}, skip mode skips nothing")
     return problems
 
@@ -595,11 +621,13 @@ def test_checks_catch_a_wrong_line_number(tmp_path):
     # the line check is not vacuous: a message naming the wrong line is reported
     data = b"king queen man woman\nparis france rome\n"
     wrong = geomlab.FormatError(
-        "expected 4 words (a b c d) or a ': section' line, got 'paris france rome'", "f", 1)
+        "expected 4 words (a b c d) or a ': section' line, got 'paris france rome'", "f", 1
+    )
     right = geomlab.FormatError(wrong.reason, "f", 2)
     assert check_line(right, data) is None
     assert check_line(wrong, data) == (
-        "line 1 does not hold 'paris france rome': 'king queen man woman'")
+        "line 1 does not hold 'paris france rome': 'king queen man woman'"
+    )
     assert check_error(ValueError("x"), tmp_path, tmp_path, data) == "ValueError: x"
 
 
@@ -650,9 +678,12 @@ def test_regression_skip_mode_leaves_no_pairs(tmp_path):
 
 def test_regression_csv_quote_over_lines(tmp_path):
     p = tmp_path / "questions.csv"
-    p.write_text('category,a,b,c,d\ncapital,"paris,france,rome,italy\n'
-                 'capital,berlin",germany,tokyo,japan\nplural,cat,cats,dog\n'
-                 "plural,car,cars,day,days\n", encoding="utf-8")
+    p.write_text(
+        'category,a,b,c,d\ncapital,"paris,france,rome,italy\n'
+        'capital,berlin",germany,tokyo,japan\nplural,cat,cats,dog\n'
+        "plural,car,cars,day,days\n",
+        encoding="utf-8",
+    )
     with pytest.raises(geomlab.FormatError, match=r"questions\.csv:\d+: ") as info:
         load_analogies(p)
     # today: line 3, "got 4" -- the 4 fields are on line 4, and line 3 holds 5

@@ -65,7 +65,7 @@ def mutations(data: bytes):
         elif kind == 2:
             pos = rng.randrange(24, header_end - 8)
             value = rng.choice([2**63 - 1, 2**40, 2**32 + 7, 10**9, len(data) * 2, 0, 1])
-            b[pos:pos + 8] = struct.pack("<Q", value)
+            b[pos : pos + 8] = struct.pack("<Q", value)
             yield f"word at {pos} = {value}", bytes(b)
         else:
             for _ in range(rng.randint(1, 8)):

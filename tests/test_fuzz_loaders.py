@@ -24,8 +24,7 @@ import pytest
 import geomlab
 
 SEED = 20260611
-WORDS = ["the", "null", "nan", "NA", "true", "café", "日本", "e-mail", "x1", "naïve", "über",
-         "--"]
+WORDS = ["the", "null", "nan", "NA", "true", "café", "日本", "e-mail", "x1", "naïve", "über", "--"]
 DIM = 5
 # messages that concern the whole file rather than one line
 WHOLE_FILE = re.compile(
@@ -43,8 +42,10 @@ def base_vectors() -> np.ndarray:
 
 
 def text_lines(vectors: np.ndarray, trailing: str = "") -> list[bytes]:
-    return [(w + " " + " ".join(repr(float(x)) for x in row) + trailing).encode()
-            for w, row in zip(WORDS, vectors)]
+    return [
+        (w + " " + " ".join(repr(float(x)) for x in row) + trailing).encode()
+        for w, row in zip(WORDS, vectors)
+    ]
 
 
 def base_files() -> dict[str, tuple[str, bytes]]:
@@ -52,10 +53,12 @@ def base_files() -> dict[str, tuple[str, bytes]]:
     v = base_vectors()
     header = f"{len(WORDS)} {DIM}\n".encode()
     lines = text_lines(v)
-    binary = header + b"".join(w.encode() + b" " + row.astype("<f4").tobytes()
-                               for w, row in zip(WORDS, v))
-    binary_nl = header + b"".join(w.encode() + b" " + row.astype("<f4").tobytes() + b"\n"
-                                  for w, row in zip(WORDS, v))
+    binary = header + b"".join(
+        w.encode() + b" " + row.astype("<f4").tobytes() for w, row in zip(WORDS, v)
+    )
+    binary_nl = header + b"".join(
+        w.encode() + b" " + row.astype("<f4").tobytes() + b"\n" for w, row in zip(WORDS, v)
+    )
     return {
         "w2v.txt": ("text", header + b"\n".join(lines) + b"\n"),
         "ft.vec": ("text", header + b"\n".join(text_lines(v, " ")) + b"\n"),
@@ -97,9 +100,18 @@ def mutations(name: str, kind: str, data: bytes, rng: random.Random):
         yield "gzip-flip", bytes(out), False
     if has_header:
         head, body = _split_header(data, True)
-        for claim in (b"99999999999 5\n", b"12 99999999999\n", b"12 400000000\n",
-                      b"4000000000 4000000000\n", b"13 5\n", b"11 5\n", b"12 4\n", b"12 6\n",
-                      b"x 5\n", b"12\n"):
+        for claim in (
+            b"99999999999 5\n",
+            b"12 99999999999\n",
+            b"12 400000000\n",
+            b"4000000000 4000000000\n",
+            b"13 5\n",
+            b"11 5\n",
+            b"12 4\n",
+            b"12 6\n",
+            b"x 5\n",
+            b"12\n",
+        ):
             yield f"header {claim!r}", claim + body, False
             yield f"gzip header {claim!r}", gzip.compress(claim + body, mtime=0), False
     if kind == "text":
@@ -150,15 +162,18 @@ def mutations(name: str, kind: str, data: bytes, rng: random.Random):
         for value in (np.nan, np.inf, -np.inf):
             out = bytearray(data)
             at = len(head) + len(WORDS[0]) + 1 + 4 * rng.randrange(DIM)
-            out[at:at + 4] = np.float32(value).astype("<f4").tobytes()
+            out[at : at + 4] = np.float32(value).astype("<f4").tobytes()
             yield f"binary {value}", bytes(out), False
         for _ in range(4):
             at = len(head) + rng.randrange(len(body))
-            yield "binary drop 4 bytes", data[:at] + data[at + 4:], False
+            yield "binary drop 4 bytes", data[:at] + data[at + 4 :], False
         first = body[:record]
         yield "binary duplicate record", head + first + body, False
-        yield "binary duplicate record, header counts it", \
-            f"{len(WORDS) + 1} {DIM}\n".encode() + first + body, False
+        yield (
+            "binary duplicate record, header counts it",
+            f"{len(WORDS) + 1} {DIM}\n".encode() + first + body,
+            False,
+        )
         out = bytearray(data)
         out[len(head)] = 0xFF
         yield "binary invalid utf-8", bytes(out), False
@@ -181,8 +196,12 @@ def check_case(path: Path, kind: str, label: str, exact: bool, expected, problem
             msg = str(exc)
             if str(path) not in msg:
                 problems.append(f"{path.name} [{label}] {mode}: message lacks the path: {msg}")
-            elif (kind == "text" and isinstance(exc, geomlab.FormatError) and exc.line is None
-                  and not WHOLE_FILE.search(msg)):
+            elif (
+                kind == "text"
+                and isinstance(exc, geomlab.FormatError)
+                and exc.line is None
+                and not WHOLE_FILE.search(msg)
+            ):
                 problems.append(f"{path.name} [{label}] {mode}: no line number: {msg}")
             elif exact:
                 problems.append(f"{path.name} [{label}] {mode}: should load: {msg}")
@@ -191,11 +210,17 @@ def check_case(path: Path, kind: str, label: str, exact: bool, expected, problem
             problems.append(f"{path.name} [{label}] {mode}: {type(exc).__name__}: {exc}")
             continue
         v = np.asarray(emb.vectors)
-        if not (len(emb) >= 1 and v.dtype == np.float32 and v.shape == (len(emb), emb.dim)
-                and np.isfinite(v).all() and len(set(emb.words)) == len(emb)):
+        if not (
+            len(emb) >= 1
+            and v.dtype == np.float32
+            and v.shape == (len(emb), emb.dim)
+            and np.isfinite(v).all()
+            and len(set(emb.words)) == len(emb)
+        ):
             problems.append(f"{path.name} [{label}] {mode}: unsound result {emb!r}")
-        if exact and (emb.words != expected.words
-                      or not np.array_equal(emb.vectors, expected.vectors)):
+        if exact and (
+            emb.words != expected.words or not np.array_equal(emb.vectors, expected.vectors)
+        ):
             problems.append(f"{path.name} [{label}] {mode}: differs from the original")
 
 
@@ -234,8 +259,9 @@ def test_case_count_is_stable():
 @pytest.mark.parametrize("mode", ["raise", "skip"])
 def test_lying_dimension_in_a_long_file(tmp_path, mode):
     # a plausible header (the size check passes) whose dimension the body does not have
-    rows = b"".join(b"w%d " % i + b" ".join(b"0.5" for _ in range(DIM)) + b"\n"
-                    for i in range(2000))
+    rows = b"".join(
+        b"w%d " % i + b" ".join(b"0.5" for _ in range(DIM)) + b"\n" for i in range(2000)
+    )
     path = tmp_path / "lie.txt"
     path.write_bytes(f"2000 {DIM * 40}\n".encode() + rows)
     with pytest.raises(geomlab.FormatError, match=r"lie.txt:\d+: "):

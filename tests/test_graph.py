@@ -40,8 +40,9 @@ def test_whole_small_vocabulary_by_brute_force():
     expect = np.argsort(-sim, axis=1, kind="stable")[:, :4]
     ok = np.arange(300) != 7  # row 7's neighbors are all ties at 0
     np.testing.assert_array_equal(idx[ok], expect[ok])
-    np.testing.assert_allclose(scores, np.take_along_axis(sim, idx.astype(np.int64), axis=1),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        scores, np.take_along_axis(sim, idx.astype(np.int64), axis=1), atol=1e-6
+    )
     assert np.all(scores[7] == 0)
 
 
@@ -62,11 +63,14 @@ def test_dot_metric_and_block_size_do_not_change_the_answer(head):
     np.testing.assert_allclose(a[1][:, 0], raw.max(axis=1), rtol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"k": 0}, "k must be a positive integer"),
-    ({"metric": "l2"}, "metric must be one of"),
-    ({"block_size": 0}, "block_size must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"k": 0}, "k must be a positive integer"),
+        ({"metric": "l2"}, "metric must be one of"),
+        ({"block_size": 0}, "block_size must be a positive integer"),
+    ],
+)
 def test_bad_parameters(tiny, kwargs, match):
     with pytest.raises(geomlab.ParameterError, match=match):
         geomlab.neighbor_graph(tiny, **kwargs)
@@ -98,9 +102,16 @@ def test_dask_local_cluster_gives_the_identical_graph(head):
     # every 5th of the first 20,000 words as queries, against all 20,000: 16 tasks
     words = head.words[::5]
     local = geomlab.neighbor_graph(head, k=10, words=words, block_size=256)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = geomlab.neighbor_graph(head, k=10, words=words, block_size=256, client=client)
         assert len(client.scheduler_info()["workers"]) == 2
     np.testing.assert_array_equal(remote[0], local[0])
@@ -112,8 +123,12 @@ def test_cli_writes_the_graph(tmp_path, capsys):
     out = tmp_path / "sub" / "graph.npz"
     words = tmp_path / "words.txt"
     words.write_text("king\n\nfrog\nking\n", encoding="utf-8")
-    assert main(["graph", "--k", "3", "--limit", "20000", "--words-file", str(words),
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            ["graph", "--k", "3", "--limit", "20000", "--words-file", str(words), "--out", str(out)]
+        )
+        == 0
+    )
     assert "3 nearest neighbors of 2 words (vocabulary 20,000)" in capsys.readouterr().out
     g = np.load(out)
     assert g["indices"].shape == (2, 3) and g["scores"].shape == (2, 3)

@@ -94,8 +94,9 @@ def test_kl_divergence_never_stretches_a_distribution():
         geomlab.kl_divergence([1.0], [0.5, 0.5])
     # other axes still broadcast: one q for many p
     p = np.array([[0.5, 0.5], [0.9, 0.1]])
-    np.testing.assert_allclose(geomlab.kl_divergence(p, [0.5, 0.5]),
-                               [0.0, geomlab.kl_divergence([0.9, 0.1], [0.5, 0.5])])
+    np.testing.assert_allclose(
+        geomlab.kl_divergence(p, [0.5, 0.5]), [0.0, geomlab.kl_divergence([0.9, 0.1], [0.5, 0.5])]
+    )
 
 
 def test_a_mask_of_the_wrong_length_is_refused():
@@ -111,13 +112,16 @@ def test_a_mask_of_the_wrong_length_is_refused():
     np.testing.assert_allclose(p, [[0.5, 0, 0.5]] * 2)
 
 
-@pytest.mark.parametrize("query, match", [
-    (np.full(3, 1e30), "too long to score"),
-    ("1e39*king", "too long to score"),
-    ("1e20*king", "too long to score"),
-    ("king - king", "is the zero vector"),
-    (np.zeros(3), "is the zero vector"),
-])
+@pytest.mark.parametrize(
+    "query, match",
+    [
+        (np.full(3, 1e30), "too long to score"),
+        ("1e39*king", "too long to score"),
+        ("1e20*king", "too long to score"),
+        ("king - king", "is the zero vector"),
+        (np.zeros(3), "is the zero vector"),
+    ],
+)
 @pytest.mark.parametrize("metric", ["cosine", "dot"])
 def test_queries_without_a_usable_direction_raise(tiny, query, match, metric):
     with pytest.raises(ParameterError, match=match):
@@ -143,8 +147,16 @@ def test_report_plots_draw_dollar_words_literally():
 
     from geomlab import plots
 
-    results = {"queries": [{"words": DOLLAR_WORDS, "logits": [4.0, 3.0, 2.0, 1.0],
-                            "expected": "a$b$c", "query": "$x^^y$ + a$b$c"}]}
+    results = {
+        "queries": [
+            {
+                "words": DOLLAR_WORDS,
+                "logits": [4.0, 3.0, 2.0, 1.0],
+                "expected": "a$b$c",
+                "query": "$x^^y$ + a$b$c",
+            }
+        ]
+    }
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         fig = plots.relevance_bars(results)
         out = io.StringIO()
@@ -175,8 +187,10 @@ def test_embeddings_bad_arguments_are_geomlab_errors():
         geomlab.Embeddings(["a"], [["x"]])
     with pytest.raises(ShapeError, match="2-D array of numbers"):
         geomlab.Embeddings(["a", "b"], [[1.0, 2.0], [3.0]])
-    for make in (lambda: geomlab.Embeddings([], np.zeros((0, 3))),
-                 lambda: geomlab.Embeddings._trusted((), np.zeros((0, 3), np.float32))):
+    for make in (
+        lambda: geomlab.Embeddings([], np.zeros((0, 3))),
+        lambda: geomlab.Embeddings._trusted((), np.zeros((0, 3), np.float32)),
+    ):
         with pytest.raises(ShapeError, match="needs at least one word"):
             make()
 
@@ -190,21 +204,27 @@ def test_an_empty_geomlab_folder_is_refused_on_load(tmp_path):
         geomlab.load(folder)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda emb: geomlab.nearest(None, "king"), r"emb must be an Embeddings .*, got NoneType"),
-    (lambda emb: geomlab.vector("king", "king"), r"emb must be an Embeddings .*, got str"),
-    (lambda emb: geomlab.nearest(emb, "king", exclude=5), "exclude must be a word or a list"),
-    (lambda emb: geomlab.nearest(emb, "king", exclude=[5]), "a word must be a string, got int"),
-    (lambda emb: geomlab.direction(emb, None), "pairs must be a list of .a, b. word pairs"),
-    (lambda emb: geomlab.offsets(emb, 3), "pairs must be a list of .a, b. word pairs"),
-    (lambda emb: geomlab.load(5), "source must be a str or a path .os.PathLike., got int"),
-    (lambda emb: geomlab.load(b"v.txt"), "got bytes: decode bytes first"),
-    (lambda emb: geomlab.load(""), "source is an empty string"),
-    (lambda emb: geomlab.load("a\0b"), "contains a NUL character"),
-    (lambda emb: geomlab.detect_format(None), "path must be a str or a path"),
-    (lambda emb: geomlab.sample([0.0, 1.0], n=10**12), "n must be at most 10,000,000"),
-    (lambda emb: geomlab.kl_divergence([0.5, 0.5], [0.5, 0.5], axis=3), "axis 3 is out of range"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda emb: geomlab.nearest(None, "king"), r"emb must be an Embeddings .*, got NoneType"),
+        (lambda emb: geomlab.vector("king", "king"), r"emb must be an Embeddings .*, got str"),
+        (lambda emb: geomlab.nearest(emb, "king", exclude=5), "exclude must be a word or a list"),
+        (lambda emb: geomlab.nearest(emb, "king", exclude=[5]), "a word must be a string, got int"),
+        (lambda emb: geomlab.direction(emb, None), "pairs must be a list of .a, b. word pairs"),
+        (lambda emb: geomlab.offsets(emb, 3), "pairs must be a list of .a, b. word pairs"),
+        (lambda emb: geomlab.load(5), "source must be a str or a path .os.PathLike., got int"),
+        (lambda emb: geomlab.load(b"v.txt"), "got bytes: decode bytes first"),
+        (lambda emb: geomlab.load(""), "source is an empty string"),
+        (lambda emb: geomlab.load("a\0b"), "contains a NUL character"),
+        (lambda emb: geomlab.detect_format(None), "path must be a str or a path"),
+        (lambda emb: geomlab.sample([0.0, 1.0], n=10**12), "n must be at most 10,000,000"),
+        (
+            lambda emb: geomlab.kl_divergence([0.5, 0.5], [0.5, 0.5], axis=3),
+            "axis 3 is out of range",
+        ),
+    ],
+)
 def test_bad_arguments_raise_geomlab_errors(tiny, call, match):
     with pytest.raises(GeomlabError, match=match):
         call(tiny)
@@ -228,15 +248,21 @@ def test_blank_lines_are_streamed_not_stored(tmp_path):
     assert emb.load_report.problems == ((2, f"blank line inside the body (lines 2-{blank + 1})"),)
     # was a list of 4 million empty lines and 5 index arrays: about 400 MB here
     assert peak < 40 * 2**20, f"{peak / 2**20:.0f} MiB"
-    with pytest.raises(FormatError, match=rf"v.txt:2: blank line inside the body "
-                                          rf"\(lines 2-{blank + 1}\)"):
+    with pytest.raises(
+        FormatError,
+        match=rf"v.txt:2: blank line inside the body "
+        rf"\(lines 2-{blank + 1}\)",
+    ):
         geomlab.load(path, cache=False)
 
 
-@pytest.mark.parametrize("text, words", [
-    (b"w 1 2\n\n \t\r\n", ("w",)),  # trailing blank and white-space lines
-    (b"2 2\nw 1 2\nx 3 4\n\n\n  \n", ("w", "x")),  # word2vec text, blank lines after
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (b"w 1 2\n\n \t\r\n", ("w",)),  # trailing blank and white-space lines
+        (b"2 2\nw 1 2\nx 3 4\n\n\n  \n", ("w", "x")),  # word2vec text, blank lines after
+    ],
+)
 def test_blank_lines_at_the_edges_are_still_allowed(tmp_path, text, words):
     path = tmp_path / "v.txt"
     path.write_bytes(text)
@@ -278,16 +304,22 @@ def test_fifos_and_devices_are_refused_not_read(tmp_path):
 
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    run = subprocess.run([sys.executable, "-c", _NO_END, str(fifo), str(tmp_path / "g.npz")],
-                         capture_output=True, text=True, timeout=120)  # hung before
+    run = subprocess.run(
+        [sys.executable, "-c", _NO_END, str(fifo), str(tmp_path / "g.npz")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # hung before
     assert run.returncode == 0, run.stderr[-2000:]
     out = json.loads(run.stdout.splitlines()[-1])
     assert out.pop("graph") == 1
     assert "/dev/zero': it is a character device, not a regular file" in run.stderr
     for name, message in out.items():
         kind = "a FIFO" if "fifo" in name else "a character device"
-        assert f"it is {kind} (named pipe)" in message if "fifo" in name else kind in message, \
-            (name, message)
+        assert f"it is {kind} (named pipe)" in message if "fifo" in name else kind in message, (
+            name,
+            message,
+        )
 
 
 def test_oversized_text_files_are_refused_by_size(tmp_path, monkeypatch):
@@ -300,8 +332,11 @@ def test_oversized_text_files_are_refused_by_size(tmp_path, monkeypatch):
     questions.write_text(": s\n" + "a b c d\n" * 300)
     pairs = tmp_path / "p.txt"
     pairs.write_text("a b 1.0\n" * 300)
-    with pytest.raises(FormatError, match=r"q.txt: the dataset file is larger than the limit "
-                                          r"of 1,000 bytes \(2,404 bytes\)"):
+    with pytest.raises(
+        FormatError,
+        match=r"q.txt: the dataset file is larger than the limit "
+        r"of 1,000 bytes \(2,404 bytes\)",
+    ):
         load_analogies(questions)
     with pytest.raises(FormatError, match="larger than the limit of 1,000 bytes"):
         load_word_pairs(pairs)
@@ -378,12 +413,17 @@ def test_replaced_entries_left_aside_are_swept_at_any_age(cache_root, tmp_path):
     assert not aside.exists() and busy.exists()
 
 
-@pytest.mark.parametrize("data, match", [
-    ((793712314).to_bytes(4, "little") + (12).to_bytes(4, "little") + bytes(range(256)),
-     r"ft.bin: a native fastText model \(.bin\), not a word-vector file: load the .vec"),
-    (b"a 1 2\rb 3 4\r", r"ft.bin:1: lines end in a carriage return alone"),
-    (b"2 2\ra 1 2\rb 3 4\r", r"ft.bin:1: lines end in a carriage return alone"),
-])
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (
+            (793712314).to_bytes(4, "little") + (12).to_bytes(4, "little") + bytes(range(256)),
+            r"ft.bin: a native fastText model \(.bin\), not a word-vector file: load the .vec",
+        ),
+        (b"a 1 2\rb 3 4\r", r"ft.bin:1: lines end in a carriage return alone"),
+        (b"2 2\ra 1 2\rb 3 4\r", r"ft.bin:1: lines end in a carriage return alone"),
+    ],
+)
 def test_misleading_file_messages(tmp_path, data, match):
     path = tmp_path / "ft.bin"
     path.write_bytes(data)
@@ -423,8 +463,11 @@ def test_a_damaged_embedded_package_never_reaches_the_cache(cache_root, tmp_path
     vec, idx = folder / "emb.npy", folder / "index.parquet"
     np.save(vec, np.asfortranarray(matrix))
     pq.write_table(pa.table({"index": [f"w{i}" for i in range(300)]}), idx)
-    with pytest.raises(FormatError, match=r"emb.npy: vectors must be finite: the vector of "
-                                          r"'w150' .* the installed package file is damaged"):
+    with pytest.raises(
+        FormatError,
+        match=r"emb.npy: vectors must be finite: the vector of "
+        r"'w150' .* the installed package file is damaged",
+    ):
         cache.load_embedded_fast("fake", str(vec), str(idx))
     assert not (cache_root / "embedded" / "fake").exists()
 

@@ -8,14 +8,30 @@ import pytest
 
 import geomlab
 
-HEAVY = ("gensim", "sklearn", "matplotlib", "umap", "dask", "scipy.stats", "scipy.optimize",
-         "numba", "pyarrow", "gguf", "tokenizers", "xxhash", "platformdirs", "shtab")
+HEAVY = (
+    "gensim",
+    "sklearn",
+    "matplotlib",
+    "umap",
+    "dask",
+    "scipy.stats",
+    "scipy.optimize",
+    "numba",
+    "pyarrow",
+    "gguf",
+    "tokenizers",
+    "xxhash",
+    "platformdirs",
+    "shtab",
+)
 
 
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return set(json.loads(out.splitlines()[-1]))
 
@@ -44,15 +60,25 @@ def test_unknown_attribute_is_attribute_error():
 
 
 def test_report_subpackage_reachable_after_plain_import():
-    out = subprocess.run([sys.executable, "-c", "import geomlab; print(geomlab.report.build.__name__)"],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", "import geomlab; print(geomlab.report.build.__name__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert out.strip() == "build"
 
 
 # -- what loading the embedded set imports ----------------------------------------------------
-NOT_ON_THE_EMBEDDED_PATH = ("geomlab.loaders.remote", "geomlab.loaders.read",
-                            "geomlab.loaders.detect", "geomlab.loaders.text",
-                            "geomlab.loaders.binary", "geomlab.loaders.native", "geomlab._save")
+NOT_ON_THE_EMBEDDED_PATH = (
+    "geomlab.loaders.remote",
+    "geomlab.loaders.read",
+    "geomlab.loaders.detect",
+    "geomlab.loaders.text",
+    "geomlab.loaders.binary",
+    "geomlab.loaders.native",
+    "geomlab._save",
+)
 
 
 def test_loading_the_embedded_set_imports_no_parser_and_no_network():

@@ -47,14 +47,17 @@ def test_keyed_vectors_are_wrapped_once_without_a_copy(glove):
     assert geomlab.nearest(kv, "the", k=3).words[0] == "zzz-new-word" != near[0]
 
 
-@pytest.mark.parametrize("call", [
-    lambda e: geomlab.nearest(e, "bank", k=5).words,
-    lambda e: geomlab.analogy(e, "man", "king", "woman").words[:3],
-    lambda e: tuple(geomlab.preference(e, "france", ["paris", "london", "rome"]).probs),
-    lambda e: geomlab.relevance(e, "france", ["paris", "london"]).scores.tolist(),
-    lambda e: geomlab.contextualize(e, "bank", "the muddy river bank").neighbors.words,
-    lambda e: geomlab.offset_consistency(e, [("man", "king"), ("woman", "queen")]),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda e: geomlab.nearest(e, "bank", k=5).words,
+        lambda e: geomlab.analogy(e, "man", "king", "woman").words[:3],
+        lambda e: tuple(geomlab.preference(e, "france", ["paris", "london", "rome"]).probs),
+        lambda e: geomlab.relevance(e, "france", ["paris", "london"]).scores.tolist(),
+        lambda e: geomlab.contextualize(e, "bank", "the muddy river bank").neighbors.words,
+        lambda e: geomlab.offset_consistency(e, [("man", "king"), ("woman", "queen")]),
+    ],
+)
 def test_every_function_takes_keyed_vectors(call, kv, small):
     assert call(kv) == call(small)
 

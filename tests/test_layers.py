@@ -20,8 +20,14 @@ ROOT = Path(geomlab.__file__).parent
 #: lowest first; a part may import only parts of its own layer or below
 LAYERS = [
     {"geomlab.errors", "geomlab._version"},
-    {"geomlab._validation", "geomlab._io", "geomlab._paths", "geomlab._progress",
-     "geomlab._parallel", "geomlab._save"},
+    {
+        "geomlab._validation",
+        "geomlab._io",
+        "geomlab._paths",
+        "geomlab._progress",
+        "geomlab._parallel",
+        "geomlab._save",
+    },
     {"geomlab._record", "geomlab.plots"},
     {"geomlab.embeddings"},
     {"geomlab.loaders", "geomlab.scoring"},
@@ -58,8 +64,7 @@ def _targets(node, package: str) -> list[str]:
     out = []
     for a in node.names:  # `from . import cache` imports a module, not only the package
         sub = folder / a.name
-        out.append(f"{base}.{a.name}" if sub.is_dir() or sub.with_suffix(".py").is_file()
-                   else base)
+        out.append(f"{base}.{a.name}" if sub.is_dir() or sub.with_suffix(".py").is_file() else base)
     return out
 
 
@@ -72,8 +77,11 @@ def imports() -> list[tuple[str, str, int]]:
         package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                out += [(mod, t, node.lineno) for t in _targets(node, package)
-                        if t == "geomlab" or t.startswith("geomlab.")]
+                out += [
+                    (mod, t, node.lineno)
+                    for t in _targets(node, package)
+                    if t == "geomlab" or t.startswith("geomlab.")
+                ]
     return out
 
 
@@ -85,7 +93,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         state[m] = 1
         for d in sorted(graph.get(m, ())):
             if state.get(d) == 1:
-                return path[path.index(d):] + [d]
+                return path[path.index(d) :] + [d]
             if d not in state and (found := visit(d, [*path, d])):
                 return found
         state[m] = 2
@@ -132,8 +140,9 @@ def test_no_module_cycle_inside_a_part():
     for mod, target, _ in imports():
         if mod != target and _part(mod) == _part(target) and _part(mod) != "geomlab":
             if target == _part(target) and mod != target:
-                raise AssertionError(f"{mod} imports its own package {target} (a cycle with "
-                                     "the package's __init__)")
+                raise AssertionError(
+                    f"{mod} imports its own package {target} (a cycle with the package's __init__)"
+                )
             graph.setdefault(mod, set()).add(target)
     assert _cycle(graph) is None, " -> ".join(_cycle(graph))
 
@@ -144,4 +153,5 @@ def test_the_walk_sees_imports_inside_functions():
     assert ("geomlab.cli", "geomlab._version") in found
     # `from . import cache`: the module, not the package
     assert ("geomlab.loaders", "geomlab.loaders.cache") in found or any(
-        m == "geomlab.loaders" and t.startswith("geomlab.loaders.") for m, t in found)
+        m == "geomlab.loaders" and t.startswith("geomlab.loaders.") for m, t in found
+    )

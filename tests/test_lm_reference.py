@@ -33,7 +33,8 @@ def _texts():
     from geomlab.lm.calibration import corpus
 
     spec = importlib.util.spec_from_file_location(
-        "make_lm_reference", Path(__file__).parent.parent / "scripts" / "make_lm_reference.py")
+        "make_lm_reference", Path(__file__).parent.parent / "scripts" / "make_lm_reference.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("make_lm_reference", module)
     spec.loader.exec_module(module)

@@ -135,8 +135,7 @@ def test_detection_never_unpickles(tmp_path, name, capsys):
 
     marker = tmp_path / "marker"
     # a pickle that names gensim early, as a KeyedVectors file does, and runs code on load
-    path = write(tmp_path, name, pickle.dumps({"gensim": "4.4", "x": _Payload(marker)},
-                                              protocol=4))
+    path = write(tmp_path, name, pickle.dumps({"gensim": "4.4", "x": _Payload(marker)}, protocol=4))
     assert geomlab.detect_format(path) == ("gensim", None)
     with pytest.raises(geomlab.FormatError, match=r"a Python pickle.*format='gensim'"):
         geomlab.load(path)
@@ -157,8 +156,19 @@ def test_cli_loads_a_gensim_file_with_the_opt_in(tmp_path, capsys):
     kv.save(str(tmp_path / "small.kv"))
     assert main(["--vectors", str(tmp_path / "small.kv"), "info"]) == 1
     capsys.readouterr()
-    assert main(["--vectors", str(tmp_path / "small.kv"), "--vectors-format", "gensim",
-                 "info", "--json"]) == 0
+    assert (
+        main(
+            [
+                "--vectors",
+                str(tmp_path / "small.kv"),
+                "--vectors-format",
+                "gensim",
+                "info",
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert f'"words": {len(kv.index_to_key)}' in capsys.readouterr().out
 
 
@@ -187,10 +197,12 @@ def test_bom_and_crlf_load_like_the_clean_file(tmp_path):
     clean = (DATA / "tricky.w2v.txt").read_bytes()
     glove = (DATA / "tricky.glove.txt").read_bytes()
     expected = geomlab.load(DATA / "tricky.w2v.txt", cache=False)
-    for name, data in [("bom.txt", b"\xef\xbb\xbf" + clean),
-                       ("crlf.txt", clean.replace(b"\n", b"\r\n")),
-                       ("both.txt", b"\xef\xbb\xbf" + clean.replace(b"\n", b"\r\n")),
-                       ("glove_bom.txt", b"\xef\xbb\xbf" + glove)]:
+    for name, data in [
+        ("bom.txt", b"\xef\xbb\xbf" + clean),
+        ("crlf.txt", clean.replace(b"\n", b"\r\n")),
+        ("both.txt", b"\xef\xbb\xbf" + clean.replace(b"\n", b"\r\n")),
+        ("glove_bom.txt", b"\xef\xbb\xbf" + glove),
+    ]:
         emb = geomlab.load(write(tmp_path, name, data), cache=False)
         assert emb.words == expected.words
         np.testing.assert_array_equal(emb.vectors, expected.vectors)
@@ -208,27 +220,61 @@ def test_trailing_blank_lines_and_missing_final_newline(tmp_path):
 # ---------------------------------------------------------------------------------------
 TRAPS = [
     # name, content, message (after "path:line: "), line, words kept under on_error="skip"
-    ("duplicate", b"a 1 2\nb 3 4\na 5 6\n", r"duplicate word 'a' \(first on line 1\)", 3,
-     ("a", "b")),
-    ("ragged-short", b"a 1 2\nb 3\nc 5 6\n",
-     r"expected a word and 2 values \(as on line 1\), found 1 value$", 2, ("a", "c")),
-    ("ragged-long", b"a 1 2\nb 3 4 5\nc 5 6\n", r"expected 2 values \(as on line 1\), found 3",
-     2, ("a", "c")),
-    ("non-numeric", b"a 1 2\nb 3 x\n", r"value 'x' is not a number \(position 2 of 2\)", 2,
-     ("a",)),
+    (
+        "duplicate",
+        b"a 1 2\nb 3 4\na 5 6\n",
+        r"duplicate word 'a' \(first on line 1\)",
+        3,
+        ("a", "b"),
+    ),
+    (
+        "ragged-short",
+        b"a 1 2\nb 3\nc 5 6\n",
+        r"expected a word and 2 values \(as on line 1\), found 1 value$",
+        2,
+        ("a", "c"),
+    ),
+    (
+        "ragged-long",
+        b"a 1 2\nb 3 4 5\nc 5 6\n",
+        r"expected 2 values \(as on line 1\), found 3",
+        2,
+        ("a", "c"),
+    ),
+    ("non-numeric", b"a 1 2\nb 3 x\n", r"value 'x' is not a number \(position 2 of 2\)", 2, ("a",)),
     ("nan", b"a 1 2\nb nan 4\n", r"value 'nan' is not finite \(position 1 of 2\)", 2, ("a",)),
     ("inf", b"a 1 2\nb 3 -inf\n", r"value '-inf' is not finite", 2, ("a",)),
-    ("float32-overflow", b"a 1 2\nb 1e39 4\n", r"value '1e39' is outside the float32 range", 2,
-     ("a",)),
-    ("invalid-utf8", b"a 1 2\nb\xff 3 4\nc 5 6\n", r"invalid UTF-8 \(byte 0xff at column 2\)", 2,
-     ("a", "c")),
+    (
+        "float32-overflow",
+        b"a 1 2\nb 1e39 4\n",
+        r"value '1e39' is outside the float32 range",
+        2,
+        ("a",),
+    ),
+    (
+        "invalid-utf8",
+        b"a 1 2\nb\xff 3 4\nc 5 6\n",
+        r"invalid UTF-8 \(byte 0xff at column 2\)",
+        2,
+        ("a", "c"),
+    ),
     ("blank-inside", b"a 1 2\n\nb 3 4\n", r"blank line inside the body", 2, ("a", "b")),
     ("leading-space", b"a 1 2\n b 3 4\n", r"the line starts with a space: empty word", 2, ("a",)),
     ("double-space", b"a 1 2\nb  3 4\n", r"two spaces in a row", 2, ("a",)),
-    ("header-more-lines", b"1 2\na 1 2\nb 3 4\n",
-     r"the header says 1 words, but the body has more lines", 3, ("a",)),
-    ("header-dim", b"2 3\naa 1.5 2.5\nbb 3.5 4.5\n",
-     r"expected a word and 3 values \(as the header says\), found 2 values", 2, None),
+    (
+        "header-more-lines",
+        b"1 2\na 1 2\nb 3 4\n",
+        r"the header says 1 words, but the body has more lines",
+        3,
+        ("a",),
+    ),
+    (
+        "header-dim",
+        b"2 3\naa 1.5 2.5\nbb 3.5 4.5\n",
+        r"expected a word and 3 values \(as the header says\), found 2 values",
+        2,
+        None,
+    ),
 ]
 
 
@@ -240,8 +286,9 @@ def test_traps_raise_with_path_and_line(tmp_path, name, data, message, line, kep
     assert exc.value.path == str(path) and exc.value.line == line
 
 
-@pytest.mark.parametrize("name,data,message,line,kept", [t for t in TRAPS if t[4]],
-                         ids=[t[0] for t in TRAPS if t[4]])
+@pytest.mark.parametrize(
+    "name,data,message,line,kept", [t for t in TRAPS if t[4]], ids=[t[0] for t in TRAPS if t[4]]
+)
 def test_traps_skipped_and_counted(tmp_path, name, data, message, line, kept):
     path = write(tmp_path, f"{name}.txt", data)
     for cache in (False, True, True):
@@ -269,15 +316,18 @@ def test_a_cached_skip_load_still_raises_for_raise(tmp_path):
         geomlab.load(path)
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"", r": empty file: no vectors"),
-    (b"\n\n  \n", r": empty file: no vectors"),
-    (b"\xff\xfea\x00 \x001\x00", r":1: the file is UTF-16"),
-    (b"PK\x03\x04rest", r": a zip archive: unzip it"),
-    (b"hello world\n", r":1: expected a word followed by numbers"),
-    (b"3 2\n", r":1: the header says 3 words of 2 dimensions, which needs at least"),
-    (b"0 2\n", r":1: the header says 0 words of 2 dimensions: no vectors"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", r": empty file: no vectors"),
+        (b"\n\n  \n", r": empty file: no vectors"),
+        (b"\xff\xfea\x00 \x001\x00", r":1: the file is UTF-16"),
+        (b"PK\x03\x04rest", r": a zip archive: unzip it"),
+        (b"hello world\n", r":1: expected a word followed by numbers"),
+        (b"3 2\n", r":1: the header says 3 words of 2 dimensions, which needs at least"),
+        (b"0 2\n", r":1: the header says 0 words of 2 dimensions: no vectors"),
+    ],
+)
 def test_whole_file_problems(tmp_path, data, message):
     path = write(tmp_path, "bad.txt", data)
     with pytest.raises(geomlab.FormatError, match=re.escape(str(path)) + message):
@@ -287,15 +337,19 @@ def test_whole_file_problems(tmp_path, data, message):
 def test_header_that_disagrees_with_a_short_body(tmp_path):
     body = b"".join(b"w%d 0.5 0.25\n" % i for i in range(10))
     path = write(tmp_path, "short.txt", b"12 2\n" + body)
-    with pytest.raises(geomlab.FormatError,
-                       match=r"short.txt:12: the header says 12 words, but the file ends after 10"):
+    with pytest.raises(
+        geomlab.FormatError,
+        match=r"short.txt:12: the header says 12 words, but the file ends after 10",
+    ):
         geomlab.load(path, cache=False)
     emb = geomlab.load(path, on_error="skip", cache=False)
     assert len(emb) == 10 and "ends after 10" in emb.load_report.warnings[0]
 
 
-@pytest.mark.parametrize("header", [b"99999999999 3\n", b"2 300000000000\n",
-                                    b"18446744073709551617 18446744073709551617\n"])
+@pytest.mark.parametrize(
+    "header",
+    [b"99999999999 3\n", b"2 300000000000\n", b"18446744073709551617 18446744073709551617\n"],
+)
 @pytest.mark.parametrize("kind", ["text", "binary"])
 def test_lying_header_fails_before_allocating(tmp_path, header, kind):
     body = b"a 1 2\nb 3 4\n" if kind == "text" else b"a " + bytes(8) + b"b " + bytes(8)
@@ -303,8 +357,11 @@ def test_lying_header_fails_before_allocating(tmp_path, header, kind):
     fmt = "word2vec-text" if kind == "text" else "word2vec-binary"
     tracemalloc.start()
     try:
-        with pytest.raises(geomlab.FormatError, match=r"lie\.\w+:1: the header says .* needs at "
-                                                      r"least .* bytes, but the file has"):
+        with pytest.raises(
+            geomlab.FormatError,
+            match=r"lie\.\w+:1: the header says .* needs at "
+            r"least .* bytes, but the file has",
+        ):
             geomlab.load(path, format=fmt, cache=False)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -337,16 +394,31 @@ def test_binary_traps(tmp_path):
     assert emb.words == ("a", "b") and emb.load_report.format == "word2vec-binary"
 
     cases = [
-        ("dup.bin", b"3 2\n" + ok + record(b"a", [5, 6]),
-         r"record 3 \(byte \d+\): duplicate word 'a' \(first in record 1\)"),
-        ("nan.bin", b"2 2\n" + record(b"a", [1, np.nan]) + record(b"b", [3, 4]),
-         r"record 1: non-finite value in the vector of 'a'"),
-        ("utf8.bin", b"2 2\n" + record(b"\xffa", [1, 2]) + record(b"b", [3, 4]),
-         r"record 1 \(byte 4\): invalid UTF-8 in the word"),
-        ("trunc.bin", b"2 2\n" + record(b"alpha", [1, 2]) + record(b"beta", [3, 4])[:-3],
-         r"the file ends inside record 2 \(byte 18\)"),
-        ("junk.bin", b"2 2\n" + ok + b"junk",
-         r"the header says 2 words, but more data follows them \(byte 24"),
+        (
+            "dup.bin",
+            b"3 2\n" + ok + record(b"a", [5, 6]),
+            r"record 3 \(byte \d+\): duplicate word 'a' \(first in record 1\)",
+        ),
+        (
+            "nan.bin",
+            b"2 2\n" + record(b"a", [1, np.nan]) + record(b"b", [3, 4]),
+            r"record 1: non-finite value in the vector of 'a'",
+        ),
+        (
+            "utf8.bin",
+            b"2 2\n" + record(b"\xffa", [1, 2]) + record(b"b", [3, 4]),
+            r"record 1 \(byte 4\): invalid UTF-8 in the word",
+        ),
+        (
+            "trunc.bin",
+            b"2 2\n" + record(b"alpha", [1, 2]) + record(b"beta", [3, 4])[:-3],
+            r"the file ends inside record 2 \(byte 18\)",
+        ),
+        (
+            "junk.bin",
+            b"2 2\n" + ok + b"junk",
+            r"the header says 2 words, but more data follows them \(byte 24",
+        ),
         ("more.bin", b"1 2\n" + ok, r"the header says 1 words, but more data follows"),
     ]
     for name, data, message in cases:
@@ -415,9 +487,17 @@ def test_load_argument_errors(tmp_path):
 # ---------------------------------------------------------------------------------------
 # writing and round trips
 # ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fmt,name", [("geomlab", "out"), ("word2vec-text", "out.txt"),
-                                      ("word2vec-binary", "out.bin"), ("glove", "out.txt"),
-                                      ("word2vec-text", "out.txt.gz"), ("glove", "out.txt.bz2")])
+@pytest.mark.parametrize(
+    "fmt,name",
+    [
+        ("geomlab", "out"),
+        ("word2vec-text", "out.txt"),
+        ("word2vec-binary", "out.bin"),
+        ("glove", "out.txt"),
+        ("word2vec-text", "out.txt.gz"),
+        ("glove", "out.txt.bz2"),
+    ],
+)
 def test_save_round_trip(tmp_path, fmt, name):
     emb = geomlab.load(DATA / "tricky.w2v.txt", cache=False)
     path = emb.save(tmp_path / name, format=fmt)
@@ -432,8 +512,12 @@ def test_save_round_trip(tmp_path, fmt, name):
 
 def test_save_round_trip_of_real_vectors(tmp_path, glove):
     part = glove.head(2000)
-    for fmt, name in [("word2vec-text", "g.txt"), ("word2vec-binary", "g.bin"),
-                      ("glove", "g.glove"), ("geomlab", "g")]:
+    for fmt, name in [
+        ("word2vec-text", "g.txt"),
+        ("word2vec-binary", "g.bin"),
+        ("glove", "g.glove"),
+        ("geomlab", "g"),
+    ]:
         back = geomlab.load(part.save(tmp_path / name, format=fmt), cache=False)
         assert back.words == part.words
         np.testing.assert_array_equal(back.vectors, part.vectors)
@@ -465,13 +549,16 @@ def test_gensim_round_trips(tiny):
     assert_same(geomlab.Embeddings.from_gensim(emb.to_gensim()), emb.to_gensim())
 
 
-@pytest.mark.parametrize("word,fmt,message", [
-    ("a\nb", "geomlab", r"contains a newline"),
-    ("a b", "word2vec-binary", r"contains a space"),
-    ("", "glove", r"is empty"),
-    (" a", "word2vec-text", r"starts or ends with white space"),
-    ("a 1", "glove", r"a space followed by a number"),
-])
+@pytest.mark.parametrize(
+    "word,fmt,message",
+    [
+        ("a\nb", "geomlab", r"contains a newline"),
+        ("a b", "word2vec-binary", r"contains a space"),
+        ("", "glove", r"is empty"),
+        (" a", "word2vec-text", r"starts or ends with white space"),
+        ("a 1", "glove", r"a space followed by a number"),
+    ],
+)
 def test_save_refuses_words_it_cannot_write(tmp_path, word, fmt, message):
     emb = geomlab.Embeddings(["ok", word], np.eye(2))
     with pytest.raises(geomlab.ParameterError, match=message):
@@ -495,8 +582,12 @@ def test_save_argument_errors(tmp_path, tiny):
 def test_sources_lists_the_default_and_gensim_names():
     names = geomlab.sources()
     assert "glove-6b-50d" in names
-    for name in ("glove-wiki-gigaword-100", "word2vec-google-news-300", "glove-twitter-25",
-                 "fasttext-wiki-news-subwords-300"):
+    for name in (
+        "glove-wiki-gigaword-100",
+        "word2vec-google-news-300",
+        "glove-twitter-25",
+        "fasttext-wiki-news-subwords-300",
+    ):
         assert name in names and "gensim-data" in names[name]
 
 
@@ -505,8 +596,11 @@ def test_remote_source_fails_at_once_offline(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(remote, "_online", lambda timeout=3.0: calls.append(timeout) or False)
     t0 = time.perf_counter()
-    with pytest.raises(geomlab.GeomlabError, match=r"'glove-twitter-25' is not downloaded .* "
-                                                   r"this machine is offline"):
+    with pytest.raises(
+        geomlab.GeomlabError,
+        match=r"'glove-twitter-25' is not downloaded .* "
+        r"this machine is offline",
+    ):
         geomlab.load("glove-twitter-25")
     assert time.perf_counter() - t0 < 2 and calls == [3.0]
 
@@ -539,8 +633,15 @@ def test_embedded_default_with_limit():
 # ---------------------------------------------------------------------------------------
 # geomlab convert
 # ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("dest,fmt", [("o.bin", "word2vec-binary"), ("o.txt", "word2vec-text"),
-                                      ("o.vec.gz", "word2vec-text"), ("o", "geomlab")])
+@pytest.mark.parametrize(
+    "dest,fmt",
+    [
+        ("o.bin", "word2vec-binary"),
+        ("o.txt", "word2vec-text"),
+        ("o.vec.gz", "word2vec-text"),
+        ("o", "geomlab"),
+    ],
+)
 def test_convert_by_extension(tmp_path, capsys, dest, fmt):
     assert main(["convert", str(DATA / "tricky.glove.txt"), str(tmp_path / dest)]) == 0
     out = capsys.readouterr().out
@@ -552,8 +653,21 @@ def test_convert_by_extension(tmp_path, capsys, dest, fmt):
 
 def test_convert_explicit_format_json_and_limit(tmp_path, capsys):
     dest = tmp_path / "g.txt"
-    assert main(["convert", str(DATA / "tricky.bin"), str(dest), "--format", "glove",
-                 "--limit", "3", "--json"]) == 0
+    assert (
+        main(
+            [
+                "convert",
+                str(DATA / "tricky.bin"),
+                str(dest),
+                "--format",
+                "glove",
+                "--limit",
+                "3",
+                "--json",
+            ]
+        )
+        == 0
+    )
     info = json.loads(capsys.readouterr().out)
     assert info["format"] == "glove" and info["words"] == 3
     assert geomlab.load(dest, cache=False).load_report.format == "glove"
@@ -589,12 +703,15 @@ def test_convert_errors(tmp_path, capsys):
     assert "cannot create folder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["convert"], "the following arguments are required: SRC, DEST"),
-    (["convert", "a", "b", "--format", "csv"], "argument --format: invalid choice: 'csv'"),
-    (["convert", "a", "b", "--limit", "0"], "expected a positive integer, got '0'"),
-    (["convert", "a", "b", "--on-error", "ignore"], "argument --on-error: invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["convert"], "the following arguments are required: SRC, DEST"),
+        (["convert", "a", "b", "--format", "csv"], "argument --format: invalid choice: 'csv'"),
+        (["convert", "a", "b", "--limit", "0"], "expected a positive integer, got '0'"),
+        (["convert", "a", "b", "--on-error", "ignore"], "argument --on-error: invalid choice"),
+    ],
+)
 def test_convert_usage_errors(capsys, argv, message):
     with pytest.raises(SystemExit) as exc:
         main(argv)

@@ -56,11 +56,16 @@ def test_gradient_matches_finite_differences(zt, t):
     z, target = zt
     grad = cross_entropy_grad(z, target, temperature=t)
     h = 1e-6
-    numeric = np.array([
-        (cross_entropy(z + h * e, target, temperature=t)
-         - cross_entropy(z - h * e, target, temperature=t)) / (2 * h)
-        for e in np.eye(len(z))
-    ])
+    numeric = np.array(
+        [
+            (
+                cross_entropy(z + h * e, target, temperature=t)
+                - cross_entropy(z - h * e, target, temperature=t)
+            )
+            / (2 * h)
+            for e in np.eye(len(z))
+        ]
+    )
     np.testing.assert_allclose(grad, numeric, atol=1e-6)
     # p - 1 for the right class, p for the others (over T)
     p = softmax(z, temperature=t)
@@ -78,8 +83,10 @@ def test_soft_target_gradient_and_decomposition(zq):
     assert ce == pytest.approx(entropy(q) + kl_divergence(q, p), rel=1e-12, abs=1e-12)
     np.testing.assert_allclose(cross_entropy_grad(z, q), p - q, atol=1e-15)
     h = 1e-6
-    numeric = [(cross_entropy(z + h * e, q) - cross_entropy(z - h * e, q)) / (2 * h)
-               for e in np.eye(len(z))]
+    numeric = [
+        (cross_entropy(z + h * e, q) - cross_entropy(z - h * e, q)) / (2 * h)
+        for e in np.eye(len(z))
+    ]
     np.testing.assert_allclose(cross_entropy_grad(z, q), numeric, atol=1e-6)
 
 
@@ -108,8 +115,9 @@ def test_word_targets():
     z = [3.0, 1.0, 0.0]
     assert cross_entropy(z, "paris", words=words) == pytest.approx(cross_entropy(z, 0))
     zz = np.array([z, z])
-    np.testing.assert_allclose(cross_entropy(zz, ["paris", "berlin"], words=words),
-                               cross_entropy(zz, [0, 2]))
+    np.testing.assert_allclose(
+        cross_entropy(zz, ["paris", "berlin"], words=words), cross_entropy(zz, [0, 2])
+    )
     g = cross_entropy_grad(z, "london", words=words)
     assert g[1] == pytest.approx(softmax(z)[1] - 1)
 
@@ -122,8 +130,9 @@ def test_masked_target_costs_infinity():
 
 def test_temperature_scales_gradient():
     z = [1.0, 0.0]
-    np.testing.assert_allclose(cross_entropy_grad(z, 0, temperature=2.0),
-                               (softmax(z, temperature=2.0) - [1, 0]) / 2)
+    np.testing.assert_allclose(
+        cross_entropy_grad(z, 0, temperature=2.0), (softmax(z, temperature=2.0) - [1, 0]) / 2
+    )
 
 
 def test_entropy_kl_against_scipy():
@@ -131,8 +140,9 @@ def test_entropy_kl_against_scipy():
     p = rng.dirichlet(np.ones(20), size=5)
     q = rng.dirichlet(np.ones(20), size=5)
     np.testing.assert_allclose(entropy(p), scipy.special.entr(p).sum(axis=1), rtol=1e-12)
-    np.testing.assert_allclose(kl_divergence(p, q), scipy.special.rel_entr(p, q).sum(axis=1),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        kl_divergence(p, q), scipy.special.rel_entr(p, q).sum(axis=1), rtol=1e-12
+    )
     assert entropy([0.5, 0.5, 0.0], unit="bits") == pytest.approx(1.0)
     assert entropy([1.0, 0.0]) == 0.0
     assert kl_divergence([0.5, 0.5], [1.0, 0.0]) == math.inf
@@ -175,7 +185,9 @@ def test_bad_targets():
 def test_bad_distributions():
     with pytest.raises(ParameterError, match=r"probs must hold probabilities in \[0, 1\], got 1.1"):
         entropy([1.1, -0.1])
-    with pytest.raises(ParameterError, match=r"probs must sum to 1 along axis -1, got a sum of 0.9"):
+    with pytest.raises(
+        ParameterError, match=r"probs must sum to 1 along axis -1, got a sum of 0.9"
+    ):
         entropy([0.5, 0.4])
     with pytest.raises(ParameterError, match=r"q must hold probabilities in \[0, 1\], got 1.5"):
         kl_divergence([0.5, 0.5], [1.5, -0.5])

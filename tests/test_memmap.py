@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(),
-                                reason="needs Linux /proc")
+pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 
 _PROBE = textwrap.dedent("""
     import json, resource, sys, time
@@ -59,8 +58,9 @@ _PROBE = textwrap.dedent("""
 """)
 
 
-def write_word2vec_binary(path: Path, n: int, dim: int, *, seed: int = 0,
-                          block: int = 100_000) -> None:
+def write_word2vec_binary(
+    path: Path, n: int, dim: int, *, seed: int = 0, block: int = 100_000
+) -> None:
     """A word2vec binary file of ``n`` random Gaussian vectors named w0000000, w0000001..."""
     rng = np.random.default_rng(seed)
     rec = np.dtype([("w", "S8"), ("sp", "S1"), ("v", "<f4", (dim,)), ("nl", "S1")])
@@ -101,7 +101,8 @@ def _check(tmp_path: Path, n: int, dim: int, limit_bytes: int) -> tuple[dict, di
     assert len(second["neighbors"]) == 10 and "w0000000" not in second["neighbors"]
     anon = second["after_query"]["RssAnon"]
     assert anon < limit_bytes, (
-        f"{anon / 2**20:.0f} MiB anonymous memory for a {matrix / 2**20:.0f} MiB matrix")
+        f"{anon / 2**20:.0f} MiB anonymous memory for a {matrix / 2**20:.0f} MiB matrix"
+    )
     # the query did read the matrix, through the page cache (file-backed pages)
     assert second["after_query"]["RssFile"] - second["before"]["RssFile"] > matrix * 0.5
     return first, second

@@ -16,8 +16,10 @@ def _same(result, gensim_result):
 @pytest.mark.parametrize("word", ["king", "frog", "computer", "the", "paris", "running"])
 def test_matches_gensim_most_similar(glove, kv, word):
     _same(geomlab.nearest(glove, word, k=10), kv.most_similar(word, topn=10))
-    _same(geomlab.nearest(glove, word, k=7, restrict_vocab=20_000),
-          kv.most_similar(word, topn=7, restrict_vocab=20_000))
+    _same(
+        geomlab.nearest(glove, word, k=7, restrict_vocab=20_000),
+        kv.most_similar(word, topn=7, restrict_vocab=20_000),
+    )
 
 
 def test_batch_equals_single_and_gensim(glove, kv):
@@ -67,8 +69,7 @@ def test_k_larger_than_candidates_returns_what_is_left(tiny):
 
 
 def test_zero_norm_vectors_score_zero_never_nan():
-    emb = geomlab.Embeddings(["zero", "x", "y", "minus_x"],
-                             [[0, 0], [1, 0], [0, 2], [-1, 0]])
+    emb = geomlab.Embeddings(["zero", "x", "y", "minus_x"], [[0, 0], [1, 0], [0, 2], [-1, 0]])
     r = geomlab.nearest(emb, "x", k=3)
     assert r.words == ("zero", "y", "minus_x")  # the zero row has cosine 0, like y; ties by row
     np.testing.assert_array_equal(r.scores, [0, 0, -1])
@@ -85,8 +86,9 @@ def test_bad_input_messages(tiny, glove):
         geomlab.nearest(tiny, "king", k=True)
     with pytest.raises(ParameterError, match="metric must be one of 'cosine', 'dot'; got 'l2'"):
         geomlab.nearest(tiny, "king", metric="l2")
-    with pytest.raises(ParameterError,
-                       match="restrict_vocab must be a positive integer or None, got 0"):
+    with pytest.raises(
+        ParameterError, match="restrict_vocab must be a positive integer or None, got 0"
+    ):
         geomlab.nearest(tiny, "king", restrict_vocab=0)
     with pytest.raises(UnknownWordError, match=KINQ):
         geomlab.nearest(glove, "kinq")
@@ -106,6 +108,7 @@ def test_batch_of_vectors(tiny):
 
 
 # -- the kernel --------------------------------------------------------------------------
+
 
 def _brute(rows, queries, k, norms=None, exclude=None):
     s = queries @ rows.T
@@ -143,7 +146,7 @@ def test_merge_topk_combines_shards():
     rng = np.random.default_rng(0)
     rows = rng.standard_normal((1000, 4)).astype(np.float32)
     q = rng.standard_normal((3, 4)).astype(np.float32)
-    parts = [topk_scores(rows[i:i + 300], q, 5, offset=i) for i in range(0, 1000, 300)]
+    parts = [topk_scores(rows[i : i + 300], q, 5, offset=i) for i in range(0, 1000, 300)]
     idx, val = merge_topk(parts, 5)
     ref_i, ref_v = topk_scores(rows, q, 5)
     np.testing.assert_array_equal(idx, ref_i)

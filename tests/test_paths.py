@@ -9,8 +9,9 @@ import pytest
 
 from geomlab._paths import cache_dir
 
-linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="the XDG layout is Linux's")
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the XDG layout is Linux's"
+)
 
 
 def test_environment_variable_wins(monkeypatch, tmp_path):
@@ -44,11 +45,19 @@ def test_linux_default_follows_xdg_cache_home(monkeypatch, tmp_path):
 
 
 def test_platformdirs_is_imported_only_when_the_folder_is_asked_for():
-    code = ("import sys, geomlab, geomlab.loaders, geomlab._paths\n"
-            "print('platformdirs' in sys.modules)\n"
-            "geomlab._paths.cache_dir()\n"
-            "print('platformdirs' in sys.modules)\n")
+    code = (
+        "import sys, geomlab, geomlab.loaders, geomlab._paths\n"
+        "print('platformdirs' in sys.modules)\n"
+        "geomlab._paths.cache_dir()\n"
+        "print('platformdirs' in sys.modules)\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "GEOMLAB_CACHE_DIR"}
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True, env=env, cwd=Path(__file__).resolve().parent.parent).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    ).stdout
     assert out.split() == ["False", "True"]

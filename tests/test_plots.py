@@ -51,8 +51,11 @@ PLOTS = [
 def test_every_plot_function_is_covered():
     import inspect
 
-    public = {name for name, f in inspect.getmembers(plots, inspect.isfunction)
-              if f.__module__ == plots.__name__ and not name.startswith("_")}
+    public = {
+        name
+        for name, f in inspect.getmembers(plots, inspect.isfunction)
+        if f.__module__ == plots.__name__ and not name.startswith("_")
+    }
     helpers = {"styled", "new_figure"}
     # section_accuracy draws live records only (tests/test_record_plots.py)
     assert public - helpers - {"section_accuracy"} == {f.__name__ for f, _ in PLOTS}
@@ -112,6 +115,7 @@ for name, key in {[(f.__name__, k) for f, k in PLOTS]!r}:
 bad = [m for m in sys.modules if m == "matplotlib.pyplot" or m.startswith(("tkinter", "PyQt"))]
 print(json.dumps(bad))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert json.loads(out.splitlines()[-1]) == []

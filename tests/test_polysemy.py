@@ -158,10 +158,12 @@ def test_dictionary_bad_parameters(glove):
 # -- which sense a context selects -------------------------------------------------------------
 def test_sense_probabilities_pick_the_context_sense(glove, atoms):
     found = geomlab.senses(glove, "apple")
-    pie = geomlab.sense_probabilities(glove, "apple", "she baked a pie with sugar and cinnamon",
-                                      target="banana", found=found)
-    phone = geomlab.sense_probabilities(glove, "apple", "the new iphone runs faster software",
-                                        target="microsoft", found=found)
+    pie = geomlab.sense_probabilities(
+        glove, "apple", "she baked a pie with sugar and cinnamon", target="banana", found=found
+    )
+    phone = geomlab.sense_probabilities(
+        glove, "apple", "the new iphone runs faster software", target="microsoft", found=found
+    )
     assert pie.target != phone.target
     for r in (pie, phone):
         assert r.choice == r.target
@@ -172,8 +174,9 @@ def test_sense_probabilities_pick_the_context_sense(glove, atoms):
 
 
 def test_sense_probabilities_temperature_and_index_target(glove, atoms):
-    hot = geomlab.sense_probabilities(glove, "bank", "muddy river shore", temperature=100.0,
-                                      target=0)
+    hot = geomlab.sense_probabilities(
+        glove, "bank", "muddy river shore", temperature=100.0, target=0
+    )
     assert hot.probs == pytest.approx(np.full(len(hot.probs), 1 / len(hot.probs)), abs=0.01)
     assert hot.target == 0 and hot.loss == pytest.approx(math.log(len(hot.probs)), abs=0.05)
     assert "prob" in str(hot)

@@ -152,8 +152,10 @@ def test_france_prefers_paris(glove):
     assert min(others) > 16.7 and max(others) < 19.7
     assert pref.cross_entropy == pytest.approx(-math.log(pref.target_prob))
     # entropy rises with T, the top-1 falls
-    prefs = [preference(glove, "france", CAPITALS, target="paris", temperature=t)
-             for t in (0.5, 1, 2, 5, 20, 100)]
+    prefs = [
+        preference(glove, "france", CAPITALS, target="paris", temperature=t)
+        for t in (0.5, 1, 2, 5, 20, 100)
+    ]
     h = [p.entropy for p in prefs]
     assert all(a < b for a, b in itertools.pairwise(h)) and h[-1] < math.log(6)
     tp = [p.target_prob for p in prefs]
@@ -169,8 +171,9 @@ def test_whole_vocabulary_on_glove(glove):
     np.testing.assert_allclose(pref.logits, glove.vectors @ glove["france"], rtol=1e-6)
     p_paris = pref.prob("paris")
     assert pref.target_prob == p_paris
-    assert pref.target_rank == 1 + int(np.sum(pref.logits[pref.mask] > pref.logits[
-        glove.index("paris")]))
+    assert pref.target_rank == 1 + int(
+        np.sum(pref.logits[pref.mask] > pref.logits[glove.index("paris")])
+    )
     assert len(pref.rows()) == 10 or pref.target_rank > 10
     analogy = preference(glove, ("man", "king", "woman"), metric="cosine", target="queen")
     assert analogy.rows()[0]["word"] == "queen" and analogy.target_rank == 1

@@ -16,8 +16,7 @@ METHODS = ("3cosadd", "3cosmul")  # the pruned ones; PairDirection takes the ful
 
 
 def write_questions(path, quads, name="s") -> str:
-    path.write_text(f": {name}\n" + "\n".join(" ".join(q) for q in quads) + "\n",
-                    encoding="utf-8")
+    path.write_text(f": {name}\n" + "\n".join(" ".join(q) for q in quads) + "\n", encoding="utf-8")
     return str(path)
 
 
@@ -27,8 +26,9 @@ def reference(emb, quads, method, *, exclude_inputs=True, n_pool=None):
     n_pool = len(emb) if n_pool is None else n_pool
     pool = emb.vectors[:n_pool]
     norms = _scan.gensim_norms(pool)
-    scorer = Scorer(method, pool, norms,
-                            unit=lambda r: pool[r] / np.where(norms[r] == 0, 1, norms[r])[:, None])
+    scorer = Scorer(
+        method, pool, norms, unit=lambda r: pool[r] / np.where(norms[r] == 0, 1, norms[r])[:, None]
+    )
     rows = np.array([[emb.get_index(w) for w in q] for q in quads])
     queries = scorer.queries(rows[:, 0], rows[:, 1], rows[:, 2])
     top, rank = [], []
@@ -54,8 +54,7 @@ def full_pass(monkeypatch, *args, **kwargs):
 
 def check_against_reference(emb, quads, method, path, **kwargs):
     r = geomlab.evaluate_analogies(emb, path, method=method, case_insensitive=False, **kwargs)
-    top, rank = reference(emb, quads, method,
-                          exclude_inputs=kwargs.get("exclude_inputs", True))
+    top, rank = reference(emb, quads, method, exclude_inputs=kwargs.get("exclude_inputs", True))
     got_top = r._q.pred_rows[:, 0]
     got_rank = np.where(r._q.correct1, 1, r._q.rank)
     want_rank = np.where(top == np.array([emb.get_index(q[3]) for q in quads]), 1, rank)
@@ -75,16 +74,25 @@ def tied_embeddings(seed=0, n_extra=60, dim=8):
     base[3] = base[1] - base[0] + base[2]  # d is the 3CosAdd answer
     extra = rng.normal(size=(n_extra, dim))
     vecs = np.vstack([base, extra, base[3], base[3] * 2.0, extra[:5]])  # d twice more
-    words = ["a", "b", "c", "d"] + [f"x{i}" for i in range(n_extra)] + [
-        "d2", "d3"] + [f"y{i}" for i in range(5)]
+    words = (
+        ["a", "b", "c", "d"]
+        + [f"x{i}" for i in range(n_extra)]
+        + ["d2", "d3"]
+        + [f"y{i}" for i in range(5)]
+    )
     return geomlab.Embeddings(words, vecs.astype(np.float32))
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_exact_ties_go_to_the_lowest_row(tmp_path, method):
     emb = tied_embeddings()
-    quads = [("a", "b", "c", "d"), ("a", "b", "c", "d2"), ("a", "b", "c", "d3"),
-             ("b", "a", "c", "x3"), ("c", "a", "b", "y1")]
+    quads = [
+        ("a", "b", "c", "d"),
+        ("a", "b", "c", "d2"),
+        ("a", "b", "c", "d3"),
+        ("b", "a", "c", "x3"),
+        ("c", "a", "b", "y1"),
+    ]
     path = write_questions(tmp_path / "q.txt", quads)
     r = check_against_reference(emb, quads, method, path)
     assert not r._q.full_pass[:3].any()
@@ -103,9 +111,10 @@ def test_inputs_allowed(tmp_path, method):
 
 
 # -- property: random sets with duplicated rows ------------------------------------------------------
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(METHODS),
-       dup=st.integers(0, 12))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(METHODS), dup=st.integers(0, 12))
 def test_random_sets_match_the_exact_reference(tmp_path, seed, method, dup):
     rng = np.random.default_rng(seed)
     n, dim = 80, 6
@@ -114,8 +123,7 @@ def test_random_sets_match_the_exact_reference(tmp_path, seed, method, dup):
     vecs = np.vstack([vecs, vecs[src] * rng.choice([1.0, 2.0, 0.5], size=(dup, 1))])
     words = [f"w{i}" for i in range(len(vecs))]
     emb = geomlab.Embeddings(words, vecs.astype(np.float32))
-    pairs = [tuple(words[i] for i in rng.choice(len(words), 2, replace=False))
-             for _ in range(6)]
+    pairs = [tuple(words[i] for i in rng.choice(len(words), 2, replace=False)) for _ in range(6)]
     quads = [(a, b, c, d) for a, b in pairs for c, d in pairs if (a, b) != (c, d)]
     path = write_questions(tmp_path / f"q{seed}.txt", quads)
     check_against_reference(emb, quads, method, path)
@@ -144,9 +152,11 @@ def test_intervals_hold_the_exact_scores(seed, method):
     assert (lo[ok] <= exact[ok]).all() and (exact[ok] <= hi[ok]).all()
 
 
-@given(st.lists(st.floats(-3, 3, width=32), min_size=8, max_size=8),
-       st.lists(st.floats(-3, 3, width=32), min_size=8, max_size=8),
-       st.floats(-3, 3, width=32))
+@given(
+    st.lists(st.floats(-3, 3, width=32), min_size=8, max_size=8),
+    st.lists(st.floats(-3, 3, width=32), min_size=8, max_size=8),
+    st.floats(-3, 3, width=32),
+)
 def test_quantized_comparison_keeps_every_pass(x, y, thr):
     """x + y >= thr  =>  ceil(y S) >= floor(thr S) - ceil(x S), in int16 steps."""
     x, y = np.array(x, np.float32), np.array(y, np.float32)
@@ -168,29 +178,35 @@ def test_google_subset_same_as_the_full_pass(glove, tmp_path, monkeypatch, metho
     """Every 9th Google question, 30,000 candidates: identical predictions and ranks."""
     ds = load_analogies("google")
     path = tmp_path / "sample.txt"
-    path.write_text("".join(f": {s.name}\n" + "".join(" ".join(q) + "\n"
-                                                     for q in s.questions[::9])
-                            for s in ds.sections), encoding="utf-8")
+    path.write_text(
+        "".join(
+            f": {s.name}\n" + "".join(" ".join(q) + "\n" for q in s.questions[::9])
+            for s in ds.sections
+        ),
+        encoding="utf-8",
+    )
     kw = {"method": method, "restrict_vocab": 30_000}
     pruned = geomlab.evaluate_analogies(glove, str(path), **kw)
     full = full_pass(monkeypatch, glove, str(path), **kw)
     assert pruned.n_evaluated == full.n_evaluated > 1500
     q, f = pruned._q, full._q
-    differ = np.flatnonzero((q.pred_rows[:, 0] != f.pred_rows[:, 0])
-                            | (q.rank != f.rank))
+    differ = np.flatnonzero((q.pred_rows[:, 0] != f.pred_rows[:, 0]) | (q.rank != f.rank))
     # the full float32 pass orders candidates within its rounding of the answer's score
     # by its BLAS blocking: there the exact rule decides, and the pruned pass follows it
     assert len(differ) <= 0.002 * len(q.rank)
     if len(differ):
-        quads = [tuple(getattr(pruned.questions[i], k).lower()
-                       for k in ("a", "b", "c", "expected")) for i in differ]
+        quads = [
+            tuple(getattr(pruned.questions[i], k).lower() for k in ("a", "b", "c", "expected"))
+            for i in differ
+        ]
         top, rank = reference(glove.head(30_000), quads, method)
         np.testing.assert_array_equal(q.pred_rows[differ, 0], top)
-        np.testing.assert_array_equal(np.where(q.correct1[differ], 1, q.rank[differ]),
-                                      np.where(q.correct1[differ], 1, rank))
-    np.testing.assert_array_equal(q.correct != f.correct,
-                                  np.isin(np.arange(len(q.rank)), differ)
-                                  & (q.correct != f.correct))
+        np.testing.assert_array_equal(
+            np.where(q.correct1[differ], 1, q.rank[differ]), np.where(q.correct1[differ], 1, rank)
+        )
+    np.testing.assert_array_equal(
+        q.correct != f.correct, np.isin(np.arange(len(q.rank)), differ) & (q.correct != f.correct)
+    )
     np.testing.assert_allclose(q.score, f.score, atol=1e-5)
     assert 0 < pruned.scored_exactly < 0.2
     assert full.scored_exactly == 1.0

@@ -55,13 +55,16 @@ def test_parse_query_grammar():
     assert parse_query("1990 + .5*2000") == [(1.0, "1990"), (0.5, "2000")]
 
 
-@pytest.mark.parametrize("text, why", [
-    ("king +", "expected a word at position 6"),
-    ("+", "expected a word"),
-    ("a * b", "expected '\\+' or '-', found '\\*'"),
-    ("a b", "expected '\\+' or '-', found 'b'"),
-    ("2*", "expected a word"),
-])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("king +", "expected a word at position 6"),
+        ("+", "expected a word"),
+        ("a * b", "expected '\\+' or '-', found '\\*'"),
+        ("a b", "expected '\\+' or '-', found 'b'"),
+        ("2*", "expected a word"),
+    ],
+)
 def test_malformed_expression_names_it(tiny, text, why):
     with pytest.raises(ParameterError, match=f"malformed query expression .*{why}"):
         parse_query(text)

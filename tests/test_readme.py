@@ -53,14 +53,24 @@ def test_language_model_tour_runs_and_its_comments_hold(lm):
     assert ns["s"].perplexity == pytest.approx(2.718281828 ** ns["s"].mean_nll)
 
 
-@pytest.mark.parametrize("line", [ln.split("#")[0].strip() for ln in _blocks("bash")[1].splitlines()
-                                  if ln.strip().startswith("geomlab ") and "path/to" not in ln
-                                  and "vectors.bin" not in ln and "evaluate" not in ln
-                                  and "calibrate" not in ln and "graph" not in ln
-                                  # a whole chapter, all 74 probe contexts: test_lm.py
-                                  and "lm score" not in ln and "lm polysemy" not in ln
-                                  # writes a page into the current folder: test_explore.py
-                                  and "geomlab explore" not in ln])
+@pytest.mark.parametrize(
+    "line",
+    [
+        ln.split("#")[0].strip()
+        for ln in _blocks("bash")[1].splitlines()
+        if ln.strip().startswith("geomlab ")
+        and "path/to" not in ln
+        and "vectors.bin" not in ln
+        and "evaluate" not in ln
+        and "calibrate" not in ln
+        and "graph" not in ln
+        # a whole chapter, all 74 probe contexts: test_lm.py
+        and "lm score" not in ln
+        and "lm polysemy" not in ln
+        # writes a page into the current folder: test_explore.py
+        and "geomlab explore" not in ln
+    ],
+)
 def test_quick_shell_examples_run(line, capsys):
     import shlex
 
@@ -80,8 +90,5 @@ def test_notebook_block_runs_and_its_comments_hold(glove):
     assert isinstance(ns["fig"], Figure)
     assert ns["sweep"].to_pandas().shape[0] == 5
     assert len(ns["r"].to_pandas()) == 14
-    assert list(ns["r"].to_pandas(aggregates=True)["section"]) == ["semantic", "syntactic",
-                                                                   "total"]
-    assert ns["geomlab"].nearest(ns["kv"], "river", k=3).words == ("rivers", "creek",
-                                                                    "tributary")
-
+    assert list(ns["r"].to_pandas(aggregates=True)["section"]) == ["semantic", "syntactic", "total"]
+    assert ns["geomlab"].nearest(ns["kv"], "river", k=3).words == ("rivers", "creek", "tributary")

@@ -24,8 +24,9 @@ def _check_figure(fig, n_axes_min=1):
 
 @pytest.fixture(scope="module")
 def records(glove):
-    pref = geomlab.preference(glove, "france", ["paris", "london", "berlin", "rome"],
-                              target="paris")
+    pref = geomlab.preference(
+        glove, "france", ["paris", "london", "berlin", "rome"], target="paris"
+    )
     return {
         "preference": pref,
         "neighbors": geomlab.nearest(glove, "bank", k=5),
@@ -37,8 +38,9 @@ def records(glove):
     }
 
 
-@pytest.mark.parametrize("name", ["preference", "neighbors", "analogy", "attention",
-                                  "contextual", "sweep", "similarity"])
+@pytest.mark.parametrize(
+    "name", ["preference", "neighbors", "analogy", "attention", "contextual", "sweep", "similarity"]
+)
 def test_a_record_plots_itself(records, name):
     r = records[name]
     fig = r.plot()
@@ -103,8 +105,9 @@ def test_retempering_reuses_the_scores_and_equals_a_fresh_computation(glove, rec
     pref = records["preference"]
     hot = pref.at(5.0)
     assert hot.logits is pref.logits  # no new dot products
-    fresh = geomlab.preference(glove, "france", ["paris", "london", "berlin", "rome"],
-                               target="paris", temperature=5.0)
+    fresh = geomlab.preference(
+        glove, "france", ["paris", "london", "berlin", "rome"], target="paris", temperature=5.0
+    )
     np.testing.assert_allclose(hot.probs, fresh.probs, rtol=1e-12)
     s = pref.sweep([0.5, 5.0])
     for i, t in enumerate((0.5, 5.0)):
@@ -148,6 +151,5 @@ def test_language_model_records_plot_themselves(lm):
     _check_figure(cal.plot_bands())
     from geomlab.evaluation.polysemy import read_probes
 
-    ev = geomlab.evaluate_polysemy(lm, read_probes()[:4], layers=[0, 10, 30],
-                                   progress=False)
+    ev = geomlab.evaluate_polysemy(lm, read_probes()[:4], layers=[0, 10, 30], progress=False)
     _check_figure(ev.plot(static_accuracy=0.77))

@@ -47,8 +47,9 @@ def test_sort_and_expressions(glove):
 
 
 def test_bad_input(tiny, glove):
-    with pytest.raises(ParameterError,
-                       match="candidates must name at least one word, got an empty list"):
+    with pytest.raises(
+        ParameterError, match="candidates must name at least one word, got an empty list"
+    ):
         geomlab.relevance(tiny, "king", [])
     with pytest.raises(UnknownWordError, match="'pear' is not in the vocabulary"):
         geomlab.relevance(tiny, "king", ["queen", "pear"])

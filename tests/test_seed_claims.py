@@ -29,8 +29,7 @@ def test_claim_2_eml_echoes_cross_entropy():
     assert echo.cross_entropy == pytest.approx(log_y - 9.2)  # CE = ln y - x
     assert echo.eml == pytest.approx(math.exp(9.2) - log_y)  # eml = e^x - ln y
     # they agree in sign (eml < 0, like ln p) for London, not for Paris
-    assert [geomlab.eml_echo(SEED_LOGITS, t).agree for t in range(4)] == [False, True, True,
-                                                                          True]
+    assert [geomlab.eml_echo(SEED_LOGITS, t).agree for t in range(4)] == [False, True, True, True]
 
 
 def test_claim_3_the_exponential_amplifies():
@@ -56,12 +55,16 @@ def test_claim_5_temperature_is_a_dial():
     np.testing.assert_allclose(probs[0], [1, 0, 0, 0], atol=1e-12)  # T -> 0: one-hot
     np.testing.assert_allclose(probs[-1], 0.25, atol=1e-5)  # T -> inf: uniform
     # Boltzmann: energy E = -logit, p = exp(-(E - F) / T)
-    np.testing.assert_allclose(geomlab.boltzmann(-SEED_LOGITS, 2.0),
-                               geomlab.softmax(SEED_LOGITS, temperature=2.0), rtol=1e-12)
+    np.testing.assert_allclose(
+        geomlab.boltzmann(-SEED_LOGITS, 2.0),
+        geomlab.softmax(SEED_LOGITS, temperature=2.0),
+        rtol=1e-12,
+    )
 
 
-@pytest.mark.parametrize("p, loss", [(0.99, 0.01005), (0.01, 4.60517), (1e-4, 9.21034),
-                                     (1e-6, 13.81551)])
+@pytest.mark.parametrize(
+    "p, loss", [(0.99, 0.01005), (0.01, 4.60517), (1e-4, 9.21034), (1e-6, 13.81551)]
+)
 def test_claim_6_cross_entropy_values(p, loss):
     # a two-way prediction that gives the right answer probability p
     logits = np.log([p, 1 - p])
@@ -82,8 +85,10 @@ def test_claim_8_gradient_is_p_minus_one_and_p():
     assert grad[1] == pytest.approx(p[1] - 1)
     np.testing.assert_allclose(grad[[0, 2, 3]], p[[0, 2, 3]])
     h = 1e-6
-    numeric = [(geomlab.cross_entropy(z + h * e, 1) - geomlab.cross_entropy(z - h * e, 1))
-               / (2 * h) for e in np.eye(4)]
+    numeric = [
+        (geomlab.cross_entropy(z + h * e, 1) - geomlab.cross_entropy(z - h * e, 1)) / (2 * h)
+        for e in np.eye(4)
+    ]
     np.testing.assert_allclose(grad, numeric, atol=1e-6)
 
 
@@ -105,8 +110,9 @@ def test_claim_10_cross_entropy_is_entropy_plus_kl():
 
 
 def test_claim_14_france_prefers_paris(glove):
-    pref = geomlab.preference(glove, "france", ["paris", "london", "berlin", "madrid", "rome",
-                                                "tokyo"], target="paris")
+    pref = geomlab.preference(
+        glove, "france", ["paris", "london", "berlin", "madrid", "rome", "tokyo"], target="paris"
+    )
     assert pref.target_rank == 1 and pref.target_prob > 0.99
 
 

@@ -31,24 +31,27 @@ def test_softmax_sums_to_one_and_is_positive(z, t):
 @settings(max_examples=60, deadline=None)
 @given(logit_vectors, temperatures, st.floats(-1e3, 1e3))
 def test_softmax_is_shift_invariant(z, t, c):
-    np.testing.assert_allclose(softmax(z + c, temperature=t), softmax(z, temperature=t),
-                               atol=1e-12)
+    np.testing.assert_allclose(softmax(z + c, temperature=t), softmax(z, temperature=t), atol=1e-12)
 
 
 @settings(max_examples=60, deadline=None)
 @given(logit_vectors, temperatures)
 def test_agrees_with_scipy(z, t):
-    np.testing.assert_allclose(softmax(z, temperature=t), scipy.special.softmax(z / t),
-                               rtol=1e-9, atol=1e-300)
-    np.testing.assert_allclose(log_softmax(z, temperature=t), scipy.special.log_softmax(z / t),
-                               rtol=1e-9, atol=1e-12)
-    assert math.isclose(logsumexp(z, temperature=t), scipy.special.logsumexp(z / t),
-                        rel_tol=1e-12, abs_tol=1e-12)
+    np.testing.assert_allclose(
+        softmax(z, temperature=t), scipy.special.softmax(z / t), rtol=1e-9, atol=1e-300
+    )
+    np.testing.assert_allclose(
+        log_softmax(z, temperature=t), scipy.special.log_softmax(z / t), rtol=1e-9, atol=1e-12
+    )
+    assert math.isclose(
+        logsumexp(z, temperature=t), scipy.special.logsumexp(z / t), rel_tol=1e-12, abs_tol=1e-12
+    )
 
 
 # logits on a 0.1 grid: distinct values differ by at least 0.1
-grid_vectors = arrays(np.float64, st.integers(1, 12),
-                      elements=st.integers(-500, 500).map(lambda i: i / 10))
+grid_vectors = arrays(
+    np.float64, st.integers(1, 12), elements=st.integers(-500, 500).map(lambda i: i / 10)
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -60,8 +63,7 @@ def test_temperature_limits(z):
     np.testing.assert_allclose(cold[top], 1.0 / top.sum())
     assert np.all(cold[~top] < 1e-40)
     # T -> inf: uniform
-    np.testing.assert_allclose(softmax(z, temperature=1e9), np.full(z.shape, 1 / z.size),
-                               atol=1e-7)
+    np.testing.assert_allclose(softmax(z, temperature=1e9), np.full(z.shape, 1 / z.size), atol=1e-7)
 
 
 def test_entropy_rises_with_temperature():
@@ -95,8 +97,9 @@ def test_axis_and_batches():
     assert logsumexp(z, keepdims=True).shape == (2, 1)
     # a per-row mask
     p = softmax(z, mask=np.array([[True, True, False], [False, True, True]]))
-    np.testing.assert_allclose(p, [[softmax([1.0, 2.0])[0], softmax([1.0, 2.0])[1], 0],
-                                   [0, 0.5, 0.5]])
+    np.testing.assert_allclose(
+        p, [[softmax([1.0, 2.0])[0], softmax([1.0, 2.0])[1], 0], [0, 0.5, 0.5]]
+    )
 
 
 def test_free_energy_and_boltzmann():

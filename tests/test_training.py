@@ -21,6 +21,7 @@ TEXT = "the cat sat on the mat and the hat sat in the tree " * 4
 
 # -- the gradient ---------------------------------------------------------------------------
 
+
 def test_gradient_matches_finite_differences():
     rng = np.random.default_rng(0)
     h = rng.normal(size=(6, 3))
@@ -33,8 +34,9 @@ def test_gradient_matches_finite_differences():
         up, down = u.copy(), u.copy()
         up[idx] += eps
         down[idx] -= eps
-        fd[idx] = (unembedding_loss_grad(h, y, up)[0] - unembedding_loss_grad(h, y, down)[0]) \
-            / (2 * eps)
+        fd[idx] = (unembedding_loss_grad(h, y, up)[0] - unembedding_loss_grad(h, y, down)[0]) / (
+            2 * eps
+        )
     np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
     # a token that is never the answer is only pushed away: its gradient is p-weighted h
     assert not np.allclose(grad[2], 0)
@@ -59,6 +61,7 @@ def test_loss_grad_checks_shapes():
 
 # -- descent on a model's hidden states (the tiny GGUF: fast) -------------------------------
 
+
 @pytest.fixture(scope="module")
 def tiny_lm(tiny_gguf):
     return geomlab.load_lm(tiny_gguf, cache=False)
@@ -76,8 +79,9 @@ def test_held_out_split_is_disjoint_and_follows_training(tiny_lm):
 
 
 def test_loss_decreases_on_training_text(tiny_lm):
-    r = geomlab.train_unembedding(tiny_lm, TEXT, tokens=30, held_out=10, steps=8, lr=0.05,
-                                  watch=(" the",), k=3)
+    r = geomlab.train_unembedding(
+        tiny_lm, TEXT, tokens=30, held_out=10, steps=8, lr=0.05, watch=(" the",), k=3
+    )
     assert np.all(np.diff(r.train_loss) < 0)
     assert r.train_positions == (0, 30) and r.held_out_positions == (30, 40)
     assert r.train_loss.shape == r.held_out_loss.shape == (9,)
@@ -99,19 +103,24 @@ def test_unembedding_runs_repeat_exactly(tiny_lm):
     np.testing.assert_array_equal(a.movement, b.movement)
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"lr": 0.0}, "lr must be a positive finite number"),
-    ({"steps": 0}, "steps must be a positive integer"),
-    ({"tokens": 500}, "the text has .* tokens; tokens=500"),
-    ({"watch": ("the cat sat",)}, "is [0-9]+ tokens for this model"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"lr": 0.0}, "lr must be a positive finite number"),
+        ({"steps": 0}, "steps must be a positive integer"),
+        ({"tokens": 500}, "the text has .* tokens; tokens=500"),
+        ({"watch": ("the cat sat",)}, "is [0-9]+ tokens for this model"),
+    ],
+)
 def test_unembedding_bad_arguments(tiny_lm, kw, match):
     with pytest.raises(geomlab.ParameterError, match=match):
-        geomlab.train_unembedding(tiny_lm, TEXT, **{"tokens": 20, "held_out": 10, "watch": (),
-                                                    **kw})
+        geomlab.train_unembedding(
+            tiny_lm, TEXT, **{"tokens": 20, "held_out": 10, "watch": (), **kw}
+        )
 
 
 # -- the real model --------------------------------------------------------------------------
+
 
 def test_real_unembedding_frequent_rows_move_more(lm):
     r = geomlab.train_unembedding(lm, tokens=32, held_out=8, steps=2, lr=0.02)
@@ -124,9 +133,12 @@ def test_real_unembedding_frequent_rows_move_more(lm):
 
 # -- word2vec --------------------------------------------------------------------------------
 
+
 def test_corpus_sentences():
     assert geomlab.training.corpus_sentences("Call me Ishmael.\n\n Some years ago") == [
-        ["call", "me", "ishmael"], ["some", "years", "ago"]]
+        ["call", "me", "ishmael"],
+        ["some", "years", "ago"],
+    ]
     assert len(geomlab.training.corpus_sentences()) > 50  # the shipped chapters
 
 
@@ -167,21 +179,48 @@ def test_word2vec_repeats_in_a_new_process(glove):
 
     here = f"{hashlib.sha256(r.snapshots.tobytes()).hexdigest()} {float(r.loss[-1])}"
     env = {**os.environ, "PYTHONHASHSEED": "123"}
-    out = subprocess.run([sys.executable, "-c", W2V_CODE], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout.split("\n")[-2]
+    out = subprocess.run(
+        [sys.executable, "-c", W2V_CODE],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")[-2]
     assert out == here
 
 
 # -- the command line ------------------------------------------------------------------------
+
 
 def test_cli_train_unembedding_json(tiny_gguf, tmp_path, capsys):
     from geomlab.cli import main
 
     text = tmp_path / "t.txt"
     text.write_text(TEXT, encoding="utf-8")
-    assert main(["train", "unembedding", str(text), "--model", str(tiny_gguf), "--tokens", "20",
-                 "--held-out", "10", "--steps", "3", "--lr", "0.05", "--watch", " the",
-                 "--json"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "unembedding",
+                str(text),
+                "--model",
+                str(tiny_gguf),
+                "--tokens",
+                "20",
+                "--held-out",
+                "10",
+                "--steps",
+                "3",
+                "--lr",
+                "0.05",
+                "--watch",
+                " the",
+                "--json",
+            ]
+        )
+        == 0
+    )
     d = json.loads(capsys.readouterr().out)
     assert d["steps"] == 3 and len(d["curve"]) == 4 and d["watched"][0]["token"] == " the"
     assert d["curve"][-1]["train_loss"] < d["curve"][0]["train_loss"]
@@ -221,11 +260,17 @@ print(h.hexdigest())
 def test_unembedding_repeats_in_a_new_process(tiny_lm, tiny_gguf):
     import hashlib
 
-    r = geomlab.train_unembedding(tiny_lm, TEXT, tokens=30, held_out=10, steps=4, lr=0.05,
-                                  watch=())
-    here = hashlib.sha256(r.train_loss.tobytes() + r.held_out_loss.tobytes()
-                          + r.movement.tobytes()).hexdigest()
+    r = geomlab.train_unembedding(tiny_lm, TEXT, tokens=30, held_out=10, steps=4, lr=0.05, watch=())
+    here = hashlib.sha256(
+        r.train_loss.tobytes() + r.held_out_loss.tobytes() + r.movement.tobytes()
+    ).hexdigest()
     env = {**os.environ, "PYTHONHASHSEED": "321"}
-    out = subprocess.run([sys.executable, "-c", UNEMBEDDING_CODE, str(tiny_gguf), TEXT],
-                         cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", UNEMBEDDING_CODE, str(tiny_gguf), TEXT],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     assert out.stdout.split("\n")[-2] == here

@@ -16,8 +16,19 @@ from ..errors import GeomlabError
 from ..loaders import FORMATS
 
 # command modules, in the order their commands appear in --help
-COMMAND_MODULES = ["info", "convert", "geometry", "evaluate", "scoring", "polysemy", "report",
-                   "explore", "graph", "lm", "train"]
+COMMAND_MODULES = [
+    "info",
+    "convert",
+    "geometry",
+    "evaluate",
+    "scoring",
+    "polysemy",
+    "report",
+    "explore",
+    "graph",
+    "lm",
+    "train",
+]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,8 +48,9 @@ class _PrintCompletion(argparse.Action):
         try:
             import shtab
         except ImportError:
-            parser.exit(1, "geomlab: error: shell completion needs the shtab package: "
-                           "pip install shtab\n")
+            parser.exit(
+                1, "geomlab: error: shell completion needs the shtab package: pip install shtab\n"
+            )
         sys.stdout.write(shtab.complete(parser, shell=values))
         parser.exit(0)
 
@@ -47,17 +59,23 @@ def _common_options(default) -> argparse.ArgumentParser:
     """Options valid both before and after the command name."""
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument(
-        "--vectors", metavar="SOURCE", default=default,
+        "--vectors",
+        metavar="SOURCE",
+        default=default,
         help="named source or vector file (default: the embedded GloVe 6B 50d)",
     )
     p.add_argument(
-        "--vectors-format", metavar="FORMAT", default=default, choices=FORMATS,
+        "--vectors-format",
+        metavar="FORMAT",
+        default=default,
+        choices=FORMATS,
         help="format of --vectors (default: detected from the content). A gensim .save file "
         "is a Python pickle, which runs code when loaded: it loads only with "
         "--vectors-format gensim, so pass that only for files you trust",
     )
-    p.add_argument("--debug", action="store_true", default=default,
-                   help="show a full traceback on errors")
+    p.add_argument(
+        "--debug", action="store_true", default=default, help="show a full traceback on errors"
+    )
     return p
 
 
@@ -72,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(debug=False)
     parser.add_argument("--version", action="version", version=f"geomlab {__version__}")
     parser.add_argument(
-        "--print-completion", metavar="SHELL", choices=("bash", "zsh", "tcsh"),
+        "--print-completion",
+        metavar="SHELL",
+        choices=("bash", "zsh", "tcsh"),
         action=_PrintCompletion,
         help="print a tab-completion script for SHELL (bash, zsh or tcsh) and exit; "
         'e.g. eval "$(geomlab --print-completion bash)" in ~/.bashrc',

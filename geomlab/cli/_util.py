@@ -13,8 +13,10 @@ def embeddings(args):
     from ..loaders import load
 
     if args.vectors is not None and not args.vectors.strip():
-        raise GeomlabError(f"--vectors {args.vectors!r} is empty: name a vector file, folder "
-                           "or source, or leave --vectors out for the embedded GloVe")
+        raise GeomlabError(
+            f"--vectors {args.vectors!r} is empty: name a vector file, folder "
+            "or source, or leave --vectors out for the embedded GloVe"
+        )
     return load(args.vectors, format=args.vectors_format or "auto")
 
 

@@ -11,7 +11,8 @@ _FORMATS = ("geomlab", "word2vec-text", "word2vec-binary", "glove")
 
 def register(sub, parent) -> None:
     p = sub.add_parser(
-        "convert", parents=[parent],
+        "convert",
+        parents=[parent],
         help="convert vectors between formats (word2vec, GloVe, fastText, gensim, geomlab)",
         description="Read SRC (a vector file in any format geomlab reads, detected from its "
         "content, or a named source) and write it to DEST atomically. Formats: geomlab (a "
@@ -23,12 +24,25 @@ def register(sub, parent) -> None:
     )
     p.add_argument("src", metavar="SRC", help="vector file, geomlab folder or named source")
     p.add_argument("dest", metavar="DEST", help="file (or folder, for geomlab) to write")
-    p.add_argument("--format", choices=_FORMATS, default=None,
-                   help="output format (default: from DEST's extension)")
-    p.add_argument("--on-error", choices=("raise", "skip"), default="raise",
-                   help="bad lines in SRC: stop with an error (default) or skip and count them")
-    p.add_argument("--limit", type=positive_int, default=None, metavar="N",
-                   help="convert only the first N words")
+    p.add_argument(
+        "--format",
+        choices=_FORMATS,
+        default=None,
+        help="output format (default: from DEST's extension)",
+    )
+    p.add_argument(
+        "--on-error",
+        choices=("raise", "skip"),
+        default="raise",
+        help="bad lines in SRC: stop with an error (default) or skip and count them",
+    )
+    p.add_argument(
+        "--limit",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="convert only the first N words",
+    )
     p.add_argument("--force", action="store_true", help="replace DEST if it exists")
     add_json(p)
     p.set_defaults(func=run)
@@ -55,13 +69,22 @@ def run(args: argparse.Namespace) -> int:
         raise GeomlabError(f"{args.dest!r} exists; pass --force to replace it")
     if os.path.abspath(args.dest) == os.path.abspath(args.src):
         raise GeomlabError("SRC and DEST are the same path")
-    emb = load(args.src, format=args.vectors_format or "auto", on_error=args.on_error,
-               cache=False, limit=args.limit)
+    emb = load(
+        args.src,
+        format=args.vectors_format or "auto",
+        on_error=args.on_error,
+        cache=False,
+        limit=args.limit,
+    )
     out = save(emb, args.dest, format=fmt)
     report = emb.load_report
     info = {
-        "source": args.src, "dest": str(out), "format": fmt, "words": len(emb),
-        "dim": emb.dim, "skipped": report.skipped if report else 0,
+        "source": args.src,
+        "dest": str(out),
+        "format": fmt,
+        "words": len(emb),
+        "dim": emb.dim,
+        "skipped": report.skipped if report else 0,
         "zero_vectors": report.zero_vectors if report else 0,
     }
     text = f"wrote {len(emb):,} words x {emb.dim} dims to {out} ({fmt})"

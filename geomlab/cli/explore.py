@@ -7,7 +7,8 @@ from ._util import add_json, embeddings, emit, non_negative_int, positive_int
 
 def register(sub, parent) -> None:
     p = sub.add_parser(
-        "explore", parents=[parent],
+        "explore",
+        parents=[parent],
         help="write the interactive explorer page (temperature dial, map, analogies, model)",
         description="Write DIR/index.html: one self-contained page that opens offline from "
         "disk (no network request of any kind). A temperature dial re-draws softmax over "
@@ -17,28 +18,59 @@ def register(sub, parent) -> None:
         "attention heads and logit lens. Only DIR/index.html is written; an index.html the "
         "explorer did not write is never replaced.",
     )
-    p.add_argument("--out", metavar="DIR", default="geomlab-explore",
-                   help="output folder (default: %(default)s)")
-    p.add_argument("--words", nargs="+", metavar="WORD", default=[],
-                   help="words that must be on the map")
-    p.add_argument("--n-words", type=positive_int, default=3000, metavar="N",
-                   help="words on the map: --words, then the most frequent (default: "
-                   "%(default)s; at least 5)")
-    p.add_argument("--method", choices=("umap", "pca", "tsne"), default="umap",
-                   help="the map's projection, cached after the first build (default: "
-                   "%(default)s)")
-    p.add_argument("--query", metavar="WORD",
-                   help="the dial's query word, scored against the capitals and the whole "
-                   "vocabulary (default: france, when the vocabulary has it)")
-    p.add_argument("--prompts", nargs="+", metavar="TEXT",
-                   help="prompts for the language model (default: three short ones)")
-    p.add_argument("--no-lm", dest="lm", action="store_false",
-                   help="leave the language model out (by default it is included when "
-                   "installed)")
-    p.add_argument("--seed", type=non_negative_int, default=0,
-                   help="random seed of the map (default: %(default)s)")
-    p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
-                   help="no progress bar (the default shows one on a terminal)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default="geomlab-explore",
+        help="output folder (default: %(default)s)",
+    )
+    p.add_argument(
+        "--words", nargs="+", metavar="WORD", default=[], help="words that must be on the map"
+    )
+    p.add_argument(
+        "--n-words",
+        type=positive_int,
+        default=3000,
+        metavar="N",
+        help="words on the map: --words, then the most frequent (default: %(default)s; at least 5)",
+    )
+    p.add_argument(
+        "--method",
+        choices=("umap", "pca", "tsne"),
+        default="umap",
+        help="the map's projection, cached after the first build (default: %(default)s)",
+    )
+    p.add_argument(
+        "--query",
+        metavar="WORD",
+        help="the dial's query word, scored against the capitals and the whole "
+        "vocabulary (default: france, when the vocabulary has it)",
+    )
+    p.add_argument(
+        "--prompts",
+        nargs="+",
+        metavar="TEXT",
+        help="prompts for the language model (default: three short ones)",
+    )
+    p.add_argument(
+        "--no-lm",
+        dest="lm",
+        action="store_false",
+        help="leave the language model out (by default it is included when installed)",
+    )
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="random seed of the map (default: %(default)s)",
+    )
+    p.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        default=None,
+        help="no progress bar (the default shows one on a terminal)",
+    )
     add_json(p)
     p.set_defaults(func=run)
 
@@ -51,12 +83,29 @@ def run(args) -> int:
     from ..explorer.gather import PROMPTS
 
     if not args.out.strip():
-        raise GeomlabError(f"--out {args.out!r} is empty; give a folder name such as "
-                           "geomlab-explore")
+        raise GeomlabError(
+            f"--out {args.out!r} is empty; give a folder name such as geomlab-explore"
+        )
     t0 = time.perf_counter()
-    index = explore(embeddings(args), args.out, lm=args.lm, words=args.words,
-                    n_words=args.n_words, method=args.method, query=args.query,
-                    prompts=args.prompts or PROMPTS, seed=args.seed, progress=args.progress)
-    emit(args, text=str(index), data={"index": str(index), "bytes": index.stat().st_size,
-                                      "seconds": round(time.perf_counter() - t0, 2)})
+    index = explore(
+        embeddings(args),
+        args.out,
+        lm=args.lm,
+        words=args.words,
+        n_words=args.n_words,
+        method=args.method,
+        query=args.query,
+        prompts=args.prompts or PROMPTS,
+        seed=args.seed,
+        progress=args.progress,
+    )
+    emit(
+        args,
+        text=str(index),
+        data={
+            "index": str(index),
+            "bytes": index.stat().st_size,
+            "seconds": round(time.perf_counter() - t0, 2),
+        },
+    )
     return 0

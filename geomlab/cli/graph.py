@@ -9,7 +9,8 @@ from ._util import add_json, emit, positive_int
 
 def register(sub, parent) -> None:
     p = sub.add_parser(
-        "graph", parents=[parent],
+        "graph",
+        parents=[parent],
         help="k-nearest-neighbor graph of every word (or of a word list), to a .npz file",
         description=(
             "Find the k nearest neighbors (cosine, the word itself excluded) of every word\n"
@@ -35,22 +36,44 @@ def register(sub, parent) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--k", type=positive_int, default=10, help="neighbors per word (default 10)")
-    p.add_argument("--out", required=True, metavar="OUT",
-                   help="the .npz file to write (replaced atomically)")
-    p.add_argument("--words-file", metavar="F", default=None,
-                   help="only these words' neighbors: a UTF-8 file, one word per line "
-                   "(blank lines ignored)")
-    p.add_argument("--limit", type=positive_int, default=None, metavar="N",
-                   help="use only the first N words of the vocabulary (queries and candidates)")
-    p.add_argument("--metric", choices=("cosine", "dot"), default="cosine",
-                   help="similarity (default cosine)")
-    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                   help="run on this Dask scheduler, e.g. tcp://host:8786 (needs geomlab[dask])")
-    p.add_argument("--block-size", type=positive_int, default=None, metavar="B",
-                   help="words per block / per Dask task (default 1024)")
-    p.add_argument("--ann", action="store_true",
-                   help="approximate graph from an hnswlib index (needs geomlab[ann]); "
-                   "recall@10 against the exact answer is measured and reported")
+    p.add_argument(
+        "--out", required=True, metavar="OUT", help="the .npz file to write (replaced atomically)"
+    )
+    p.add_argument(
+        "--words-file",
+        metavar="F",
+        default=None,
+        help="only these words' neighbors: a UTF-8 file, one word per line (blank lines ignored)",
+    )
+    p.add_argument(
+        "--limit",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="use only the first N words of the vocabulary (queries and candidates)",
+    )
+    p.add_argument(
+        "--metric", choices=("cosine", "dot"), default="cosine", help="similarity (default cosine)"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on this Dask scheduler, e.g. tcp://host:8786 (needs geomlab[dask])",
+    )
+    p.add_argument(
+        "--block-size",
+        type=positive_int,
+        default=None,
+        metavar="B",
+        help="words per block / per Dask task (default 1024)",
+    )
+    p.add_argument(
+        "--ann",
+        action="store_true",
+        help="approximate graph from an hnswlib index (needs geomlab[ann]); "
+        "recall@10 against the exact answer is measured and reported",
+    )
     add_json(p)
     p.set_defaults(func=run)
 
@@ -119,8 +142,7 @@ def run(args: argparse.Namespace) -> int:
     emb = embeddings(args)
     if args.limit is not None:
         emb = emb.head(args.limit)
-    rows = (np.arange(len(emb), dtype=np.int64) if query_words is None
-            else emb.indices(query_words))
+    rows = np.arange(len(emb), dtype=np.int64) if query_words is None else emb.indices(query_words)
     t0 = time.perf_counter()
     extra = {}
     block = args.block_size or DEFAULT_BLOCK
@@ -133,30 +155,54 @@ def run(args: argparse.Namespace) -> int:
             raise GeomlabError("--ann supports --metric cosine only")
         index = ann_index(emb)
         indices, scores = index.graph(words=query_words, k=args.k)
-        extra = {"recall_at_10": index.recall, "recall_sample": index.recall_sample,
-                 "ef": index.ef}
+        extra = {"recall_at_10": index.recall, "recall_sample": index.recall_sample, "ef": index.ef}
     elif args.scheduler:
         client = _client(args.scheduler)
         try:
-            indices, scores = neighbor_graph(emb, k=args.k, words=query_words,
-                                             metric=args.metric, client=client,
-                                             block_size=block)
+            indices, scores = neighbor_graph(
+                emb,
+                k=args.k,
+                words=query_words,
+                metric=args.metric,
+                client=client,
+                block_size=block,
+            )
         finally:
             client.close()
     else:
-        indices, scores = neighbor_graph(emb, k=args.k, words=query_words, metric=args.metric,
-                                         block_size=block)
+        indices, scores = neighbor_graph(
+            emb, k=args.k, words=query_words, metric=args.metric, block_size=block
+        )
     seconds = time.perf_counter() - t0
     with atomic_file(args.out, "wb") as fh:
-        np.savez(fh, indices=indices, scores=scores, words=np.array(emb.words),
-                 rows=rows, k=np.int64(indices.shape[1]), metric=np.str_(args.metric))
-    info = {"out": args.out, "queries": len(rows), "vocabulary": len(emb),
-            "k": int(indices.shape[1]), "metric": args.metric, "seconds": round(seconds, 3),
-            "exact": not args.ann, "scheduler": args.scheduler, **extra}
-    text = (f"wrote the {info['k']} nearest neighbors of {info['queries']:,} words "
-            f"(vocabulary {len(emb):,}) to {args.out} in {seconds:.1f} s")
+        np.savez(
+            fh,
+            indices=indices,
+            scores=scores,
+            words=np.array(emb.words),
+            rows=rows,
+            k=np.int64(indices.shape[1]),
+            metric=np.str_(args.metric),
+        )
+    info = {
+        "out": args.out,
+        "queries": len(rows),
+        "vocabulary": len(emb),
+        "k": int(indices.shape[1]),
+        "metric": args.metric,
+        "seconds": round(seconds, 3),
+        "exact": not args.ann,
+        "scheduler": args.scheduler,
+        **extra,
+    }
+    text = (
+        f"wrote the {info['k']} nearest neighbors of {info['queries']:,} words "
+        f"(vocabulary {len(emb):,}) to {args.out} in {seconds:.1f} s"
+    )
     if args.ann:
-        text += (f"; approximate (hnswlib, ef={extra['ef']}): recall@10 "
-                 f"{extra['recall_at_10']:.3f} on {extra['recall_sample']} sampled words")
+        text += (
+            f"; approximate (hnswlib, ef={extra['ef']}): recall@10 "
+            f"{extra['recall_at_10']:.3f} on {extra['recall_sample']} sampled words"
+        )
     emit(args, data=info, text=text)
     return 0

@@ -7,7 +7,9 @@ from ._util import add_json, embeddings, emit
 
 def register(sub, parent) -> None:
     p = sub.add_parser(
-        "info", parents=[parent], help="size, dimension, source, memory and norm statistics",
+        "info",
+        parents=[parent],
+        help="size, dimension, source, memory and norm statistics",
         description="Describe the loaded vectors: vocabulary size, dimension, source, "
         "memory use and row-norm statistics.",
     )

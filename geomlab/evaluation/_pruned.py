@@ -73,7 +73,7 @@ LOW = 15000
 #: int16 steps per unit in the first stage (3CosAdd rows lie in [-3, 3], 3CosMul's
 #: logarithms in about [-14, 14])
 QSCALE = {"3cosadd": 4096.0, "3cosmul": 1024.0}
-_U = 2.0 ** -24  # float32 unit roundoff
+_U = 2.0**-24  # float32 unit roundoff
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,20 @@ def _threshold(method: str, t: np.ndarray, length: np.ndarray) -> np.ndarray:
 
 
 # -- the pass -----------------------------------------------------------------------------------
-def scan(scorer: Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
-         exclude: np.ndarray, answers: np.ndarray, answer_guess: np.ndarray, bad: np.ndarray,
-         section: np.ndarray, block_size: int = 256, progress=None):
+def scan(
+    scorer: Scorer,
+    queries: np.ndarray,
+    inputs: np.ndarray,
+    *,
+    unit,
+    exclude: np.ndarray,
+    answers: np.ndarray,
+    answer_guess: np.ndarray,
+    bad: np.ndarray,
+    section: np.ndarray,
+    block_size: int = 256,
+    progress=None,
+):
     """The top answer, its score and the answer's rank for every question, pruned.
 
     Returns ``(ScanOutput, PruneStats)``; ``ScanOutput.n_above`` counts the candidates
@@ -211,8 +222,9 @@ def scan(scorer: Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
     def second(q, j, cos, c0):
         """Second stage: an interval for the exact score of each first-stage survivor,
         from the three word cosines; those whose upper end is below the answer's go."""
-        lo, hi = _interval(method, cos[inv[q, 0], j], cos[inv[q, 1], j], cos[inv[q, 2], j],
-                           length[q])
+        lo, hi = _interval(
+            method, cos[inv[q, 0], j], cos[inv[q, 1], j], cos[inv[q, 2], j], length[q]
+        )
         keep = hi >= t[q]
         return q[keep], j[keep] + c0, lo[keep], hi[keep]
 
@@ -240,7 +252,7 @@ def scan(scorer: Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
                 qs.append(q[ok])
                 js.append(j[ok])
         for q0 in range(0, len(rest), 256):
-            qq = rest[q0:q0 + 256]
+            qq = rest[q0 : q0 + 256]
             est = x[p_of_q[qq]] + y[c_of_q[qq]]
             i, j = np.nonzero(est >= thr[qq, None])
             qs.append(qq[i])
@@ -254,8 +266,11 @@ def scan(scorer: Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
     if len(todo):
         with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():
             run_blocks(run_chunk, chunks, n_workers, progress=progress, desc="analogies")
-    sq, sr, lo, hi = (np.concatenate(v) for v in zip(*found)) if found else (
-        np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    sq, sr, lo, hi = (
+        (np.concatenate(v) for v in zip(*found))
+        if found
+        else (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    )
     # drop the excluded rows
     keep = ~np.isin(sq * n_pool + sr, ex_keys)
     if len(bad):
@@ -285,13 +300,19 @@ def scan(scorer: Scorer, queries: np.ndarray, inputs: np.ndarray, *, unit,
 
     idx = np.flatnonzero(full)
     if len(idx):
-        part = _scan.scan(scorer, queries[idx], exclude=exclude[idx], answers=answers[idx],
-                            answer_guess=answer_guess[idx], bad=bad, block_size=block_size,
-                            progress=False)
+        part = _scan.scan(
+            scorer,
+            queries[idx],
+            exclude=exclude[idx],
+            answers=answers[idx],
+            answer_guess=answer_guess[idx],
+            bad=bad,
+            block_size=block_size,
+            progress=False,
+        )
         out.top_scores[idx] = part.top_scores
         out.top_rows[idx] = part.top_rows
-        out.n_above[idx] = part.n_above - (part.answer_scores
-                                           > answer_guess[idx, None]).sum(axis=1)
+        out.n_above[idx] = part.n_above - (part.answer_scores > answer_guess[idx, None]).sum(axis=1)
         out.answer_scores[idx] = part.answer_scores
     return out, PruneStats(n, n_pool, len(idx), n_exact, full)
 
@@ -322,12 +343,12 @@ def _interval(method, ca, cb, cc, length):
             sb_lo, sb_hi = (1 + cb - e) / 2, (1 + cb + e) / 2
             sc_lo, sc_hi = (1 + cc - e) / 2, (1 + cc + e) / 2
             den_lo = sa_lo + eps
-            hi = np.where(den_lo > 0, (np.maximum(sb_hi, 0) * np.maximum(sc_hi, 0) + 1e-7)
-                          / den_lo, np.inf)
+            hi = np.where(
+                den_lo > 0, (np.maximum(sb_hi, 0) * np.maximum(sc_hi, 0) + 1e-7) / den_lo, np.inf
+            )
             lo = (np.maximum(sb_lo, 0) * np.maximum(sc_lo, 0) - 1e-7) / (sa_hi + eps)
     tol = 1e-5 * (1 + np.abs(lo)), 1e-5 * (1 + np.abs(hi))
-    return np.where(np.isnan(lo), -np.inf, lo - tol[0]), np.where(np.isnan(hi), np.inf,
-                                                                   hi + tol[1])
+    return np.where(np.isnan(lo), -np.inf, lo - tol[0]), np.where(np.isnan(hi), np.inf, hi + tol[1])
 
 
 def _quantize(v: np.ndarray, scale: float) -> np.ndarray:
@@ -374,8 +395,9 @@ def _plan(group, thr, qscale):
         alpha[~np.isfinite(alpha)] = 16000  # a row without questions: its cells are dropped
         beta = np.clip((th - alpha[:, None]).min(axis=0), 0, 16000)
         beta[~np.isfinite(beta)] = 16000
-        blocks.append((r0, r1, k0, k1, sub, alpha.astype(np.int16)[:, None],
-                       beta.astype(np.int16)[:, None]))
+        blocks.append(
+            (r0, r1, k0, k1, sub, alpha.astype(np.int16)[:, None], beta.astype(np.int16)[:, None])
+        )
     return gp, gc, blocks
 
 

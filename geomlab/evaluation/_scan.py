@@ -81,9 +81,9 @@ class Vocab:
         if not self.groups or not np.isin(prim, list(self.groups)).any():
             return prim
         rows = [
-            list(dict.fromkeys(
-                x for r in row if r >= 0 for x in self.groups.get(int(r), (int(r),))
-            ))
+            list(
+                dict.fromkeys(x for r in row if r >= 0 for x in self.groups.get(int(r), (int(r),)))
+            )
             for row in prim
         ]
         return pad(rows)
@@ -161,8 +161,10 @@ class _TopM:
 
     def sorted(self) -> tuple[np.ndarray, np.ndarray]:
         order = np.lexsort((self.cols, -self.vals.astype(np.float64)), axis=1)
-        return (np.take_along_axis(self.vals, order, axis=1),
-                np.take_along_axis(self.cols, order, axis=1))
+        return (
+            np.take_along_axis(self.vals, order, axis=1),
+            np.take_along_axis(self.cols, order, axis=1),
+        )
 
 
 def _bins(s: np.ndarray, lo: float, hi: float, nbins: int, offsets=None) -> np.ndarray:
@@ -272,8 +274,9 @@ def scan(
             m = mask if w == CHUNK else np.empty((b, w), dtype=bool)
             if hist is not None:
                 masked += _rowcount(np.equal(s, _NEG, out=m))
-                hist += np.bincount(_bins(s, *lo_hi, sketch[1], offsets).ravel(),
-                                    minlength=b * sketch[1])
+                hist += np.bincount(
+                    _bins(s, *lo_hi, sketch[1], offsets).ravel(), minlength=b * sketch[1]
+                )
             np.greater(s, guess, out=m)
             above += _rowcount(m)
         if tracker is None:
@@ -302,8 +305,9 @@ def scan(
     n_workers = max(1, min(len(blocks), workers()))
     with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():
         if n_workers == 1:
-            for q0, q1 in _progress(blocks, total=len(blocks), desc="analogies",
-                                    enabled=progress, unit="block"):
+            for q0, q1 in _progress(
+                blocks, total=len(blocks), desc="analogies", enabled=progress, unit="block"
+            ):
                 run_block(q0, q1)
         else:
             run_blocks(run_block, blocks, n_workers, progress=progress, desc="analogies")
@@ -313,8 +317,9 @@ def scan(
 # ---------------------------------------------------------------------------------------
 # the same pass on a Dask cluster
 # ---------------------------------------------------------------------------------------
-def _scan_task(method: str, pool: np.ndarray, norms: np.ndarray, queries: np.ndarray,
-               kwargs: dict) -> ScanOutput:
+def _scan_task(
+    method: str, pool: np.ndarray, norms: np.ndarray, queries: np.ndarray, kwargs: dict
+) -> ScanOutput:
     """One Dask task: :func:`scan` over a slice of the questions, on a worker.
 
     The scorer is rebuilt from plain arrays (its ``unit`` callable is only needed to form
@@ -323,9 +328,21 @@ def _scan_task(method: str, pool: np.ndarray, norms: np.ndarray, queries: np.nda
     return scan(Scorer(method, pool, norms, unit=None), queries, **kwargs)
 
 
-def scan_distributed(client, scorer: Scorer, queries: np.ndarray, *, exclude, answers,
-                     answer_guess, bad, topk: int = 1, sketch=None, block_size: int = 256,
-                     blocks_per_task: int = 8, progress: bool | None = None) -> ScanOutput:
+def scan_distributed(
+    client,
+    scorer: Scorer,
+    queries: np.ndarray,
+    *,
+    exclude,
+    answers,
+    answer_guess,
+    bad,
+    topk: int = 1,
+    sketch=None,
+    block_size: int = 256,
+    blocks_per_task: int = 8,
+    progress: bool | None = None,
+) -> ScanOutput:
     """:func:`scan` with the question blocks run as Dask tasks on ``client``'s cluster.
 
     The pool and its norms are scattered to every worker once; each task is a plain
@@ -342,27 +359,44 @@ def scan_distributed(client, scorer: Scorer, queries: np.ndarray, *, exclude, an
     futures = {}
     for q0 in range(0, n, step):
         q1 = min(n, q0 + step)
-        kwargs = {"exclude": exclude[q0:q1], "answers": answers[q0:q1],
-                  "answer_guess": answer_guess[q0:q1], "bad": bad, "topk": topk,
-                  "sketch": sketch, "block_size": block_size, "progress": False}
-        f = client.submit(_scan_task, scorer.method, pool_f, norms_f, queries[q0:q1], kwargs,
-                          pure=False)
+        kwargs = {
+            "exclude": exclude[q0:q1],
+            "answers": answers[q0:q1],
+            "answer_guess": answer_guess[q0:q1],
+            "bad": bad,
+            "topk": topk,
+            "sketch": sketch,
+            "block_size": block_size,
+            "progress": False,
+        }
+        f = client.submit(
+            _scan_task, scorer.method, pool_f, norms_f, queries[q0:q1], kwargs, pure=False
+        )
         futures[f] = (q0, q1)
     parts = {}
     try:
         done = distributed.as_completed(futures, with_results=True)
-        for f, part in _progress(done, total=len(futures), desc="analogies", unit="task",
-                                 enabled=progress):
+        for f, part in _progress(
+            done, total=len(futures), desc="analogies", unit="task", enabled=progress
+        ):
             parts[futures[f]] = part
     finally:
         client.cancel([*futures, pool_f, norms_f])
     order = sorted(parts)
-    fields = ("top_scores", "top_rows", "n_above", "answer_scores", "sketch_top",
-              "sketch_hist")
+    fields = ("top_scores", "top_rows", "n_above", "answer_scores", "sketch_top", "sketch_hist")
     if not order:  # no questions: the local pass builds the empty output
-        return scan(scorer, queries, exclude=exclude, answers=answers,
-                    answer_guess=answer_guess, bad=bad, topk=topk, sketch=sketch,
-                    block_size=block_size, progress=False)
+        return scan(
+            scorer,
+            queries,
+            exclude=exclude,
+            answers=answers,
+            answer_guess=answer_guess,
+            bad=bad,
+            topk=topk,
+            sketch=sketch,
+            block_size=block_size,
+            progress=False,
+        )
     merged = {}
     for name in fields:
         pieces = [getattr(parts[k], name) for k in order]

@@ -214,8 +214,7 @@ def evaluate_analogies(
                 f"temperature must be a positive number or 'fit', got {temperature!r}"
             )
         temperature = check_temperature(temperature)
-    ds = dataset if isinstance(dataset, AnalogySet) else load_analogies(dataset,
-                                                                        on_error=on_error)
+    ds = dataset if isinstance(dataset, AnalogySet) else load_analogies(dataset, on_error=on_error)
     n_pool = len(emb) if restrict_vocab is None else min(restrict_vocab, len(emb))
     topk = min(topk, n_pool)  # no more answers than candidates
     vocab = _scan.Vocab(emb, n_pool, bool(case_insensitive))
@@ -232,8 +231,9 @@ def evaluate_analogies(
     if exclude_inputs:
         exclude = vocab.expand(inputs)
         # case variants of the inputs (rows that are not an input's own row)
-        n_variants = ((exclude >= 0)
-                      & ~(exclude[:, :, None] == inputs[:, None, :]).any(axis=2)).sum(axis=1)
+        n_variants = (
+            (exclude >= 0) & ~(exclude[:, :, None] == inputs[:, None, :]).any(axis=2)
+        ).sum(axis=1)
     else:
         exclude = np.full((n, 1), -1, dtype=np.int64)
         n_variants = np.zeros(n, dtype=np.int64)
@@ -246,15 +246,33 @@ def evaluate_analogies(
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
     stats = None
     if client is None and _pruned.supported(method, topk, sketch):
-        out, stats = _pruned.scan(scorer, queries, inputs, unit=scorer.unit, exclude=exclude,
-                                 answers=answers, answer_guess=guess, bad=bad,
-                                 section=np.array(qs.section, dtype=np.int64),
-                                 block_size=block_size, progress=progress)
+        out, stats = _pruned.scan(
+            scorer,
+            queries,
+            inputs,
+            unit=scorer.unit,
+            exclude=exclude,
+            answers=answers,
+            answer_guess=guess,
+            bad=bad,
+            section=np.array(qs.section, dtype=np.int64),
+            block_size=block_size,
+            progress=progress,
+        )
     else:
         scan = _scan.scan if client is None else partial(_scan.scan_distributed, client)
-        out = scan(scorer, queries, exclude=exclude, answers=answers, answer_guess=guess,
-                   bad=bad, topk=topk, sketch=sketch, block_size=block_size,
-                   progress=progress)
+        out = scan(
+            scorer,
+            queries,
+            exclude=exclude,
+            answers=answers,
+            answer_guess=guess,
+            bad=bad,
+            topk=topk,
+            sketch=sketch,
+            block_size=block_size,
+            progress=progress,
+        )
 
     pred_rows, pred_scores = out.top_rows, out.top_scores
     # gensim looks at only the 5 best candidates that are not the inputs' own rows; with 5
@@ -263,8 +281,11 @@ def evaluate_analogies(
         _gensim_walk(i, scorer, queries, inputs, bad, vocab, pred_rows, pred_scores)
 
     valid_ans = answers >= 0
-    hit = ((pred_rows[:, :, None] == answers[:, None, :]) & valid_ans[:, None, :]
-           & (pred_rows[:, :, None] >= 0))
+    hit = (
+        (pred_rows[:, :, None] == answers[:, None, :])
+        & valid_ans[:, None, :]
+        & (pred_rows[:, :, None] >= 0)
+    )
     correct1 = hit[:, 0].any(axis=1)
     correct = hit.any(axis=(1, 2))
     best_ans = out.answer_scores.max(axis=1) if n else np.zeros(0, np.float32)
@@ -282,22 +303,28 @@ def evaluate_analogies(
     if temperature is not None and n == 0:  # nothing to calibrate
         t_used = None if temperature == "fit" else temperature
     elif temperature is not None:
-        sk = ScoreSketch(out.sketch_top, out.sketch_hist, *scorer.range,
-                         targets=out.answer_scores)
+        sk = ScoreSketch(out.sketch_top, out.sketch_hist, *scorer.range, targets=out.answer_scores)
         t_used = fit_temperature(sk).temperature if temperature == "fit" else temperature
         cal = _calibration(sk, t_used, correct1)
         logp = sk.log_prob(t_used)
         conf = sk.confidence(t_used)
     q = _QuestionArrays(
         section=section,
-        a=[w[0] for w in qs.words], b=[w[1] for w in qs.words],
-        c=[w[2] for w in qs.words], expected=[w[3] for w in qs.words],
-        pred_rows=pred_rows, pred_scores=pred_scores,
-        correct=correct, correct1=correct1, rank=rank,
+        a=[w[0] for w in qs.words],
+        b=[w[1] for w in qs.words],
+        c=[w[2] for w in qs.words],
+        expected=[w[3] for w in qs.words],
+        pred_rows=pred_rows,
+        pred_scores=pred_scores,
+        correct=correct,
+        correct1=correct1,
+        rank=rank,
         score=np.where(answerable, best_ans, np.nan),
         answer_row=np.array([a[0] for a in qs.answers], dtype=np.int64),
         full_pass=np.ones(n, bool) if stats is None or stats.full is None else stats.full,
-        logp=logp, prob=None if logp is None else np.exp(logp), conf=conf,
+        logp=logp,
+        prob=None if logp is None else np.exp(logp),
+        conf=conf,
     )
 
     def score(name, sel, n_oov) -> SectionScore:
@@ -316,16 +343,26 @@ def evaluate_analogies(
     gram = [s.name.startswith("gram") for s in ds.sections]
     if ds.kind == "questions" and any(gram) and not all(gram):
         is_gram = np.array(gram)[section] if n else np.zeros(0, bool)
-        semantic = score("semantic", ~is_gram,
-                         sum(o for o, g in zip(oov, gram) if not g))
+        semantic = score("semantic", ~is_gram, sum(o for o, g in zip(oov, gram) if not g))
         syntactic = score("syntactic", is_gram, sum(o for o, g in zip(oov, gram) if g))
     n_correct = int(correct.sum())
     return AnalogyResult(
-        dataset=ds.name, method=method, restrict_vocab=n_pool,
-        case_insensitive=bool(case_insensitive), exclude_inputs=bool(exclude_inputs),
-        topk=topk, n_correct=n_correct, n_evaluated=n, n_oov=sum(oov), n_invalid=ds.n_invalid,
-        accuracy=n_correct / n if n else 0.0, sections=sections, semantic=semantic,
-        syntactic=syntactic, seconds=seconds, temperature=t_used,
+        dataset=ds.name,
+        method=method,
+        restrict_vocab=n_pool,
+        case_insensitive=bool(case_insensitive),
+        exclude_inputs=bool(exclude_inputs),
+        topk=topk,
+        n_correct=n_correct,
+        n_evaluated=n,
+        n_oov=sum(oov),
+        n_invalid=ds.n_invalid,
+        accuracy=n_correct / n if n else 0.0,
+        sections=sections,
+        semantic=semantic,
+        syntactic=syntactic,
+        seconds=seconds,
+        temperature=t_used,
         nll=None if cal is None else cal.nll,
         perplexity=None if cal is None else cal.perplexity,
         mean_confidence=None if cal is None else cal.mean_confidence,
@@ -333,7 +370,9 @@ def evaluate_analogies(
         reliability=None if cal is None else cal.reliability,
         calibration_error_bound=None if cal is None else cal.error_bound,
         scored_exactly=1.0 if stats is None else stats.scored_exactly,
-        _q=q, _words=emb.words, _sketch=sk,
+        _q=q,
+        _words=emb.words,
+        _sketch=sk,
     )
 
 

@@ -206,14 +206,22 @@ class AnalogyResult(Record):
         out = []
         for i in range(len(q.rank)):
             pred = tuple(words[r] for r in q.pred_rows[i] if r >= 0)
-            out.append(AnalogyQuestion(
-                section=names[q.section[i]], a=q.a[i], b=q.b[i], c=q.c[i],
-                expected=q.expected[i], predicted=pred, correct=bool(q.correct[i]),
-                rank=int(q.rank[i]), score=float(q.score[i]),
-                predicted_score=float(q.pred_scores[i, 0]),
-                prob=None if prob is None else float(prob[i]),
-                confidence=None if conf is None else float(conf[i]),
-            ))
+            out.append(
+                AnalogyQuestion(
+                    section=names[q.section[i]],
+                    a=q.a[i],
+                    b=q.b[i],
+                    c=q.c[i],
+                    expected=q.expected[i],
+                    predicted=pred,
+                    correct=bool(q.correct[i]),
+                    rank=int(q.rank[i]),
+                    score=float(q.score[i]),
+                    predicted_score=float(q.pred_scores[i, 0]),
+                    prob=None if prob is None else float(prob[i]),
+                    confidence=None if conf is None else float(conf[i]),
+                )
+            )
         return tuple(out)
 
     def question_rows(self) -> list[dict]:
@@ -233,10 +241,14 @@ class AnalogyResult(Record):
 
         aggs = [row(s) for s in (self.semantic, self.syntactic) if s is not None]
         aggs.append({"section": "total", "accuracy": self.accuracy, "n": self.n_evaluated})
-        return section_accuracy({"sections": [row(s) for s in self.sections],
-                                 "aggregates": aggs,
-                                 "title": f"{self.dataset}, {self.method}: accuracy by "
-                                          "section"}, ax=ax)
+        return section_accuracy(
+            {
+                "sections": [row(s) for s in self.sections],
+                "aggregates": aggs,
+                "title": f"{self.dataset}, {self.method}: accuracy by section",
+            },
+            ax=ax,
+        )
 
     def plot_reliability(self, ax=None):
         """The reliability diagram at the evaluation's temperature (two axes); needs a
@@ -244,8 +256,9 @@ class AnalogyResult(Record):
         from ..errors import ParameterError
 
         if self.reliability is None:
-            raise ParameterError("no calibration to draw: evaluate with a temperature "
-                                 "(temperature=1.0 or 'fit')")
+            raise ParameterError(
+                "no calibration to draw: evaluate with a temperature (temperature=1.0 or 'fit')"
+            )
         return self.reliability.plot(ax=ax, temperature=self.temperature)
 
     def to_pandas(self, *, aggregates: bool = False):
@@ -259,8 +272,15 @@ class AnalogyResult(Record):
 
     def rows(self) -> list[dict]:
         """Per-section table, then the semantic/syntactic and overall totals."""
-        total = SectionScore("total", self.n_correct, self.n_evaluated, self.n_oov,
-                             self.accuracy, self.nll, self.mean_confidence)
+        total = SectionScore(
+            "total",
+            self.n_correct,
+            self.n_evaluated,
+            self.n_oov,
+            self.accuracy,
+            self.nll,
+            self.mean_confidence,
+        )
         extra = [s for s in (self.semantic, self.syntactic) if s is not None]
         keep = ["section", "n_correct", "n_evaluated", "n_oov", "accuracy"]
         if self.temperature is not None:
@@ -310,8 +330,7 @@ class AnalogyResult(Record):
             raise ParameterError(
                 "this result has no score sketch; evaluate with temperature=T or 'fit'"
             )
-        return _calibration(self._sketch, check_temperature(temperature),
-                            self._q.correct1)
+        return _calibration(self._sketch, check_temperature(temperature), self._q.correct1)
 
     def by_frequency(self, bands=DEFAULT_BANDS) -> FrequencyBands:
         """Accuracy, confidence and ECE by the frequency rank of the expected answer.
@@ -367,10 +386,14 @@ def _calibration(sk: ScoreSketch, t: float, correct1: np.ndarray) -> Calibration
     bound = sk.error_bound(t)
     rel = reliability_bins(conf, correct1) if len(conf) else None
     return Calibration(
-        temperature=t, nll=nll, perplexity=math.exp(nll) if math.isfinite(nll) else nll,
+        temperature=t,
+        nll=nll,
+        perplexity=math.exp(nll) if math.isfinite(nll) else nll,
         mean_confidence=float(conf.mean()) if len(conf) else float("nan"),
         accuracy=float(correct1.mean()) if len(conf) else float("nan"),
-        ece=rel.ece if rel else float("nan"), n=int(ok.sum()),
+        ece=rel.ece if rel else float("nan"),
+        n=int(ok.sum()),
         n_unanswerable=int((~ok).sum()),
-        error_bound=float(bound[ok].mean()) if ok.any() else 0.0, reliability=rel,
+        error_bound=float(bound[ok].mean()) if ok.any() else 0.0,
+        reliability=rel,
     )

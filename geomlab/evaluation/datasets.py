@@ -148,7 +148,7 @@ def _read_lines(path: Path) -> list[str]:
     # a regular file of at most 256 MB: never a FIFO (it would hang) or /dev/zero (endless)
     data = read_bounded(path, what="dataset file")
     if data.startswith(_BOM):
-        data = data[len(_BOM):]
+        data = data[len(_BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -240,7 +240,8 @@ def _read_question_lines(name, path, lines, on_error) -> AnalogySet:
             if on_error == "raise":
                 raise FormatError(
                     f"expected 4 words (a b c d) or a ': section' line, got {line[:60]!r}",
-                    path, no,
+                    path,
+                    no,
                 )
             bad += 1
             continue
@@ -256,9 +257,7 @@ def _read_question_lines(name, path, lines, on_error) -> AnalogySet:
 def _read_question_csv(name, path, lines, on_error) -> AnalogySet:
     # the first line that is neither blank nor a comment is the header (load_analogies
     # found it); an unreadable header raises in either mode
-    start = next(
-        i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")
-    )
+    start = next(i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#"))
     header = [c.strip().lower() for c in _csv_row(lines[start], path, start + 1)]
     sec_col = next((header.index(h) for h in _SECTION_HEADERS if h in header), None)
     width = len(header)
@@ -293,8 +292,11 @@ def _question_set(name, path, sections, bad) -> AnalogySet:
     if not any(qs for _, qs in sections):
         raise FormatError("no analogy questions found", path)
     return AnalogySet(
-        name, str(path), "questions",
-        tuple(AnalogySection(n, questions=tuple(qs)) for n, qs in sections), bad,
+        name,
+        str(path),
+        "questions",
+        tuple(AnalogySection(n, questions=tuple(qs)) for n, qs in sections),
+        bad,
     )
 
 
@@ -398,8 +400,9 @@ def load_word_pairs(dataset="wordsim353", *, on_error: str = "raise") -> WordPai
         no, first = rows[0]
         col = next((i for i, c in enumerate(first) if i >= 2 and _is_number(c)), None)
         if col is None:
-            raise FormatError(f"expected 'word1 word2 score', got {' '.join(first)[:60]!r}",
-                              path, no)
+            raise FormatError(
+                f"expected 'word1 word2 score', got {' '.join(first)[:60]!r}", path, no
+            )
     pairs, where = [], []
     for no, parts in rows:
         ok = len(parts) > col and parts[0] and parts[1] and _is_number(parts[col])
@@ -408,7 +411,8 @@ def load_word_pairs(dataset="wordsim353", *, on_error: str = "raise") -> WordPai
             if on_error == "raise":
                 raise FormatError(
                     f"score {parts[col]!r} in column {col + 1} is not a finite number",
-                    path, no,
+                    path,
+                    no,
                 )
             bad += 1
             continue
@@ -416,7 +420,9 @@ def load_word_pairs(dataset="wordsim353", *, on_error: str = "raise") -> WordPai
             if on_error == "raise":
                 raise FormatError(
                     f"expected two words and a score in column {col + 1}, got "
-                    f"{' '.join(parts)[:60]!r}", path, no,
+                    f"{' '.join(parts)[:60]!r}",
+                    path,
+                    no,
                 )
             bad += 1
             continue

@@ -70,24 +70,30 @@ def read_probes(path: str | Path | None = None) -> list[Probe]:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
-            raise FormatError(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", where,
-                              line) from None
-    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines())
-             if ln.strip() and not ln.startswith("#")]
+            raise FormatError(
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x})", where, line
+            ) from None
+    lines = [
+        (i + 1, ln)
+        for i, ln in enumerate(text.splitlines())
+        if ln.strip() and not ln.startswith("#")
+    ]
     if not lines:
         raise FormatError("no header and no probes", where)
     header_line, header = lines[0]
     cols = header.split("\t")
     need = ["word", "sense", "context", "indicators"]
     if cols[:4] != need:
-        raise FormatError(f"header must be {' / '.join(need)} (tab-separated), got {header!r}",
-                          where, header_line)
+        raise FormatError(
+            f"header must be {' / '.join(need)} (tab-separated), got {header!r}", where, header_line
+        )
     probes: list[Probe] = []
     for ln, raw in lines[1:]:
         parts = raw.split("\t")
         if len(parts) != 4 or not all(p.strip() for p in parts):
-            raise FormatError(f"expected 4 non-empty tab-separated fields, got {len(parts)}",
-                              where, ln)
+            raise FormatError(
+                f"expected 4 non-empty tab-separated fields, got {len(parts)}", where, ln
+            )
         w, s, c, ind = (p.strip() for p in parts)
         probes.append(Probe(w.lower(), s, c, tuple(ind.lower().split()), ln))
     counts: dict[str, list[Probe]] = {}
@@ -95,8 +101,9 @@ def read_probes(path: str | Path | None = None) -> list[Probe]:
         counts.setdefault(p.word, []).append(p)
     for w, ps in counts.items():
         if len(ps) != 2:
-            raise FormatError(f"{w!r} has {len(ps)} rows; every word needs exactly two senses",
-                              where, ps[-1].line)
+            raise FormatError(
+                f"{w!r} has {len(ps)} rows; every word needs exactly two senses", where, ps[-1].line
+            )
     return probes
 
 
@@ -179,8 +186,11 @@ def evaluate_polysemy(
     k = check_k(k)
     if method not in METHODS:
         raise ParameterError(f"method must be 'atoms' or 'cluster', got {method!r}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not (
-            math.isfinite(threshold) and -1 <= threshold <= 1):
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not (math.isfinite(threshold) and -1 <= threshold <= 1)
+    ):
         raise ParameterError(f"threshold must be a number in [-1, 1], got {threshold!r}")
     t = check_temperature(temperature)
     if probes is None or isinstance(probes, (str, Path)):
@@ -197,8 +207,7 @@ def evaluate_polysemy(
     losses = []
     for word, pair in by_word.items():
         if len(pair) != 2:
-            raise ParameterError(f"probe word {word!r} needs exactly two senses, "
-                                 f"got {len(pair)}")
+            raise ParameterError(f"probe word {word!r} needs exactly two senses, got {len(pair)}")
         inds = [tuple(w for w in p.indicators if w in emb) for p in pair]
         if word not in emb or not all(inds):
             skipped.append(word)
@@ -213,8 +222,11 @@ def evaluate_polysemy(
             sims = [_mean_cos(emb, v[None, :], ind) for v in sv]
             j = int(np.argmax(sims))
             match.append((j, sims[j]))
-        recovered = (match[0][0] is not None and match[0][0] != match[1][0]
-                     and min(match[0][1], match[1][1]) >= threshold)
+        recovered = (
+            match[0][0] is not None
+            and match[0][0] != match[1][0]
+            and min(match[0][1], match[1][1]) >= threshold
+        )
         row = {"word": word}
         right_here = 0
         for i, p in enumerate(pair):
@@ -226,8 +238,9 @@ def evaluate_polysemy(
             row[f"sense_{'ab'[i]}"] = p.sense
             row[f"lean_{'ab'[i]}"] = round(own - other, 3)
             if found:
-                choice = sense_probabilities(emb, word, p.context, target=match[i][0],
-                                             temperature=t, found=found)
+                choice = sense_probabilities(
+                    emb, word, p.context, target=match[i][0], temperature=t, found=found
+                )
                 n_choice += choice.choice == choice.target
                 losses.append(choice.loss)
             n_ctx += 1
@@ -236,11 +249,13 @@ def evaluate_polysemy(
         row["senses_recovered"] = bool(recovered)
         row["sense_match"] = " | ".join(
             f"{p.sense}->{'-' if m[0] is None else m[0] + 1} ({m[1]:.2f})"
-            for p, m in zip(pair, match))
+            for p, m in zip(pair, match)
+        )
         per_word.append(row)
     if not per_word:
-        raise ParameterError("no probe word could be evaluated with these vectors "
-                             f"(skipped: {', '.join(skipped)})")
+        raise ParameterError(
+            f"no probe word could be evaluated with these vectors (skipped: {', '.join(skipped)})"
+        )
     n_words = len(per_word)
     return PolysemyEvaluation(
         context_accuracy=n_right / n_ctx,

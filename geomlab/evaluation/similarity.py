@@ -71,26 +71,51 @@ class SimilarityResult(Record):
 
         kept = [p for p in self._pairs if p.cosine is not None]
         lo, hi = self.spearman_ci
-        return similarity_scatter({"datasets": [{
-            "label": self.dataset, "human": [p.gold for p in kept],
-            "cosine": [p.cosine for p in kept], "spearman": self.spearman,
-            "spearman_low": lo, "spearman_high": hi}]}, ax=ax)
+        return similarity_scatter(
+            {
+                "datasets": [
+                    {
+                        "label": self.dataset,
+                        "human": [p.gold for p in kept],
+                        "cosine": [p.cosine for p in kept],
+                        "spearman": self.spearman,
+                        "spearman_low": lo,
+                        "spearman_high": hi,
+                    }
+                ]
+            },
+            ax=ax,
+        )
 
     def to_pandas(self):
         """One row per pair of the file (``cosine`` NaN when skipped)."""
         from .._record import _dataframe
 
-        return _dataframe([{"w1": p.w1, "w2": p.w2, "gold": p.gold,
-                            "cosine": float("nan") if p.cosine is None else p.cosine,
-                            "line": p.line} for p in self._pairs])
+        return _dataframe(
+            [
+                {
+                    "w1": p.w1,
+                    "w2": p.w2,
+                    "gold": p.gold,
+                    "cosine": float("nan") if p.cosine is None else p.cosine,
+                    "line": p.line,
+                }
+                for p in self._pairs
+            ]
+        )
 
     def rows(self) -> list[dict]:
         lo, hi = self.spearman_ci
-        return [{
-            "dataset": self.dataset, "spearman": self.spearman,
-            f"ci{round(self.confidence_level * 100)}": f"[{lo:.4f}, {hi:.4f}]",
-            "pearson": self.pearson, "n_pairs": self.n_pairs, "n_oov": self.n_oov,
-        }]
+        return [
+            {
+                "dataset": self.dataset,
+                "spearman": self.spearman,
+                f"ci{round(self.confidence_level * 100)}": f"[{lo:.4f}, {hi:.4f}]",
+                "pearson": self.pearson,
+                "n_pairs": self.n_pairs,
+                "n_oov": self.n_oov,
+            }
+        ]
 
     def to_csv(self, path=None) -> str:
         """CSV of the per-pair records (written atomically to ``path`` when given)."""
@@ -98,8 +123,9 @@ class SimilarityResult(Record):
         import io
 
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=["w1", "w2", "gold", "cosine", "line"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            buf, fieldnames=["w1", "w2", "gold", "cosine", "line"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(p.summary() for p in self._pairs)
         text = buf.getvalue()
@@ -138,9 +164,16 @@ def _spearman_interval(gold, cos, seed: int) -> tuple[float, float, str]:
         # value equal): scipy warns and returns NaN, and the percentile interval of the
         # same resamples is used instead
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-        res = stats.bootstrap((gold, cos), _spearman, paired=True, vectorized=True,
-                              n_resamples=_N_RESAMPLES, confidence_level=_CONFIDENCE,
-                              method="BCa", rng=np.random.default_rng(seed))
+        res = stats.bootstrap(
+            (gold, cos),
+            _spearman,
+            paired=True,
+            vectorized=True,
+            n_resamples=_N_RESAMPLES,
+            confidence_level=_CONFIDENCE,
+            method="BCa",
+            rng=np.random.default_rng(seed),
+        )
     low, high = res.confidence_interval
     if np.isfinite(low) and np.isfinite(high):
         return float(low), float(high), "BCa"
@@ -200,8 +233,9 @@ def evaluate_similarity(
         raise ParameterError(f"emb must be an Embeddings, got {type(emb).__name__}")
     restrict_vocab = check_int(restrict_vocab, "restrict_vocab", allow_none=True)
     seed = check_int(seed, "seed", low=0)
-    ds = dataset if isinstance(dataset, WordPairSet) else load_word_pairs(dataset,
-                                                                          on_error=on_error)
+    ds = (
+        dataset if isinstance(dataset, WordPairSet) else load_word_pairs(dataset, on_error=on_error)
+    )
     n_pool = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))
     vocab = _scan.Vocab(emb, n_pool, bool(case_insensitive))
     rows = [(vocab.row(w1), vocab.row(w2)) for w1, w2, _ in ds.pairs]
@@ -234,10 +268,19 @@ def evaluate_similarity(
         for (w1, w2, g), k, line in zip(ds.pairs, known, ds.lines)
     )
     return SimilarityResult(
-        dataset=ds.name, restrict_vocab=n_pool, case_insensitive=bool(case_insensitive),
-        spearman=float(sp.statistic), pearson=float(pe.statistic),
-        spearman_pvalue=float(sp.pvalue), pearson_pvalue=float(pe.pvalue),
-        n_pairs=n, n_oov=len(ds.pairs) - n, n_invalid=ds.n_invalid,
-        spearman_ci=(ci_low, ci_high), confidence_level=_CONFIDENCE, seed=int(seed),
-        ci_method=ci_method, _pairs=pairs,
+        dataset=ds.name,
+        restrict_vocab=n_pool,
+        case_insensitive=bool(case_insensitive),
+        spearman=float(sp.statistic),
+        pearson=float(pe.statistic),
+        spearman_pvalue=float(sp.pvalue),
+        pearson_pvalue=float(pe.pvalue),
+        n_pairs=n,
+        n_oov=len(ds.pairs) - n,
+        n_invalid=ds.n_invalid,
+        spearman_ci=(ci_low, ci_high),
+        confidence_level=_CONFIDENCE,
+        seed=int(seed),
+        ci_method=ci_method,
+        _pairs=pairs,
     )

@@ -18,9 +18,28 @@ from .page import is_explorer_page, render
 __all__ = ["CANDIDATES", "DEFAULT_QUERY", "explore"]
 
 # the dial's default candidates: the report's capitals
-CANDIDATES = ("paris", "london", "berlin", "rome", "madrid", "tokyo", "moscow", "beijing",
-              "washington", "ottawa", "canberra", "cairo", "athens", "vienna", "lisbon",
-              "brussels", "amsterdam", "stockholm", "dublin", "warsaw")
+CANDIDATES = (
+    "paris",
+    "london",
+    "berlin",
+    "rome",
+    "madrid",
+    "tokyo",
+    "moscow",
+    "beijing",
+    "washington",
+    "ottawa",
+    "canberra",
+    "cairo",
+    "athens",
+    "vienna",
+    "lisbon",
+    "brussels",
+    "amsterdam",
+    "stockholm",
+    "dublin",
+    "warsaw",
+)
 DEFAULT_QUERY = "france"
 _STEPS = ("map", "dial", "analogies", "model")
 
@@ -32,13 +51,18 @@ def _check_out(out: Path) -> Path:
         if out.is_symlink() or not out.is_dir():
             raise GeomlabError(f"{str(out)!r} exists and is not a folder; choose another --out")
         if is_report(out):
-            raise GeomlabError(f"{str(out)!r} holds a geomlab report, whose index.html the "
-                               "explorer would replace; choose another --out")
+            raise GeomlabError(
+                f"{str(out)!r} holds a geomlab report, whose index.html the "
+                "explorer would replace; choose another --out"
+            )
         index = out / "index.html"
         if (index.exists() or index.is_symlink()) and (
-                index.is_symlink() or not is_explorer_page(index)):
-            raise GeomlabError(f"{str(index)!r} exists and was not written by geomlab explore;"
-                               " it is never replaced: move it or choose another --out")
+            index.is_symlink() or not is_explorer_page(index)
+        ):
+            raise GeomlabError(
+                f"{str(index)!r} exists and was not written by geomlab explore;"
+                " it is never replaced: move it or choose another --out"
+            )
     # a failed build writes nothing, so the folder is not created yet: look at the first
     # folder above it that exists
     parent = out
@@ -65,8 +89,11 @@ def _model_part(lm, prompts, notes) -> dict:
     from ..lm.model import INSTALL
 
     if lm is False:
-        return {"available": False, "reason": "it was left out of this build (lm=False, or "
-                "--no-lm).", "install": INSTALL}
+        return {
+            "available": False,
+            "reason": "it was left out of this build (lm=False, or --no-lm).",
+            "install": INSTALL,
+        }
     if lm is True:
         from ..lm.model import load_lm
 
@@ -74,19 +101,27 @@ def _model_part(lm, prompts, notes) -> dict:
             lm = load_lm()
         except GeomlabError as exc:
             notes.append(f"the language model could not be loaded: {exc}")
-            return {"available": False, "reason": f"{exc}.".replace("..", "."),
-                    "install": INSTALL}
+            return {"available": False, "reason": f"{exc}.".replace("..", "."), "install": INSTALL}
     if not prompts:
         return {"available": False, "reason": "no prompt was given.", "install": INSTALL}
     return gather.model(lm, prompts)
 
 
-def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True,
-            words: Iterable[str] = (), n_words: int = 3000, method: str = "umap",
-            query: str | None = None, candidates: Sequence[str] = CANDIDATES,
-            questions: Sequence[Sequence[str]] = gather.QUESTIONS,
-            prompts: Sequence[str] = gather.PROMPTS, seed: int = 0,
-            progress: bool | None = None) -> Path:
+def explore(
+    emb=None,
+    out_dir: str | os.PathLike = "geomlab-explore",
+    *,
+    lm=True,
+    words: Iterable[str] = (),
+    n_words: int = 3000,
+    method: str = "umap",
+    query: str | None = None,
+    candidates: Sequence[str] = CANDIDATES,
+    questions: Sequence[Sequence[str]] = gather.QUESTIONS,
+    prompts: Sequence[str] = gather.PROMPTS,
+    seed: int = 0,
+    progress: bool | None = None,
+) -> Path:
     """Write the interactive explorer, one self-contained page: ``out_dir/index.html``.
 
     The page works offline from disk (no CDN, no request of any kind): a temperature dial
@@ -168,8 +203,10 @@ def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True
         raise ParameterError(f"each question is (a, b, c, d) for a : b :: c : d, got {bad!r}")
     map_words = gather.map_words(emb, int(n_words), _texts(words, "words"))
     if len(map_words) < 5:
-        raise ParameterError(f"the map needs at least 5 words with two letters or more; "
-                             f"these vectors have {len(map_words)}")
+        raise ParameterError(
+            f"the map needs at least 5 words with two letters or more; "
+            f"these vectors have {len(map_words)}"
+        )
     index = _check_out(Path(out_dir))
 
     notes: list[str] = []
@@ -196,9 +233,15 @@ def explore(emb=None, out_dir: str | os.PathLike = "geomlab-explore", *, lm=True
     finally:
         if has_bar:
             bar.close()
-    data["meta"] = {"generator": "geomlab explore", "version": __version__,
-                    "source": emb.source or "in-memory vectors", "n_words": len(emb),
-                    "dim": emb.dim, "notes": notes, "timings": timings,
-                    "seconds": round(time.perf_counter() - t0, 1)}
+    data["meta"] = {
+        "generator": "geomlab explore",
+        "version": __version__,
+        "source": emb.source or "in-memory vectors",
+        "n_words": len(emb),
+        "dim": emb.dim,
+        "notes": notes,
+        "timings": timings,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
     write_text_atomic(index, render(data))
     return index

@@ -34,13 +34,20 @@ __all__ = [
 TOP_LABELS = 20  # the best candidates of a distribution are named; the rest travel as scores
 ANALOGY_POOL = 30_000  # an analogy's candidates: the most frequent words (word2vec's own tool)
 NEIGHBORS = 10
-QUESTIONS = (("man", "king", "woman", "queen"), ("france", "paris", "italy", "rome"),
-             ("japan", "tokyo", "germany", "berlin"), ("big", "bigger", "small", "smaller"),
-             ("walk", "walked", "swim", "swam"), ("good", "better", "bad", "worse"),
-             ("brother", "sister", "uncle", "aunt"))
-PROMPTS = ("The capital of France is",
-           "The capital of France is Paris, and the capital of Germany is",
-           "Once upon a time, there was a")
+QUESTIONS = (
+    ("man", "king", "woman", "queen"),
+    ("france", "paris", "italy", "rome"),
+    ("japan", "tokyo", "germany", "berlin"),
+    ("big", "bigger", "small", "smaller"),
+    ("walk", "walked", "swim", "swam"),
+    ("good", "better", "bad", "worse"),
+    ("brother", "sister", "uncle", "aunt"),
+)
+PROMPTS = (
+    "The capital of France is",
+    "The capital of France is Paris, and the capital of Germany is",
+    "Once upon a time, there was a",
+)
 _METHOD_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
 
@@ -64,13 +71,19 @@ def unpack(packed: dict) -> np.ndarray:
     return raw.reshape(4, packed["n"]).T.copy().view("<f4").ravel()
 
 
-def _dial(key: str, group: str, label: str, note: str, logits, name: Callable[[int], str]
-          ) -> dict:
+def _dial(key: str, group: str, label: str, note: str, logits, name: Callable[[int], str]) -> dict:
     """One distribution for the temperature dial: every score, best first; the best named."""
     z = np.asarray(logits, dtype=np.float32)
     order = np.argsort(-z, kind="stable")
-    return {"id": key, "group": group, "label": label, "note": note, "n": int(z.size),
-            "labels": [name(int(i)) for i in order[:TOP_LABELS]], "logits": pack(z[order])}
+    return {
+        "id": key,
+        "group": group,
+        "label": label,
+        "note": note,
+        "n": int(z.size),
+        "labels": [name(int(i)) for i in order[:TOP_LABELS]],
+        "logits": pack(z[order]),
+    }
 
 
 # -- the word vectors -----------------------------------------------------------------------
@@ -86,18 +99,30 @@ def dials(emb, query: str, candidates: Sequence[str]) -> tuple[list[dict], list[
     cands = [w for w in dict.fromkeys(candidates) if w in emb and w != query]
     if len(cands) >= 2:
         p = preference(emb, query, cands)
-        out.append(_dial("candidates", "word vectors", f"{query} → {len(cands)} candidates",
-                         f"dot products of {query!r} with {', '.join(cands)}", p.logits,
-                         p.words.__getitem__))
+        out.append(
+            _dial(
+                "candidates",
+                "word vectors",
+                f"{query} → {len(cands)} candidates",
+                f"dot products of {query!r} with {', '.join(cands)}",
+                p.logits,
+                p.words.__getitem__,
+            )
+        )
     else:
         notes.append("fewer than 2 of the dial's candidates are in this vocabulary")
     p = preference(emb, query)  # the whole vocabulary: one matrix-vector product
     rows = np.flatnonzero(p.mask) if p.mask is not None else np.arange(len(p.words))
-    out.append(_dial("vocabulary", "word vectors",
-                     f"{query} → the whole vocabulary ({rows.size:,} words)",
-                     f"dot products of {query!r} with every word but "
-                     f"{', '.join(map(repr, p.excluded))}",
-                     p.logits[rows], lambda i: p.words[rows[i]]))
+    out.append(
+        _dial(
+            "vocabulary",
+            "word vectors",
+            f"{query} → the whole vocabulary ({rows.size:,} words)",
+            f"dot products of {query!r} with every word but {', '.join(map(repr, p.excluded))}",
+            p.logits[rows],
+            lambda i: p.words[rows[i]],
+        )
+    )
     return out, notes
 
 
@@ -122,8 +147,9 @@ def _projection(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, floa
     input was mapped before (UMAP takes most of a build; the map is deterministic)."""
     from ..geometry.maps import map_2d, trustworthiness
 
-    key = hashlib.sha256(x.tobytes() + f"|{x.shape}|{method}|{seed}|explorer-1".encode()
-                         ).hexdigest()[:32]
+    key = hashlib.sha256(
+        x.tobytes() + f"|{x.shape}|{method}|{seed}|explorer-1".encode()
+    ).hexdigest()[:32]
     path = cache_dir() / "explorer" / f"map-{method}-{key}.npz"
     try:
         with np.load(path) as f:
@@ -148,8 +174,7 @@ def word_map(emb, words: Sequence[str], *, method: str = "umap", seed: int = 0) 
     from ..geometry.neighbors import nearest
 
     if method not in _METHOD_NAMES:
-        raise ParameterError(f"method must be one of {', '.join(_METHOD_NAMES)}; got "
-                             f"{method!r}")
+        raise ParameterError(f"method must be one of {', '.join(_METHOD_NAMES)}; got {method!r}")
     if len(words) < 5:
         raise ParameterError(f"the map needs at least 5 words, got {len(words)}")
     rows = emb.indices(words)
@@ -160,18 +185,24 @@ def word_map(emb, words: Sequence[str], *, method: str = "umap", seed: int = 0) 
     for nb in nbs:
         for w in nb.words:
             vocab.setdefault(w, len(vocab))
-    return {"method": _METHOD_NAMES[method], "trustworthiness": round(tw, 4),
-            "n": len(words), "k": k,
-            "vocab": list(vocab),  # the map's words first, then neighbors off the map
-            "x": np.round(xy[:, 0], 4).tolist(), "y": np.round(xy[:, 1], 4).tolist(),
-            "rank": (rows + 1).tolist(),
-            "norm": [float(f"{v:.4g}") for v in emb.norms[rows]],
-            "neighbors": [[vocab[w] for w in nb.words] for nb in nbs],
-            "cosines": [np.round(nb.scores.astype(np.float64), 4).tolist() for nb in nbs]}
+    return {
+        "method": _METHOD_NAMES[method],
+        "trustworthiness": round(tw, 4),
+        "n": len(words),
+        "k": k,
+        "vocab": list(vocab),  # the map's words first, then neighbors off the map
+        "x": np.round(xy[:, 0], 4).tolist(),
+        "y": np.round(xy[:, 1], 4).tolist(),
+        "rank": (rows + 1).tolist(),
+        "norm": [float(f"{v:.4g}") for v in emb.norms[rows]],
+        "neighbors": [[vocab[w] for w in nb.words] for nb in nbs],
+        "cosines": [np.round(nb.scores.astype(np.float64), 4).tolist() for nb in nbs],
+    }
 
 
-def analogies(emb, questions: Sequence[Sequence[str]], *, pool: int = ANALOGY_POOL
-              ) -> tuple[list[dict], list[str]]:
+def analogies(
+    emb, questions: Sequence[Sequence[str]], *, pool: int = ANALOGY_POOL
+) -> tuple[list[dict], list[str]]:
     """Each question ``(a, b, c, d)``: its 3CosAdd scores over the ``pool`` most frequent
     words (inputs excluded) and a 2-D picture of its parallelogram."""
     from sklearn.decomposition import PCA
@@ -184,8 +215,10 @@ def analogies(emb, questions: Sequence[Sequence[str]], *, pool: int = ANALOGY_PO
         a, b, c, d = q
         missing = [w for w in (a, b, c, d) if w not in emb]
         if missing:
-            notes.append(f"{a} : {b} :: {c} : {d} left out: {', '.join(map(repr, missing))} "
-                         "not in this vocabulary")
+            notes.append(
+                f"{a} : {b} :: {c} : {d} left out: {', '.join(map(repr, missing))} "
+                "not in this vocabulary"
+            )
             continue
         if len(emb.indices(dict.fromkeys((a, b, c)))) >= n:
             notes.append(f"{a} : {b} :: {c} : {d} left out: no candidate besides the inputs")
@@ -198,13 +231,21 @@ def analogies(emb, questions: Sequence[Sequence[str]], *, pool: int = ANALOGY_PO
         # a linear map keeps the parallelogram a parallelogram (UMAP would not)
         xy = PCA(n_components=2, svd_solver="full").fit_transform(points.astype(np.float64))
         xy = np.round(xy, 4).tolist()
-        out.append({
-            "a": a, "b": b, "c": c, "expected": d, "pool": n,
-            "n": len(words), "labels": words[:TOP_LABELS], "logits": pack(r.scores),
-            "expected_rank": words.index(d) + 1 if d in words else None,
-            "points": {"a": xy[0], "b": xy[1], "c": xy[2], "target": xy[3]},
-            "answers": [[w, *p] for w, p in zip(shown, xy[4:])],
-        })
+        out.append(
+            {
+                "a": a,
+                "b": b,
+                "c": c,
+                "expected": d,
+                "pool": n,
+                "n": len(words),
+                "labels": words[:TOP_LABELS],
+                "logits": pack(r.scores),
+                "expected_rank": words.index(d) + 1 if d in words else None,
+                "points": {"a": xy[0], "b": xy[1], "c": xy[2], "target": xy[3]},
+                "answers": [[w, *p] for w, p in zip(shown, xy[4:])],
+            }
+        )
     return out, notes
 
 
@@ -222,17 +263,32 @@ def model(lm, prompts: Sequence[str]) -> dict:
         lens = logit_lens(lm, text)  # checks the text and its length
         fwd = lm.forward(lm.encode(text), attentions=True, logits="last")
         att = np.stack([fwd.attentions[layer] for layer in range(c.n_layers)])
-        out.append({
-            "text": text, "tokens": list(lens.tokens),
-            "dial": _dial(f"lm{i}", "language model", f"“{text}” → next token "
-                          f"({c.vocab_size:,} tokens)",
-                          f"{c.name or 'the model'}: logits of every token after the prompt",
-                          fwd.logits[0], tok.token_str),
-            "lens": {"top_tokens": [list(r) for r in lens.top_tokens],
-                     "top_probs": np.round(lens.top_probs, 4).tolist(),
-                     "entropy": np.round(lens.entropy, 3).tolist()},
-            "attention": pack(att),  # (layers, heads, T, T), row = query position
-        })
-    return {"available": True, "name": c.name, "file": lm.path.name,
-            "n_layers": c.n_layers, "n_heads": c.n_heads, "vocab_size": c.vocab_size,
-            "prompts": out}
+        out.append(
+            {
+                "text": text,
+                "tokens": list(lens.tokens),
+                "dial": _dial(
+                    f"lm{i}",
+                    "language model",
+                    f"“{text}” → next token ({c.vocab_size:,} tokens)",
+                    f"{c.name or 'the model'}: logits of every token after the prompt",
+                    fwd.logits[0],
+                    tok.token_str,
+                ),
+                "lens": {
+                    "top_tokens": [list(r) for r in lens.top_tokens],
+                    "top_probs": np.round(lens.top_probs, 4).tolist(),
+                    "entropy": np.round(lens.entropy, 3).tolist(),
+                },
+                "attention": pack(att),  # (layers, heads, T, T), row = query position
+            }
+        )
+    return {
+        "available": True,
+        "name": c.name,
+        "file": lm.path.name,
+        "n_layers": c.n_layers,
+        "n_heads": c.n_heads,
+        "vocab_size": c.vocab_size,
+        "prompts": out,
+    }

@@ -40,9 +40,14 @@ def _sha256(text: str) -> str:
 def render(data: dict) -> str:
     """The whole page for ``data`` (what :mod:`geomlab.explorer.gather` computed)."""
     script, css = _static("explore.js"), _static("explore.css")
-    csp = ("default-src 'none'; script-src '" + _sha256(script) + "'; style-src '"
-           + _sha256(css) + "'; img-src 'none'; connect-src 'none'; base-uri 'none'; "
-           "form-action 'none'")
+    csp = (
+        "default-src 'none'; script-src '"
+        + _sha256(script)
+        + "'; style-src '"
+        + _sha256(css)
+        + "'; img-src 'none'; connect-src 'none'; base-uri 'none'; "
+        "form-action 'none'"
+    )
     parts = {"CSP": csp, "CSS": css, "SCRIPT": script, "DATA": json_for_script(data)}
     # one pass: text put into a slot is never searched for slots again
     return _SLOT.sub(lambda m: parts[m.group(1)], _static("explore.html"))

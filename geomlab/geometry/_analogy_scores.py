@@ -111,10 +111,12 @@ class Scorer:
 
     def full(self, q1: np.ndarray) -> np.ndarray:
         """All pool scores of one query (1, r, dim), shape (n_pool,), tile by tile."""
-        return np.concatenate([
-            self.tile(q1, c0, min(c0 + CHUNK, len(self.pool)))[0]
-            for c0 in range(0, len(self.pool), CHUNK)
-        ])
+        return np.concatenate(
+            [
+                self.tile(q1, c0, min(c0 + CHUNK, len(self.pool)))[0]
+                for c0 in range(0, len(self.pool), CHUNK)
+            ]
+        )
 
     def pairwise(self, q: np.ndarray, rows: np.ndarray, *, chunk: int = 4096) -> np.ndarray:
         """Scores of each query against its own rows: ``rows`` (n, k) -> (n, k) float32.
@@ -131,8 +133,9 @@ class Scorer:
         out[rows < 0] = _NEG
         return out
 
-    def exact(self, queries: np.ndarray, qi: np.ndarray, rows: np.ndarray, *,
-              chunk: int = 1 << 16) -> np.ndarray:
+    def exact(
+        self, queries: np.ndarray, qi: np.ndarray, rows: np.ndarray, *, chunk: int = 1 << 16
+    ) -> np.ndarray:
         """Scores of (question ``qi``, pool row ``rows``) pairs in float64, rounded to float32.
 
         The same formulas as :meth:`combine`, with every operation in float64 (the same
@@ -141,15 +144,15 @@ class Scorer:
         """
         out = np.empty(len(qi), dtype=np.float32)
         for s0 in range(0, len(qi), chunk):
-            q = queries[qi[s0:s0 + chunk]].astype(np.float64)  # (k, r, dim)
-            r = rows[s0:s0 + chunk]
+            q = queries[qi[s0 : s0 + chunk]].astype(np.float64)  # (k, r, dim)
+            r = rows[s0 : s0 + chunk]
             x = self.pool[r].astype(np.float64)
             n = self.norms[r].astype(np.float64)
             with np.errstate(divide="ignore", invalid="ignore"):
                 cos = np.einsum("krd,kd->kr", q, x) / n[:, None]
                 s = self.combine(cos[:, :, None], q)[:, 0]
             s[n == 0] = -np.inf
-            out[s0:s0 + chunk] = s
+            out[s0 : s0 + chunk] = s
         return out
 
     def combine(self, cos: np.ndarray, q: np.ndarray, out=None) -> np.ndarray:

@@ -74,8 +74,15 @@ from ..errors import GeomlabError, ParameterError
 __all__ = ["CACHE_VERSION", "DEFAULTS", "Dictionary", "fit_dictionary", "sparse_code"]
 
 #: default parameters of :func:`fit_dictionary` (see the module notes for the choices)
-DEFAULTS = {"n_words": 30000, "n_atoms": 500, "sparsity": 5, "alpha": 0.2, "max_epochs": 5,
-            "batch_size": 256, "random_state": 0}
+DEFAULTS = {
+    "n_words": 30000,
+    "n_atoms": 500,
+    "sparsity": 5,
+    "alpha": 0.2,
+    "max_epochs": 5,
+    "batch_size": 256,
+    "random_state": 0,
+}
 #: bumped when the cached file's layout or the fitting procedure changes
 CACHE_VERSION = 1
 
@@ -134,8 +141,11 @@ def _params(emb, n_words, n_atoms, sparsity, alpha, max_epochs, batch_size, rand
         "batch_size": check_int(batch_size, "batch_size", low=1),
         "random_state": check_int(random_state, "random_state", low=0),
     }
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (
-            math.isfinite(alpha) and alpha > 0):
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, (int, float))
+        or not (math.isfinite(alpha) and alpha > 0)
+    ):
         raise ParameterError(f"alpha must be a positive finite number, got {alpha!r}")
     p["alpha"] = float(alpha)
     if p["sparsity"] > p["n_atoms"]:
@@ -170,8 +180,7 @@ def _read(path: Path, params: dict, dim: int) -> tuple[np.ndarray, float] | None
             seconds = float(z["fit_seconds"])
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None
-    if stored != params or atoms.shape != (params["n_atoms"], dim) \
-            or not np.isfinite(atoms).all():
+    if stored != params or atoms.shape != (params["n_atoms"], dim) or not np.isfinite(atoms).all():
         return None
     return atoms, seconds
 
@@ -231,8 +240,7 @@ def fit_dictionary(
     (500, 50)
     """
     global fit_count
-    params = _params(emb, n_words, n_atoms, sparsity, alpha, max_epochs, batch_size,
-                     random_state)
+    params = _params(emb, n_words, n_atoms, sparsity, alpha, max_epochs, batch_size, random_state)
     key = _key(emb, params)
     path = _paths.cache_dir() / "atoms" / f"atoms-{key}.npz" if cache else None
     if path is not None:
@@ -270,8 +278,12 @@ def fit_dictionary(
     atoms = (atoms / np.where(norms == 0, 1, norms)).astype(np.float32)
     if path is not None:
         buf = io.BytesIO()
-        np.savez(buf, atoms=atoms, params=np.array(json.dumps(params, sort_keys=True)),
-                 fit_seconds=np.array(seconds))
+        np.savez(
+            buf,
+            atoms=atoms,
+            params=np.array(json.dumps(params, sort_keys=True)),
+            fit_seconds=np.array(seconds),
+        )
         try:
             with atomic_file(path, "wb") as fh:
                 fh.write(buf.getvalue())
@@ -282,8 +294,9 @@ def fit_dictionary(
     return Dictionary(atoms, params, key, path, seconds, False)
 
 
-def sparse_code(dictionary: Dictionary, x: np.ndarray, *, sparsity: int | None = None
-                ) -> np.ndarray:
+def sparse_code(
+    dictionary: Dictionary, x: np.ndarray, *, sparsity: int | None = None
+) -> np.ndarray:
     """Orthogonal-matching-pursuit codes of unit vectors ``x`` over the atoms.
 
     Parameters

@@ -73,24 +73,26 @@ def topk_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     c = _CHUNK
     m = n // c
     if m <= 2 * k or n < 4096:
-        cand = np.argpartition(scores, n - k, axis=1)[:, n - k:]
+        cand = np.argpartition(scores, n - k, axis=1)[:, n - k :]
     else:
         main = scores[:, : c * m].reshape(b, c, m)
         colmax = main.max(axis=1)  # (b, m): elementwise max of c contiguous slices
-        cols = np.argpartition(colmax, m - k, axis=1)[:, m - k:]  # (b, k) best columns
+        cols = np.argpartition(colmax, m - k, axis=1)[:, m - k :]  # (b, k) best columns
         cand = (cols[:, None, :] + (np.arange(c) * m)[None, :, None]).reshape(b, c * k)
         if c * m < n:  # the short tail is always a candidate
             tail = np.broadcast_to(np.arange(c * m, n), (b, n - c * m))
             cand = np.concatenate([cand, tail], axis=1)
         vals = np.take_along_axis(scores, cand, axis=1)
         nc = cand.shape[1]
-        best = np.argpartition(vals, nc - k, axis=1)[:, nc - k:]
+        best = np.argpartition(vals, nc - k, axis=1)[:, nc - k :]
         cand = np.take_along_axis(cand, best, axis=1)
     cand.sort(axis=1)  # ties are ordered by column below (a stable sort on the scores)
     vals = np.take_along_axis(scores, cand, axis=1)
     order = np.argsort(-vals, axis=1, kind="stable")
-    return (np.take_along_axis(cand, order, axis=1).astype(np.int64, copy=False),
-            np.take_along_axis(vals, order, axis=1))
+    return (
+        np.take_along_axis(cand, order, axis=1).astype(np.int64, copy=False),
+        np.take_along_axis(vals, order, axis=1),
+    )
 
 
 def topk_scores(
@@ -152,8 +154,10 @@ def topk_scores(
     rows = np.asarray(rows)
     queries = np.asarray(queries, dtype=np.float32)
     if queries.ndim != 2 or rows.ndim != 2 or queries.shape[1] != rows.shape[1]:
-        raise ShapeError(f"queries {queries.shape} and rows {rows.shape} do not match: "
-                         "both must be 2-D with the same number of columns")
+        raise ShapeError(
+            f"queries {queries.shape} and rows {rows.shape} do not match: "
+            "both must be 2-D with the same number of columns"
+        )
     n, dim = rows.shape
     q = queries.shape[0]
     kk = min(int(k), n)
@@ -256,7 +260,7 @@ def _tiled(rows, qb, k, inv, ex):
     colmax = np.ascontiguousarray(np.concatenate(maxima, axis=0).T)  # (b, n_columns)
     base, stride = np.concatenate(bases), np.concatenate(strides)
     ncol = colmax.shape[1]
-    cols = np.argpartition(colmax, ncol - k, axis=1)[:, ncol - k:]  # (b, k) best columns
+    cols = np.argpartition(colmax, ncol - k, axis=1)[:, ncol - k :]  # (b, k) best columns
     cand = (base[cols][:, :, None] + stride[cols][:, :, None] * np.arange(c)).reshape(b, k * c)
     if tails:
         tail = np.concatenate(tails)
@@ -272,8 +276,9 @@ def _tiled(rows, qb, k, inv, ex):
     return np.take_along_axis(cand, best, axis=1), top
 
 
-def merge_topk(parts: Sequence[tuple[np.ndarray, np.ndarray]], k: int
-               ) -> tuple[np.ndarray, np.ndarray]:
+def merge_topk(
+    parts: Sequence[tuple[np.ndarray, np.ndarray]], k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Combine per-shard results of :func:`topk_scores` (same queries) into the global top k."""
     idx = np.concatenate([p[0] for p in parts], axis=1)
     val = np.concatenate([p[1] for p in parts], axis=1)

@@ -36,7 +36,6 @@ from .queries import resolve
 __all__ = ["METHODS", "Analogy", "analogy"]
 
 
-
 @dataclass(frozen=True, eq=False)
 class Analogy(Record):
     """The answers to a : b :: c : ?, best first.
@@ -86,11 +85,21 @@ class Analogy(Record):
         from ..plots import relevance_bars
 
         names = [x if isinstance(x, str) else "<vector>" for x in (self.a, self.b, self.c)]
-        return relevance_bars({"queries": [{"query": "{} : {} :: {} : ?".format(*names),
-                                            "words": list(self.words),
-                                            "logits": [float(v) for v in self.scores],
-                                            "expected": None}],
-                               "xlabel": f"{self.method} score"}, ax=ax, top=len(self.words))
+        return relevance_bars(
+            {
+                "queries": [
+                    {
+                        "query": "{} : {} :: {} : ?".format(*names),
+                        "words": list(self.words),
+                        "logits": [float(v) for v in self.scores],
+                        "expected": None,
+                    }
+                ],
+                "xlabel": f"{self.method} score",
+            },
+            ax=ax,
+            top=len(self.words),
+        )
 
     def rows(self) -> list[dict]:
         out = []
@@ -104,17 +113,32 @@ class Analogy(Record):
     def summary(self) -> dict:
         def name(x):
             return x if isinstance(x, str) else "<vector>"
-        return {"question": f"{name(self.a)} : {name(self.b)} :: {name(self.c)} : ?",
-                "method": self.method, "answer": self.answer, "answer_rank": self.answer_rank,
-                "top_is_input": self.top_is_input, "exclude_inputs": self.exclude_inputs}
+
+        return {
+            "question": f"{name(self.a)} : {name(self.b)} :: {name(self.c)} : ?",
+            "method": self.method,
+            "answer": self.answer,
+            "answer_rank": self.answer_rank,
+            "top_is_input": self.top_is_input,
+            "exclude_inputs": self.exclude_inputs,
+        }
 
     def __len__(self) -> int:
         return len(self.words)
 
 
 @accepts_gensim
-def analogy(emb, a, b, c, *, k: int = 10, method: str = "3cosadd",
-            exclude_inputs: bool = True, restrict_vocab: int | None = None) -> Analogy:
+def analogy(
+    emb,
+    a,
+    b,
+    c,
+    *,
+    k: int = 10,
+    method: str = "3cosadd",
+    exclude_inputs: bool = True,
+    restrict_vocab: int | None = None,
+) -> Analogy:
     """Solve a : b :: c : ? (``"man" : "king" :: "woman" : ?``).
 
     Parameters
@@ -179,9 +203,15 @@ def analogy(emb, a, b, c, *, k: int = 10, method: str = "3cosadd",
     inputs_set = set(inputs)
     other = next((r for r, w in enumerate(words) if w not in inputs_set), None)
     return Analogy(
-        a=_given(a), b=_given(b), c=_given(c), method=method,
-        words=tuple(words[:k]), scores=np.ascontiguousarray(val[:k]), k=k,
-        exclude_inputs=bool(exclude_inputs), inputs=inputs,
+        a=_given(a),
+        b=_given(b),
+        c=_given(c),
+        method=method,
+        words=tuple(words[:k]),
+        scores=np.ascontiguousarray(val[:k]),
+        k=k,
+        exclude_inputs=bool(exclude_inputs),
+        inputs=inputs,
         top_is_input=bool(words) and words[0] in inputs_set,
         answer=None if other is None else words[other],
         answer_rank=None if other is None else other + 1,

@@ -59,15 +59,19 @@ class ApproxNeighbors(Neighbors):
     ef: int = 0
 
     def summary(self) -> dict:
-        return {**super().summary(), "approximate": "hnswlib", "ef": self.ef,
-                f"recall@{RECALL_K}": round(self.recall, 4),
-                "recall_sample": self.recall_sample}
+        return {
+            **super().summary(),
+            "approximate": "hnswlib",
+            "ef": self.ef,
+            f"recall@{RECALL_K}": round(self.recall, 4),
+            "recall_sample": self.recall_sample,
+        }
 
     def __str__(self) -> str:
-        return (super().__str__() + f"\napproximate (hnswlib, ef={self.ef}): recall@{RECALL_K} "
-                f"{self.recall:.3f} against the exact answer on {self.recall_sample} words")
-
-
+        return (
+            super().__str__() + f"\napproximate (hnswlib, ef={self.ef}): recall@{RECALL_K} "
+            f"{self.recall:.3f} against the exact answer on {self.recall_sample} words"
+        )
 
 
 class AnnIndex:
@@ -88,8 +92,17 @@ class AnnIndex:
         How many random vocabulary words the recall was measured on.
     """
 
-    def __init__(self, emb: Embeddings, index, *, ef: int, recall_sample: int, seed: int,
-                 M: int, ef_construction: int):
+    def __init__(
+        self,
+        emb: Embeddings,
+        index,
+        *,
+        ef: int,
+        recall_sample: int,
+        seed: int,
+        M: int,
+        ef_construction: int,
+    ):
         self.emb = emb
         self._index = index
         self.M = M
@@ -103,8 +116,10 @@ class AnnIndex:
     def __repr__(self) -> str:
         r = self._recall.get(self._ef)
         rec = "not measured yet" if r is None else f"{r:.3f}"
-        return (f"<AnnIndex: {len(self.emb):,} words x {self.emb.dim} dims, hnswlib M={self.M}, "
-                f"ef={self._ef}, recall@{RECALL_K} {rec}>")
+        return (
+            f"<AnnIndex: {len(self.emb):,} words x {self.emb.dim} dims, hnswlib M={self.M}, "
+            f"ef={self._ef}, recall@{RECALL_K} {rec}>"
+        )
 
     @property
     def ef(self) -> int:
@@ -124,8 +139,7 @@ class AnnIndex:
             r = self._recall[self._ef] = self.measure_recall()
         return r
 
-    def measure_recall(self, words: Sequence[str] | None = None, *, k: int = RECALL_K
-                       ) -> float:
+    def measure_recall(self, words: Sequence[str] | None = None, *, k: int = RECALL_K) -> float:
         """Share of the exact ``k`` nearest neighbors that the index returns.
 
         Parameters
@@ -145,8 +159,9 @@ class AnnIndex:
         kk = min(k, n - 1)
         approx, _ = self._search_rows(rows, kk)
         norms = self.emb.norms
-        exact, _ = topk_scores(self.emb.vectors, self.emb.unit(rows), kk, row_norms=norms,
-                               exclude=rows[:, None])
+        exact, _ = topk_scores(
+            self.emb.vectors, self.emb.unit(rows), kk, row_norms=norms, exclude=rows[:, None]
+        )
         found = [len(set(a.tolist()) & set(e.tolist())) for a, e in zip(approx, exact)]
         return float(np.sum(found) / (kk * len(rows))) if len(rows) else float("nan")
 
@@ -191,24 +206,32 @@ class AnnIndex:
         qmat, named = resolve_many(self.emb, queries)
         qmat = unit_queries(qmat, queries)  # a zero query has no neighbors: it raises
         excluded = [tuple(dict.fromkeys(w + extra)) for w in named]
-        idx, val = self._search(qmat, min(k, len(self.emb)),
-                                [self.emb.indices(e) for e in excluded])
+        idx, val = self._search(
+            qmat, min(k, len(self.emb)), [self.emb.indices(e) for e in excluded]
+        )
         recall = self.recall
         words = self.emb.words
         out = []
         for i, q in enumerate(queries):
             keep = idx[i] >= 0
-            out.append(ApproxNeighbors(
-                query=q if isinstance(q, str) else np.array(q, dtype=np.float32),
-                words=tuple(words[j] for j in idx[i][keep]),
-                scores=np.ascontiguousarray(val[i][keep]), metric="cosine",
-                excluded=excluded[i], k=k, recall=recall, recall_sample=self.recall_sample,
-                ef=self._ef,
-            ))
+            out.append(
+                ApproxNeighbors(
+                    query=q if isinstance(q, str) else np.array(q, dtype=np.float32),
+                    words=tuple(words[j] for j in idx[i][keep]),
+                    scores=np.ascontiguousarray(val[i][keep]),
+                    metric="cosine",
+                    excluded=excluded[i],
+                    k=k,
+                    recall=recall,
+                    recall_sample=self.recall_sample,
+                    ef=self._ef,
+                )
+            )
         return out if batch else out[0]
 
-    def graph(self, *, k: int = 10, words: Sequence[str] | None = None,
-              block_size: int = 50_000) -> tuple[np.ndarray, np.ndarray]:
+    def graph(
+        self, *, k: int = 10, words: Sequence[str] | None = None, block_size: int = 50_000
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Approximate :func:`geomlab.neighbor_graph` (cosine); read :attr:`recall` with it.
 
         Returns ``indices`` (int32, -1 where fewer than ``k`` were found) and ``scores``
@@ -217,8 +240,11 @@ class AnnIndex:
         k = check_k(k)
         block_size = check_int(block_size, "block_size")
         n = len(self.emb)
-        rows = np.arange(n, dtype=np.int64) if words is None else self.emb.indices(
-            [words] if isinstance(words, str) else words)
+        rows = (
+            np.arange(n, dtype=np.int64)
+            if words is None
+            else self.emb.indices([words] if isinstance(words, str) else words)
+        )
         kk = min(k, n - 1)
         indices = np.empty((len(rows), kk), dtype=np.int32 if n < 2**31 else np.int64)
         scores = np.empty((len(rows), kk), dtype=np.float32)
@@ -287,10 +313,16 @@ def ann_index(
     if n < 2:
         raise ParameterError(f"an index needs at least 2 words, got {n}")
     index = hnswlib.Index(space="ip", dim=emb.dim)
-    index.init_index(max_elements=n, M=M, ef_construction=ef_construction,
-                     random_seed=int(seed))
+    index.init_index(max_elements=n, M=M, ef_construction=ef_construction, random_seed=int(seed))
     for s in range(0, n, _ADD_BLOCK):
         rows = np.arange(s, min(n, s + _ADD_BLOCK))
         index.add_items(emb.unit(rows), rows, num_threads=num_threads)
-    return AnnIndex(emb, index, ef=ef, recall_sample=recall_sample, seed=seed, M=M,
-                    ef_construction=ef_construction)
+    return AnnIndex(
+        emb,
+        index,
+        ef=ef,
+        recall_sample=recall_sample,
+        seed=seed,
+        M=M,
+        ef_construction=ef_construction,
+    )

@@ -177,19 +177,36 @@ class Attention(Record):
         from ..plots import attention_weights
 
         word = self.query if isinstance(self.query, str) else "<vector>"
-        return attention_weights({"word": word, "contexts": [{
-            "sense": "this", "context": " ".join(self.words),
-            "attention_words": list(self.words),
-            "attention_weights": [float(w) for w in self.weights]}]}, ax=ax)
+        return attention_weights(
+            {
+                "word": word,
+                "contexts": [
+                    {
+                        "sense": "this",
+                        "context": " ".join(self.words),
+                        "attention_words": list(self.words),
+                        "attention_weights": [float(w) for w in self.weights],
+                    }
+                ],
+            },
+            ax=ax,
+        )
 
     def rows(self) -> list[dict]:
-        return [{"word": w, "logit": float(z), "weight": float(p)}
-                for w, z, p in zip(self.words, self.logits, self.weights)]
+        return [
+            {"word": w, "logit": float(z), "weight": float(p)}
+            for w, z, p in zip(self.words, self.logits, self.weights)
+        ]
 
     def summary(self) -> dict:
         q = self.query if isinstance(self.query, str) else "<vector>"
-        return {"query": q, "n_context": len(self.words), "temperature": self.temperature,
-                "scale": self.scale, "projected": self.projected}
+        return {
+            "query": q,
+            "n_context": len(self.words),
+            "temperature": self.temperature,
+            "scale": self.scale,
+            "projected": self.projected,
+        }
 
 
 @accepts_gensim
@@ -324,11 +341,14 @@ class Contextual(Record):
         axes); returns the figure (or the given pair of axes)."""
         from ..plots import _axes, _done, attention_weights, contextual_neighbors, styled
 
-        c = {"sense": "this", "context": " ".join(self.context),
-             "neighbors": list(self.neighbors.words),
-             "neighbor_scores": [float(v) for v in self.neighbors.scores],
-             "attention_words": list(self.attention.words),
-             "attention_weights": [float(w) for w in self.attention.weights]}
+        c = {
+            "sense": "this",
+            "context": " ".join(self.context),
+            "neighbors": list(self.neighbors.words),
+            "neighbor_scores": [float(v) for v in self.neighbors.scores],
+            "attention_words": list(self.attention.words),
+            "attention_weights": [float(w) for w in self.attention.weights],
+        }
         data = {"word": self.word, "contexts": [c]}
         with styled():
             fig, axes = _axes(ax, n=2, width=10.0, height=3.8)
@@ -345,16 +365,23 @@ class Contextual(Record):
             row["without_context"] = self.static.words[i] if i < len(self.static) else ""
             row["score"] = float(self.static.scores[i]) if i < len(self.static) else ""
             row["with_context"] = self.neighbors.words[i] if i < len(self.neighbors) else ""
-            row["score_in_context"] = (float(self.neighbors.scores[i])
-                                       if i < len(self.neighbors) else "")
+            row["score_in_context"] = (
+                float(self.neighbors.scores[i]) if i < len(self.neighbors) else ""
+            )
             out.append(row)
         return out
 
     def summary(self) -> dict:
-        return {"word": self.word, "context": " ".join(self.context),
-                "kept": len(self.attention.words), "skipped": ", ".join(self.skipped),
-                "n_skipped": self.n_skipped, "dropped": ", ".join(self.dropped),
-                "temperature": self.temperature, "context_weight": self.context_weight}
+        return {
+            "word": self.word,
+            "context": " ".join(self.context),
+            "kept": len(self.attention.words),
+            "skipped": ", ".join(self.skipped),
+            "n_skipped": self.n_skipped,
+            "dropped": ", ".join(self.dropped),
+            "temperature": self.temperature,
+            "context_weight": self.context_weight,
+        }
 
 
 @accepts_gensim
@@ -382,26 +409,27 @@ def contextualize(
     """
     k = check_k(k)
     t = check_temperature(temperature)
-    if (isinstance(context_weight, bool) or not isinstance(context_weight, (int, float))
-            or not math.isfinite(context_weight) or context_weight < 0):
-        raise ParameterError(
-            f"context_weight must be a finite number >= 0, got {context_weight!r}"
-        )
+    if (
+        isinstance(context_weight, bool)
+        or not isinstance(context_weight, (int, float))
+        or not math.isfinite(context_weight)
+        or context_weight < 0
+    ):
+        raise ParameterError(f"context_weight must be a finite number >= 0, got {context_weight!r}")
     check_restrict(emb, restrict_vocab)
     if not isinstance(word, str):
         raise ParameterError(f"word must be a string, got {type(word).__name__}")
     row = emb.index(word)  # unknown words raise with suggestions
     tokens = _context_tokens(context)
     if not tokens:
-        raise ParameterError(
-            f"context must hold at least one word, got {context!r}"
-        )
+        raise ParameterError(f"context must hold at least one word, got {context!r}")
     skipped = tuple(tok for tok in tokens if tok not in emb)
     known = [tok for tok in tokens if tok in emb]
     if not known:
         raise ParameterError(
             f"none of the {len(tokens)} context words is in the vocabulary: "
-            + ", ".join(repr(s) for s in skipped[:10]) + (" ..." if len(skipped) > 10 else "")
+            + ", ".join(repr(s) for s in skipped[:10])
+            + (" ..." if len(skipped) > 10 else "")
         )
     kept, dropped = [], []
     for tok in known:
@@ -416,7 +444,7 @@ def contextualize(
             "drop_function_words=False (--keep-function-words on the command line)"
         )
     att = attend(emb, word, kept, temperature=t)
-    vec = (emb.vectors[row].astype(np.float64) + float(context_weight) * att.output)
+    vec = emb.vectors[row].astype(np.float64) + float(context_weight) * att.output
     vec = vec.astype(np.float32)
     exclude = list(dict.fromkeys([word, *kept]))
     with_ctx = nearest(emb, vec, k=k, exclude=exclude, restrict_vocab=restrict_vocab)
@@ -434,4 +462,3 @@ def contextualize(
         temperature=t,
         context_weight=float(context_weight),
     )
-

@@ -188,8 +188,10 @@ class Offsets(Record):
     norms: np.ndarray = field(repr=False)
 
     def rows(self) -> list[dict]:
-        return [{"a": _name(a), "b": _name(b), "mean_cosine": float(m), "offset_norm": float(n)}
-                for (a, b), m, n in zip(self.pairs, self.per_pair, self.norms)]
+        return [
+            {"a": _name(a), "b": _name(b), "mean_cosine": float(m), "offset_norm": float(n)}
+            for (a, b), m, n in zip(self.pairs, self.per_pair, self.norms)
+        ]
 
 
 def _name(x):

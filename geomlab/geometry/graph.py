@@ -30,8 +30,9 @@ __all__ = ["DEFAULT_BLOCK", "neighbor_graph"]
 DEFAULT_BLOCK = 1024
 
 
-def graph_block(rows: np.ndarray, norms: np.ndarray | None, qrows: np.ndarray, k: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+def graph_block(
+    rows: np.ndarray, norms: np.ndarray | None, qrows: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best rows for the words at rows ``qrows``, each word's own row excluded.
 
     The unit of work both on this machine and as a Dask task: it reads only its arguments,
@@ -60,8 +61,6 @@ def graph_block(rows: np.ndarray, norms: np.ndarray | None, qrows: np.ndarray, k
         qn = norms[qrows]
         queries = queries / np.where(qn == 0, 1, qn)[:, None]
     return topk_scores(rows, queries, k, row_norms=norms, exclude=qrows[:, None])
-
-
 
 
 def _cpu_count() -> int:
@@ -180,8 +179,9 @@ def _run_local(rows, norms, qrows, k, blocks, indices, scores, progress) -> None
 
     with threadpool_limits(limits=1, user_api="blas"):
         if workers == 1:
-            for block in _progress(blocks, total=len(blocks), desc="graph", unit="block",
-                                   enabled=progress):
+            for block in _progress(
+                blocks, total=len(blocks), desc="graph", unit="block", enabled=progress
+            ):
                 run(block)
             return
         run_blocks(run, [(b,) for b in blocks], workers, progress=progress, desc="graph")
@@ -210,8 +210,9 @@ def _run_dask(client, rows, norms, qrows, k, blocks, indices, scores, progress) 
         futures[f] = (s0, s1)
     try:
         done = distributed.as_completed(futures, with_results=True)
-        for f, (idx, val) in _progress(done, total=len(futures), desc="graph", unit="task",
-                                       enabled=progress):
+        for f, (idx, val) in _progress(
+            done, total=len(futures), desc="graph", unit="task", enabled=progress
+        ):
             s0, s1 = futures[f]
             indices[s0:s1] = idx
             scores[s0:s1] = val

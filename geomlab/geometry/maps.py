@@ -24,9 +24,16 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.where(n == 0, 1, n)).astype(np.float32)
 
 
-def map_2d(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 15,
-           quick: bool = False, init: str = "spectral", max_iter: int | None = None
-           ) -> np.ndarray:
+def map_2d(
+    vectors,
+    *,
+    method: str = "pca",
+    seed: int = 0,
+    n_neighbors: int = 15,
+    quick: bool = False,
+    init: str = "spectral",
+    max_iter: int | None = None,
+) -> np.ndarray:
     """Map row vectors to 2-D, by cosine geometry.
 
     Parameters
@@ -55,8 +62,9 @@ def map_2d(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 15
         raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if init not in ("spectral", "pca"):
         raise ParameterError(f"init must be 'spectral' or 'pca'; got {init!r}")
-    if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(
-            max_iter, (int, np.integer)) or max_iter < 250):
+    if max_iter is not None and (
+        isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 250
+    ):
         raise ParameterError(f"max_iter must be an integer of at least 250; got {max_iter!r}")
     x = _unit(np.asarray(vectors, dtype=np.float32))
     if x.ndim != 2 or len(x) < 5:
@@ -69,16 +77,28 @@ def map_2d(vectors, *, method: str = "pca", seed: int = 0, n_neighbors: int = 15
         from sklearn.manifold import TSNE
 
         perplexity = float(min(2 * n_neighbors, (len(x) - 1) / 3))
-        return TSNE(n_components=2, metric="cosine", init="pca", perplexity=perplexity,
-                    max_iter=max_iter or (500 if quick else 1000),
-                    random_state=seed).fit_transform(x)
+        return TSNE(
+            n_components=2,
+            metric="cosine",
+            init="pca",
+            perplexity=perplexity,
+            max_iter=max_iter or (500 if quick else 1000),
+            random_state=seed,
+        ).fit_transform(x)
     try:
         import umap
     except ImportError as exc:  # pragma: no cover - a hard dependency
         raise MissingDependencyError("UMAP needs umap-learn: pip install umap-learn") from exc
-    reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, len(x) - 1),
-                        min_dist=0.1, metric="cosine", random_state=seed,
-                        n_epochs=200 if quick else None, n_jobs=1, init=init)
+    reducer = umap.UMAP(
+        n_components=2,
+        n_neighbors=min(n_neighbors, len(x) - 1),
+        min_dist=0.1,
+        metric="cosine",
+        random_state=seed,
+        n_epochs=200 if quick else None,
+        n_jobs=1,
+        init=init,
+    )
     return reducer.fit_transform(x)
 
 
@@ -86,12 +106,26 @@ def trustworthiness(vectors, xy, *, n_neighbors: int = 10) -> float:
     """sklearn's trustworthiness of the map ``xy`` of ``vectors`` (cosine in the full space)."""
     from sklearn.manifold import trustworthiness as tw
 
-    return float(tw(_unit(np.asarray(vectors, dtype=np.float32)), np.asarray(xy),
-                    n_neighbors=n_neighbors, metric="cosine"))
+    return float(
+        tw(
+            _unit(np.asarray(vectors, dtype=np.float32)),
+            np.asarray(xy),
+            n_neighbors=n_neighbors,
+            metric="cosine",
+        )
+    )
 
 
-def compare_maps(vectors, *, methods=METHODS, seed: int = 0, quick: bool = False,
-                 n_neighbors: int = 10, progress=None, **options) -> list[dict]:
+def compare_maps(
+    vectors,
+    *,
+    methods=METHODS,
+    seed: int = 0,
+    quick: bool = False,
+    n_neighbors: int = 10,
+    progress=None,
+    **options,
+) -> list[dict]:
     """Each method's map with its trustworthiness and time: a list of dicts
     ``{"method", "xy" (n x 2 list), "trustworthiness", "seconds"}``; ``options`` go to
     :func:`map_2d` (``init``, ``max_iter``)."""
@@ -102,7 +136,12 @@ def compare_maps(vectors, *, methods=METHODS, seed: int = 0, quick: bool = False
         t0 = time.perf_counter()
         xy = map_2d(vectors, method=m, seed=seed, quick=quick, **options)
         seconds = time.perf_counter() - t0
-        out.append({"method": _NAMES[m], "xy": np.round(xy, 4).tolist(),
-                    "trustworthiness": trustworthiness(vectors, xy, n_neighbors=n_neighbors),
-                    "seconds": seconds})
+        out.append(
+            {
+                "method": _NAMES[m],
+                "xy": np.round(xy, 4).tolist(),
+                "trustworthiness": trustworthiness(vectors, xy, n_neighbors=n_neighbors),
+                "seconds": seconds,
+            }
+        )
     return out

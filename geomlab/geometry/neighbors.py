@@ -15,7 +15,6 @@ from .queries import check_words, is_batch, resolve_many, unit_queries
 __all__ = ["Neighbors", "nearest"]
 
 
-
 @dataclass(frozen=True, eq=False)
 class Neighbors(Record):
     """The ``k`` nearest words of one query, best first.
@@ -51,20 +50,37 @@ class Neighbors(Record):
         from ..plots import relevance_bars
 
         query = self.query if isinstance(self.query, str) else "<vector>"
-        return relevance_bars({"queries": [{"query": query, "words": list(self.words),
-                                            "logits": [float(v) for v in self.scores],
-                                            "expected": None}],
-                               "xlabel": f"{self.metric} with the query"},
-                              ax=ax, top=len(self.words))
+        return relevance_bars(
+            {
+                "queries": [
+                    {
+                        "query": query,
+                        "words": list(self.words),
+                        "logits": [float(v) for v in self.scores],
+                        "expected": None,
+                    }
+                ],
+                "xlabel": f"{self.metric} with the query",
+            },
+            ax=ax,
+            top=len(self.words),
+        )
 
     def rows(self) -> list[dict]:
-        return [{"rank": i + 1, "word": w, "score": float(s)}
-                for i, (w, s) in enumerate(zip(self.words, self.scores))]
+        return [
+            {"rank": i + 1, "word": w, "score": float(s)}
+            for i, (w, s) in enumerate(zip(self.words, self.scores))
+        ]
 
     def summary(self) -> dict:
         q = self.query if isinstance(self.query, str) else "<vector>"
-        return {"query": q, "metric": self.metric, "k": self.k, "n": len(self.words),
-                "excluded": ", ".join(self.excluded)}
+        return {
+            "query": q,
+            "metric": self.metric,
+            "k": self.k,
+            "n": len(self.words),
+            "excluded": ", ".join(self.excluded),
+        }
 
     def __len__(self) -> int:
         return len(self.words)
@@ -74,8 +90,15 @@ class Neighbors(Record):
 
 
 @accepts_gensim
-def nearest(emb, query, *, k: int = 10, metric: str = "cosine", exclude=None,
-            restrict_vocab: int | None = None):
+def nearest(
+    emb,
+    query,
+    *,
+    k: int = 10,
+    metric: str = "cosine",
+    exclude=None,
+    restrict_vocab: int | None = None,
+):
     """The ``k`` words closest to a query (or to each of many queries).
 
     Parameters
@@ -146,13 +169,15 @@ def nearest(emb, query, *, k: int = 10, metric: str = "cosine", exclude=None,
     for i, q in enumerate(queries):
         keep = idx[i] >= 0
         qv = q if isinstance(q, str) else np.array(q, dtype=np.float32)
-        out.append(Neighbors(
-            query=qv,
-            words=tuple(words_all[j] for j in idx[i][keep]),
-            scores=np.ascontiguousarray(val[i][keep]),
-            metric=metric,
-            excluded=excluded[i],
-            k=k,
-            restrict_vocab=None if restrict_vocab is None else n,
-        ))
+        out.append(
+            Neighbors(
+                query=qv,
+                words=tuple(words_all[j] for j in idx[i][keep]),
+                scores=np.ascontiguousarray(val[i][keep]),
+                metric=metric,
+                excluded=excluded[i],
+                k=k,
+                restrict_vocab=None if restrict_vocab is None else n,
+            )
+        )
     return out if batch else out[0]

@@ -41,8 +41,11 @@ def _bar(p: float, width: int = _BAR_WIDTH) -> str:
 def _query_text(query) -> str:
     if isinstance(query, str):
         return query
-    if isinstance(query, (tuple, list)) and len(query) == 3 and all(
-            isinstance(w, str) for w in query):
+    if (
+        isinstance(query, (tuple, list))
+        and len(query) == 3
+        and all(isinstance(w, str) for w in query)
+    ):
         a, b, c = query
         return f"{b} - {a} + {c}"
     return "<vector>"
@@ -187,8 +190,7 @@ class Preference(Record):
     def sweep(self, temperatures) -> TemperatureSweep:
         """Entropy, top-1 probability, perplexity (and the target's probability) at each
         temperature, from the scores already computed (see :mod:`geomlab.scoring.sweep`)."""
-        return sweep_logits(self.logits, temperatures, mask=self.mask,
-                            target=self.target_index)
+        return sweep_logits(self.logits, temperatures, mask=self.mask, target=self.target_index)
 
     def plot(self, ax=None, *, temperatures=None):
         """Bars of the ``top`` candidates' probabilities at this temperature, or at each of
@@ -198,19 +200,32 @@ class Preference(Record):
         temps = [self.temperature] if temperatures is None else list(temperatures)
         idx = self.order.tolist()
         bars = {f"{t:g}": self.at(t).probs[idx].tolist() for t in temps}
-        return softmax_temperatures({"words": [self.words[i] for i in idx], "bars": bars,
-                                     "query": _query_text(self.query), "n": self.n},
-                                    ax=ax, top=len(idx))
+        return softmax_temperatures(
+            {
+                "words": [self.words[i] for i in idx],
+                "bars": bars,
+                "query": _query_text(self.query),
+                "n": self.n,
+            },
+            ax=ax,
+            top=len(idx),
+        )
 
     # -- output ----------------------------------------------------------------------------
     def summary(self) -> dict:
         return {
-            "query": _query_text(self.query), "metric": self.metric,
-            "temperature": self.temperature, "n": self.n,
-            "excluded": ", ".join(self.excluded), "entropy": self.entropy,
-            "top": self.top, "top_mass": self.top_mass,
-            "target": self.target, "target_rank": self.target_rank,
-            "target_prob": self.target_prob, "cross_entropy": self.cross_entropy,
+            "query": _query_text(self.query),
+            "metric": self.metric,
+            "temperature": self.temperature,
+            "n": self.n,
+            "excluded": ", ".join(self.excluded),
+            "entropy": self.entropy,
+            "top": self.top,
+            "top_mass": self.top_mass,
+            "target": self.target,
+            "target_rank": self.target_rank,
+            "target_prob": self.target_prob,
+            "cross_entropy": self.cross_entropy,
         }
 
     def _shown(self) -> list[int]:
@@ -227,8 +242,14 @@ class Preference(Record):
         # (was a search of the order per row, quadratic in ``top``)
         for pos, i in enumerate(self._shown()):
             rank = self.target_rank if i == self.target_index else pos + 1
-            out.append({"rank": rank, "word": self.words[i], "score": float(self.logits[i]),
-                        "prob": float(self.probs[i])})
+            out.append(
+                {
+                    "rank": rank,
+                    "word": self.words[i],
+                    "score": float(self.logits[i]),
+                    "prob": float(self.probs[i]),
+                }
+            )
         return out
 
     def to_dict(self) -> dict:
@@ -239,16 +260,23 @@ class Preference(Record):
 
     def _header(self) -> str:
         ex = f", {len(self.excluded)} excluded" if self.excluded else ""
-        return (f"{_query_text(self.query)} -> {self.n:,} candidates{ex} "
-                f"({self.metric}, T = {self.temperature:g})")
+        return (
+            f"{_query_text(self.query)} -> {self.n:,} candidates{ex} "
+            f"({self.metric}, T = {self.temperature:g})"
+        )
 
     def _footer(self) -> str:
-        parts = [f"entropy {self.entropy:.4g} nats",
-                 f"top-{min(self.top, self.n)} mass {self.top_mass:.4g}"]
+        parts = [
+            f"entropy {self.entropy:.4g} nats",
+            f"top-{min(self.top, self.n)} mass {self.top_mass:.4g}",
+        ]
         if self.target is not None:
-            parts.insert(0, f"target {self.target}: rank {self.target_rank:,}, "
-                            f"p = {self.target_prob:.4g}, cross-entropy "
-                            f"{self.cross_entropy:.4g} nats")
+            parts.insert(
+                0,
+                f"target {self.target}: rank {self.target_rank:,}, "
+                f"p = {self.target_prob:.4g}, cross-entropy "
+                f"{self.cross_entropy:.4g} nats",
+            )
         return "; ".join(parts)
 
     def __str__(self) -> str:
@@ -273,10 +301,12 @@ class Preference(Record):
                 f'<td style="width:12em"><div style="background:#4c78a8;height:0.9em;'
                 f'width:{width}"></div></td></tr>'
             )
-        return (f"<b>Preference</b>: {html.escape(self._header())}<table><thead><tr>"
-                "<th>rank</th><th>word</th><th>score</th><th>prob</th><th></th></tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table><small>{html.escape(self._footer())}"
-                "</small>")
+        return (
+            f"<b>Preference</b>: {html.escape(self._header())}<table><thead><tr>"
+            "<th>rank</th><th>word</th><th>score</th><th>prob</th><th></th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table><small>{html.escape(self._footer())}"
+            "</small>"
+        )
 
 
 def _resolve(emb, query) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -309,9 +339,17 @@ def _word_list(words, name: str) -> tuple[str, ...]:
 
 
 @accepts_gensim
-def preference(emb, query, candidates=None, *, temperature: float = 1.0,
-               metric: str = "dot", target: str | None = None, exclude=None,
-               top: int = 10) -> Preference:
+def preference(
+    emb,
+    query,
+    candidates=None,
+    *,
+    temperature: float = 1.0,
+    metric: str = "dot",
+    target: str | None = None,
+    exclude=None,
+    top: int = 10,
+) -> Preference:
     """How a query's geometry prefers candidate words: scores, softmax, rank, loss.
 
     Parameters
@@ -404,15 +442,28 @@ def preference(emb, query, candidates=None, *, temperature: float = 1.0,
         mask.flags.writeable = False
     if target is not None:
         if target in excluded:
-            why = ("it is a word of the query" if target in named and candidates is None
-                   else "it is in exclude")
+            why = (
+                "it is a word of the query"
+                if target in named and candidates is None
+                else "it is in exclude"
+            )
             raise ParameterError(f"target {target!r} is excluded ({why})")
         if candidates is None:
             emb.index(target)  # unknown word: UnknownWordError with suggestions
         elif target not in words:
             raise ParameterError(
                 f"target {target!r} is not among the candidates ({', '.join(words[:8])}"
-                + (", ..." if len(words) > 8 else "") + ")"
+                + (", ..." if len(words) > 8 else "")
+                + ")"
             )
-    return Preference(query=query, words=words, logits=logits, temperature=t, metric=metric,
-                      target=target, excluded=excluded, mask=mask, top=top)
+    return Preference(
+        query=query,
+        words=words,
+        logits=logits,
+        temperature=t,
+        metric=metric,
+        target=target,
+        excluded=excluded,
+        mask=mask,
+        top=top,
+    )

@@ -23,8 +23,17 @@ import numpy as np
 from ..embeddings import accepts_gensim, check_embeddings
 from ..errors import ParameterError, ShapeError
 
-__all__ = ["MAX_QUERY_NORM", "check_words", "is_batch", "parse_query", "query_words",
-           "resolve", "resolve_many", "unit_queries", "vector"]
+__all__ = [
+    "MAX_QUERY_NORM",
+    "check_words",
+    "is_batch",
+    "parse_query",
+    "query_words",
+    "resolve",
+    "resolve_many",
+    "unit_queries",
+    "vector",
+]
 
 # A query longer than this cannot be scored in float32: its squared length (and its dot
 # products with ordinary rows) overflow. sqrt(float32 max) is 1.8e19.
@@ -250,8 +259,10 @@ def is_batch(query) -> bool:
     if isinstance(query, np.ndarray):
         return query.ndim == 2
     if isinstance(query, (list, tuple)):
-        return not all(isinstance(x, Real) and not isinstance(x, bool) for x in query) \
+        return (
+            not all(isinstance(x, Real) and not isinstance(x, bool) for x in query)
             or len(query) == 0
+        )
     return False
 
 

@@ -42,9 +42,12 @@ class Relevance(Record):
     sorted: bool = False
 
     def rows(self) -> list[dict]:
-        return [{"rank": i + 1, "word": w, "score": float(s)} if self.sorted
-                else {"word": w, "score": float(s)}
-                for i, (w, s) in enumerate(zip(self.words, self.scores))]
+        return [
+            {"rank": i + 1, "word": w, "score": float(s)}
+            if self.sorted
+            else {"word": w, "score": float(s)}
+            for i, (w, s) in enumerate(zip(self.words, self.scores))
+        ]
 
     def summary(self) -> dict:
         q = self.query if isinstance(self.query, str) else "<vector>"
@@ -63,14 +66,14 @@ class Relevance(Record):
     def __str__(self) -> str:  # the whole vocabulary would be 400,000 lines
         if len(self.words) <= _SHOWN + 5:
             return super().__str__()
-        head = Relevance(self.query, self.metric, self.words[:_SHOWN], self.scores[:_SHOWN],
-                         self.sorted)
+        head = Relevance(
+            self.query, self.metric, self.words[:_SHOWN], self.scores[:_SHOWN], self.sorted
+        )
         return format_table(head.rows()) + f"\n... {len(self.words) - _SHOWN:,} more"
 
 
 @accepts_gensim
-def relevance(emb, query, candidates=None, *, metric: str = "dot", sort: bool = False
-              ) -> Relevance:
+def relevance(emb, query, candidates=None, *, metric: str = "dot", sort: bool = False) -> Relevance:
     """Score candidate words against a query: the logits a dot-product model computes.
 
     Parameters
@@ -129,5 +132,10 @@ def relevance(emb, query, candidates=None, *, metric: str = "dot", sort: bool = 
         order = np.argsort(-scores, kind="stable")
         scores = scores[order]
         words = tuple(words[i] for i in order)
-    return Relevance(query=query if isinstance(query, str) else q, metric=metric,
-                     words=tuple(words), scores=scores, sorted=bool(sort))
+    return Relevance(
+        query=query if isinstance(query, str) else q,
+        metric=metric,
+        words=tuple(words),
+        scores=scores,
+        sorted=bool(sort),
+    )

@@ -69,15 +69,29 @@ class SenseChoice(Record):
         return int(np.argmax(self.probs))
 
     def rows(self) -> list[dict]:
-        return [{"sense": i + 1, "kind": s.kind, "logit": float(z), "prob": float(p),
-                 "target": "*" if i == self.target else "", "words": ", ".join(s.words[:6])}
-                for i, (s, z, p) in enumerate(zip(self.senses, self.logits, self.probs))]
+        return [
+            {
+                "sense": i + 1,
+                "kind": s.kind,
+                "logit": float(z),
+                "prob": float(p),
+                "target": "*" if i == self.target else "",
+                "words": ", ".join(s.words[:6]),
+            }
+            for i, (s, z, p) in enumerate(zip(self.senses, self.logits, self.probs))
+        ]
 
     def summary(self) -> dict:
-        return {"word": self.word, "context": " ".join(self.context),
-                "kept": ", ".join(self.kept), "n_skipped": self.n_skipped,
-                "temperature": self.temperature, "choice": self.choice + 1,
-                "target": None if self.target is None else self.target + 1, "loss": self.loss}
+        return {
+            "word": self.word,
+            "context": " ".join(self.context),
+            "kept": ", ".join(self.kept),
+            "n_skipped": self.n_skipped,
+            "temperature": self.temperature,
+            "choice": self.choice + 1,
+            "target": None if self.target is None else self.target + 1,
+            "loss": self.loss,
+        }
 
     def to_dict(self) -> dict:
         d = super().to_dict()
@@ -182,6 +196,16 @@ def sense_probabilities(
     probs = np.asarray(softmax(logits, temperature=t), dtype=np.float64)
     tgt = _target_index(emb, found, target)
     loss = None if tgt is None else float(cross_entropy(logits, tgt, temperature=t))
-    return SenseChoice(word=word, context=tuple(tokens), kept=kept, skipped=skipped,
-                       n_skipped=len(skipped), senses=tuple(found), logits=logits,
-                       probs=probs, temperature=t, target=tgt, loss=loss)
+    return SenseChoice(
+        word=word,
+        context=tuple(tokens),
+        kept=kept,
+        skipped=skipped,
+        n_skipped=len(skipped),
+        senses=tuple(found),
+        logits=logits,
+        probs=probs,
+        temperature=t,
+        target=tgt,
+        loss=loss,
+    )

@@ -60,11 +60,11 @@ METHODS = ("atoms", "cluster")
 # have cosines below 0.25 with the word, though not all (crane's first-name atom, from the
 # surname, has 0.44 and stays a "sense"); the atoms' coherence has its 5th percentile near
 # 0.32 and its median near 0.68
-WEAK_WEIGHT = 0.2      # atoms: OMP coefficient of a unit word vector
-WEAK_SHARE = 0.15      # clusters: share of the neighbors' similarity mass
-NOISY_COSINE = 0.25    # the sense vector's cosine with the word itself
+WEAK_WEIGHT = 0.2  # atoms: OMP coefficient of a unit word vector
+WEAK_SHARE = 0.15  # clusters: share of the neighbors' similarity mass
+NOISY_COSINE = 0.25  # the sense vector's cosine with the word itself
 NOISY_COHERENCE = 0.45  # mean pairwise cosine of the sense's top 10 words
-FACET_COSINE = 0.6     # cosine with a stronger sense of the same word
+FACET_COSINE = 0.6  # cosine with a stronger sense of the same word
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,9 +114,15 @@ class Sense(Record):
         return [self.summary_row()]
 
     def summary_row(self) -> dict:
-        return {"kind": self.kind, "weight": self.weight, "share": self.share,
-                "cosine": self.cosine, "coherence": self.coherence,
-                "words": ", ".join(self.words[:8]), "note": self.note}
+        return {
+            "kind": self.kind,
+            "weight": self.weight,
+            "share": self.share,
+            "cosine": self.cosine,
+            "coherence": self.coherence,
+            "words": ", ".join(self.words[:8]),
+            "note": self.note,
+        }
 
 
 def _check_word(emb, word) -> int:
@@ -158,12 +164,12 @@ def _label(found: list[_Candidate]) -> None:
             s.kind, s.note = "weak", s.weak_note
         elif s.cosine < NOISY_COSINE:
             s.kind = "noisy"
-            s.note = (f"points away from the word (cosine {s.cosine:.2f} < "
-                      f"{NOISY_COSINE})")
+            s.note = f"points away from the word (cosine {s.cosine:.2f} < {NOISY_COSINE})"
         elif s.coherence < NOISY_COHERENCE:
             s.kind = "noisy"
-            s.note = (f"its words do not hang together (coherence {s.coherence:.2f} < "
-                      f"{NOISY_COHERENCE})")
+            s.note = (
+                f"its words do not hang together (coherence {s.coherence:.2f} < {NOISY_COHERENCE})"
+            )
         else:
             for j in range(i):
                 c = float(found[j].vector @ s.vector)
@@ -240,18 +246,34 @@ def senses(
     _label(found)
     total = sum(s.weight for s in found) or 1.0
     return [
-        Sense(word=word, method=method, words=s.words, vector=s.vector,
-              weight=float(s.weight), share=float(s.weight / total),
-              cosine=float(s.cosine), coherence=float(s.coherence),
-              kind=s.kind, note=s.note, atom=s.atom)
+        Sense(
+            word=word,
+            method=method,
+            words=s.words,
+            vector=s.vector,
+            weight=float(s.weight),
+            share=float(s.weight / total),
+            cosine=float(s.cosine),
+            coherence=float(s.coherence),
+            kind=s.kind,
+            note=s.note,
+            atom=s.atom,
+        )
         for s in found
     ]
 
 
-def _atom_senses(emb, row, top, n_words, n_atoms, sparsity, random_state, cache
-                 ) -> list[_Candidate]:
-    d = _dictionary.fit_dictionary(emb, n_words=n_words, n_atoms=n_atoms, sparsity=sparsity,
-                                   random_state=random_state, cache=cache)
+def _atom_senses(
+    emb, row, top, n_words, n_atoms, sparsity, random_state, cache
+) -> list[_Candidate]:
+    d = _dictionary.fit_dictionary(
+        emb,
+        n_words=n_words,
+        n_atoms=n_atoms,
+        sparsity=sparsity,
+        random_state=random_state,
+        cache=cache,
+    )
     x = emb.unit([row])[0].astype(np.float64)
     code = _dictionary.sparse_code(d, x)
     n = d.n_words
@@ -264,21 +286,24 @@ def _atom_senses(emb, row, top, n_words, n_atoms, sparsity, random_state, cache
         sims = cand @ atom
         order = np.argsort(-sims, kind="stable")[: top + 1]
         order = [i for i in order if i != row][:top]
-        found.append(_Candidate(
-            words=tuple(emb.words[i] for i in order),
-            vector=atom,
-            weight=float(code[j]),
-            cosine=float(atom @ x),
-            coherence=_coherence(cand[order[:10]]),
-            atom=int(j),
-            weight_is_weak=bool(code[j] < WEAK_WEIGHT),
-            weak_note=f"small coefficient ({code[j]:.2f} < {WEAK_WEIGHT})",
-        ))
+        found.append(
+            _Candidate(
+                words=tuple(emb.words[i] for i in order),
+                vector=atom,
+                weight=float(code[j]),
+                cosine=float(atom @ x),
+                coherence=_coherence(cand[order[:10]]),
+                atom=int(j),
+                weight_is_weak=bool(code[j] < WEAK_WEIGHT),
+                weak_note=f"small coefficient ({code[j]:.2f} < {WEAK_WEIGHT})",
+            )
+        )
     return found
 
 
-def _cluster_senses(emb, row, top, n_words, n_neighbors, max_senses, random_state
-                    ) -> list[_Candidate]:
+def _cluster_senses(
+    emb, row, top, n_words, n_neighbors, max_senses, random_state
+) -> list[_Candidate]:
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
@@ -312,15 +337,17 @@ def _cluster_senses(emb, row, top, n_words, n_neighbors, max_senses, random_stat
         centre /= np.linalg.norm(centre) or 1.0
         order = members[np.argsort(-(cand[members] @ centre), kind="stable")]
         share = float(mass[labels == c].sum() / (mass.sum() or 1.0))
-        found.append(_Candidate(
-            words=tuple(emb.words[i] for i in order[:top]),
-            vector=centre.astype(np.float32),
-            weight=share,
-            cosine=float(centre @ x),
-            coherence=_coherence(cand[order[:10]]),
-            weight_is_weak=share < WEAK_SHARE,
-            weak_note=f"small share of the neighbors ({share:.2f} < {WEAK_SHARE})",
-        ))
+        found.append(
+            _Candidate(
+                words=tuple(emb.words[i] for i in order[:top]),
+                vector=centre.astype(np.float32),
+                weight=share,
+                cosine=float(centre @ x),
+                coherence=_coherence(cand[order[:10]]),
+                weight_is_weak=share < WEAK_SHARE,
+                weak_note=f"small share of the neighbors ({share:.2f} < {WEAK_SHARE})",
+            )
+        )
     found.sort(key=lambda s: -s.weight)
     return found
 
@@ -363,14 +390,22 @@ class AtomCode(Record):
     fit_seconds: float
 
     def rows(self) -> list[dict]:
-        return [{"atom": a, "coefficient": float(c), "words": ", ".join(w[:8])}
-                for a, c, w in zip(self.atoms, self.coefficients, self.words)]
+        return [
+            {"atom": a, "coefficient": float(c), "words": ", ".join(w[:8])}
+            for a, c, w in zip(self.atoms, self.coefficients, self.words)
+        ]
 
     def summary(self) -> dict:
-        return {"word": self.word, "n_atoms": self.params["n_atoms"],
-                "n_words": self.params["n_words"], "sparsity": self.params["sparsity"],
-                "residual": self.residual, "from_cache": self.from_cache,
-                "fit_seconds": self.fit_seconds, "cache_path": self.cache_path}
+        return {
+            "word": self.word,
+            "n_atoms": self.params["n_atoms"],
+            "n_words": self.params["n_words"],
+            "sparsity": self.params["sparsity"],
+            "residual": self.residual,
+            "from_cache": self.from_cache,
+            "fit_seconds": self.fit_seconds,
+            "cache_path": self.cache_path,
+        }
 
 
 @accepts_gensim
@@ -401,8 +436,14 @@ def word_atoms(
     """
     top = check_k(top)
     row = _check_word(emb, word)
-    d = _dictionary.fit_dictionary(emb, n_words=n_words, n_atoms=n_atoms, sparsity=sparsity,
-                                   random_state=random_state, cache=cache)
+    d = _dictionary.fit_dictionary(
+        emb,
+        n_words=n_words,
+        n_atoms=n_atoms,
+        sparsity=sparsity,
+        random_state=random_state,
+        cache=cache,
+    )
     x = emb.unit([row])[0].astype(np.float64)
     code = _dictionary.sparse_code(d, x)
     nz = [int(j) for j in np.argsort(-code, kind="stable") if code[j] != 0]
@@ -410,11 +451,20 @@ def word_atoms(
     cand = emb.unit(np.arange(d.n_words))
     described = []
     for j in nz:
-        order = [i for i in np.argsort(-(cand @ d.atoms[j]), kind="stable")[: top + 1]
-                 if i != row][:top]
+        order = [i for i in np.argsort(-(cand @ d.atoms[j]), kind="stable")[: top + 1] if i != row][
+            :top
+        ]
         described.append(tuple(emb.words[i] for i in order))
     residual = float(np.linalg.norm(x - code @ d.atoms.astype(np.float64)))
-    return AtomCode(word=word, atoms=tuple(nz), coefficients=code[nz], words=tuple(described),
-                    residual=residual, params=dict(d.params), key=d.key,
-                    cache_path=None if d.path is None else str(d.path),
-                    from_cache=d.from_cache, fit_seconds=float(d.fit_seconds))
+    return AtomCode(
+        word=word,
+        atoms=tuple(nz),
+        coefficients=code[nz],
+        words=tuple(described),
+        residual=residual,
+        params=dict(d.params),
+        key=d.key,
+        cache_path=None if d.path is None else str(d.path),
+        from_cache=d.from_cache,
+        fit_seconds=float(d.fit_seconds),
+    )

@@ -10,5 +10,4 @@ from __future__ import annotations
 
 from .model import DEFAULT_MODEL, Forward, KVCache, LanguageModel, default_model_path, load_lm
 
-__all__ = ["DEFAULT_MODEL", "Forward", "KVCache", "LanguageModel", "default_model_path",
-           "load_lm"]
+__all__ = ["DEFAULT_MODEL", "Forward", "KVCache", "LanguageModel", "default_model_path", "load_lm"]

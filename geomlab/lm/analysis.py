@@ -25,8 +25,9 @@ __all__ = ["NextToken", "TextScore", "next_token", "score_text"]
 
 def _check_lm(lm) -> LanguageModel:
     if not isinstance(lm, LanguageModel):
-        raise ParameterError(f"expected a LanguageModel (geomlab.load_lm()), got "
-                             f"{type(lm).__name__}")
+        raise ParameterError(
+            f"expected a LanguageModel (geomlab.load_lm()), got {type(lm).__name__}"
+        )
     return lm
 
 
@@ -81,7 +82,7 @@ class NextToken(Record):
     @cached_property
     def top_ids(self) -> np.ndarray:
         """The ``k`` most probable token ids, best first (ties by id)."""
-        order = np.argpartition(-self.logits, self.k - 1)[:self.k]
+        order = np.argpartition(-self.logits, self.k - 1)[: self.k]
         return order[np.lexsort((order, -self.logits[order]))]
 
     @property
@@ -101,8 +102,9 @@ class NextToken(Record):
         temps = [self.temperature] if temperatures is None else list(temperatures)
         ids = self.top_ids.tolist()
         bars = {f"{t:g}": self.at(t).probs[ids].tolist() for t in temps}
-        return next_token_bars({"tokens": list(self.tokens), "bars": bars,
-                                "prompt": self.text}, ax=ax)
+        return next_token_bars(
+            {"tokens": list(self.tokens), "bars": bars, "prompt": self.text}, ax=ax
+        )
 
     def at(self, temperature: float) -> NextToken:
         """The same logits at another temperature (no forward pass)."""
@@ -120,17 +122,29 @@ class NextToken(Record):
         U = self._lm.unembedding
         out = []
         for rank, i in enumerate(self.top_ids.tolist(), 1):
-            out.append({"rank": rank, "id": i, "token": self._lm.tokenizer.token_str(i),
-                        "logit": float(self.logits[i]),
-                        "hidden_dot_row": float(np.dot(self.hidden.astype(np.float64),
-                                                       U[i].astype(np.float64))),
-                        "prob": float(self.probs[i])})
+            out.append(
+                {
+                    "rank": rank,
+                    "id": i,
+                    "token": self._lm.tokenizer.token_str(i),
+                    "logit": float(self.logits[i]),
+                    "hidden_dot_row": float(
+                        np.dot(self.hidden.astype(np.float64), U[i].astype(np.float64))
+                    ),
+                    "prob": float(self.probs[i]),
+                }
+            )
         return out
 
     def summary(self) -> dict:
-        return {"text": self.text, "tokens": len(self.ids), "temperature": self.temperature,
-                "entropy": self.entropy, "top_token": self.tokens[0],
-                "top_prob": float(self.probs[self.top_ids[0]])}
+        return {
+            "text": self.text,
+            "tokens": len(self.ids),
+            "temperature": self.temperature,
+            "entropy": self.entropy,
+            "top_token": self.tokens[0],
+            "top_prob": float(self.probs[self.top_ids[0]]),
+        }
 
     def to_dict(self) -> dict:
         return {**self.summary(), "top": self.rows()}
@@ -138,13 +152,14 @@ class NextToken(Record):
     def __str__(self) -> str:
         from .._record import format_table
 
-        head = (f"after {self.text!r} ({len(self.ids)} tokens), T = {self.temperature:g}: "
-                f"entropy {self.entropy:.3f} nats")
+        head = (
+            f"after {self.text!r} ({len(self.ids)} tokens), T = {self.temperature:g}: "
+            f"entropy {self.entropy:.3f} nats"
+        )
         return head + "\n" + format_table(self.rows())
 
 
-def next_token(lm: LanguageModel, text: str, *, temperature: float = 1.0,
-               k: int = 10) -> NextToken:
+def next_token(lm: LanguageModel, text: str, *, temperature: float = 1.0, k: int = 10) -> NextToken:
     """The model's distribution over the token that follows ``text``.
 
     Parameters
@@ -176,11 +191,14 @@ def next_token(lm: LanguageModel, text: str, *, temperature: float = 1.0,
     k = min(check_int(k, "k"), lm.config.vocab_size)
     ids = lm.encode(text)
     if len(ids) > lm.config.context_length:
-        raise ParameterError(f"the text is {len(ids)} tokens, longer than the model's context "
-                             f"({lm.config.context_length}); pass its end")
+        raise ParameterError(
+            f"the text is {len(ids)} tokens, longer than the model's context "
+            f"({lm.config.context_length}); pass its end"
+        )
     fwd = lm.forward(ids, logits="last")
-    return NextToken(text=text, ids=ids, logits=fwd.logits[0], hidden=fwd.hidden[-1],
-                     temperature=t, k=k, _lm=lm)
+    return NextToken(
+        text=text, ids=ids, logits=fwd.logits[0], hidden=fwd.hidden[-1], temperature=t, k=k, _lm=lm
+    )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -250,15 +268,29 @@ class TextScore(Record):
         return float((self.ranks == 1).mean())
 
     def summary(self) -> dict:
-        return {"tokens": len(self.ids), "scored": self.n_scored, "mean_nll": self.mean_nll,
-                "perplexity": self.perplexity, "top1_accuracy": self.accuracy,
-                "mean_confidence": float(self.confidence.mean()), "window": self.window}
+        return {
+            "tokens": len(self.ids),
+            "scored": self.n_scored,
+            "mean_nll": self.mean_nll,
+            "perplexity": self.perplexity,
+            "top1_accuracy": self.accuracy,
+            "mean_confidence": float(self.confidence.mean()),
+            "window": self.window,
+        }
 
     def rows(self) -> list[dict]:
-        return [{"position": i + 1, "token": self._tokens[i + 1], "id": int(self.ids[i + 1]),
-                 "nll": float(self.nll[i]), "prob": float(self.probs[i]),
-                 "rank": int(self.ranks[i]), "predicted": self._predicted_tokens[i]}
-                for i in range(self.n_scored)]
+        return [
+            {
+                "position": i + 1,
+                "token": self._tokens[i + 1],
+                "id": int(self.ids[i + 1]),
+                "nll": float(self.nll[i]),
+                "prob": float(self.probs[i]),
+                "rank": int(self.ranks[i]),
+                "predicted": self._predicted_tokens[i],
+            }
+            for i in range(self.n_scored)
+        ]
 
     def to_dict(self) -> dict:
         return {**self.summary(), "tokens_scored": self.rows()}
@@ -266,14 +298,18 @@ class TextScore(Record):
     def __str__(self) -> str:
         s = self.summary()
         worst = np.argsort(-self.nll, kind="stable")[:5]
-        lines = [f"{s['tokens']} tokens, {s['scored']} scored: mean cross-entropy "
-                 f"{s['mean_nll']:.4f} nats, perplexity {s['perplexity']:.2f}, top-1 accuracy "
-                 f"{s['top1_accuracy']:.3f}, mean confidence {s['mean_confidence']:.3f}",
-                 "most surprising tokens:"]
+        lines = [
+            f"{s['tokens']} tokens, {s['scored']} scored: mean cross-entropy "
+            f"{s['mean_nll']:.4f} nats, perplexity {s['perplexity']:.2f}, top-1 accuracy "
+            f"{s['top1_accuracy']:.3f}, mean confidence {s['mean_confidence']:.3f}",
+            "most surprising tokens:",
+        ]
         for i in worst.tolist():
-            lines.append(f"  {self._tokens[i + 1]!r} at {i + 1}: {self.nll[i]:.2f} nats "
-                         f"(p = {self.probs[i]:.2g}, rank {self.ranks[i]}; expected "
-                         f"{self._predicted_tokens[i]!r})")
+            lines.append(
+                f"  {self._tokens[i + 1]!r} at {i + 1}: {self.nll[i]:.2f} nats "
+                f"(p = {self.probs[i]:.2g}, rank {self.ranks[i]}; expected "
+                f"{self._predicted_tokens[i]!r})"
+            )
         return "\n".join(lines)
 
 
@@ -290,28 +326,29 @@ def _sketch_rows(z: np.ndarray, rows: int = 128):
     lo, hi = SKETCH_RANGE
     tops, hists = [], []
     for r0 in range(0, len(z), rows):
-        block = z[r0:r0 + rows]
+        block = z[r0 : r0 + rows]
         part = np.argpartition(-block, k - 1, axis=1)[:, :k]
         top = -np.sort(-np.take_along_axis(block, part, axis=1), axis=1)
-        idx = np.clip(((block - lo) * (SKETCH_BINS / (hi - lo))).astype(np.int32), 0,
-                      SKETCH_BINS - 1)
+        idx = np.clip(
+            ((block - lo) * (SKETCH_BINS / (hi - lo))).astype(np.int32), 0, SKETCH_BINS - 1
+        )
         np.put_along_axis(idx, part, SKETCH_BINS, axis=1)  # the top ones: an extra bin
         idx += (np.arange(len(block), dtype=np.int32) * (SKETCH_BINS + 1))[:, None]
         hist = np.bincount(idx.ravel(), minlength=len(block) * (SKETCH_BINS + 1))
         tops.append(top.astype(np.float32))
-        hists.append(hist.reshape(len(block), SKETCH_BINS + 1)[:, :SKETCH_BINS]
-                     .astype(np.float32))
+        hists.append(hist.reshape(len(block), SKETCH_BINS + 1)[:, :SKETCH_BINS].astype(np.float32))
     return np.concatenate(tops), np.concatenate(hists)
 
 
-def _score_positions(logits: np.ndarray, targets: np.ndarray, sketch: bool = False,
-                     rows: int = 256):
+def _score_positions(
+    logits: np.ndarray, targets: np.ndarray, sketch: bool = False, rows: int = 256
+):
     """Per row: -ln p(target), p(target), rank of target, argmax, max probability, the
     target's logit (and the sketch rows); ``rows`` positions at a time in float64."""
     parts = []
     for r0 in range(0, len(targets), rows):
-        z = logits[r0:r0 + rows].astype(np.float64)
-        tg = targets[r0:r0 + rows]
+        z = logits[r0 : r0 + rows].astype(np.float64)
+        tg = targets[r0 : r0 + rows]
         idx = np.arange(len(tg))
         lse = logsumexp(z, axis=-1, keepdims=True)[:, 0]
         zt = z[idx, tg]
@@ -319,14 +356,19 @@ def _score_positions(logits: np.ndarray, targets: np.ndarray, sketch: bool = Fal
         ranks = 1 + (z > zt[:, None]).sum(axis=1)
         pred = z.argmax(axis=1)
         conf = np.exp(z[idx, pred] - lse)
-        parts.append((nll, np.exp(-nll), ranks.astype(np.int64), pred.astype(np.int64), conf,
-                      zt))
+        parts.append((nll, np.exp(-nll), ranks.astype(np.int64), pred.astype(np.int64), conf, zt))
     out = tuple(np.concatenate(x) for x in zip(*parts))
     return out + _sketch_rows(logits) if sketch else out
 
 
-def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
-               progress: bool | None = None, sketch: bool = False) -> TextScore:
+def score_text(
+    lm: LanguageModel,
+    text: str,
+    *,
+    window: int = 1024,
+    progress: bool | None = None,
+    sketch: bool = False,
+) -> TextScore:
     """Cross-entropy of every token of ``text`` under the model.
 
     Parameters
@@ -372,9 +414,9 @@ def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
     start, done = 0, 1  # ids[:done] are scored (token 0 never is)
     bar = _progress(range(total), desc="score", enabled=progress, unit="window")
     for _ in bar:
-        chunk = ids[start:start + window]
+        chunk = ids[start : start + window]
         first = done - start  # the first position in the chunk not yet scored
-        logits = lm.forward(chunk).logits[first - 1:len(chunk) - 1]
+        logits = lm.forward(chunk).logits[first - 1 : len(chunk) - 1]
         parts.append(_score_positions(logits, chunk[first:], sketch))
         done = start + len(chunk)
         start = done - (window - stride)  # keep window - stride tokens of context
@@ -384,8 +426,19 @@ def score_text(lm: LanguageModel, text: str, *, window: int = 1024,
         bar.close()
     nll, probs, ranks, pred, conf, zt, *sk = (np.concatenate(x) for x in zip(*parts))
     tok = lm.tokenizer
-    return TextScore(text=text, ids=ids, spans=enc.spans, nll=nll, probs=probs, ranks=ranks,
-                     predicted=pred, confidence=conf, logits=zt, window=window,
-                     _tokens=tuple(tok.token_str(int(i)) for i in ids),
-                     _predicted_tokens=tuple(tok.token_str(int(i)) for i in pred),
-                     sketch_top=sk[0] if sk else None, sketch_hist=sk[1] if sk else None)
+    return TextScore(
+        text=text,
+        ids=ids,
+        spans=enc.spans,
+        nll=nll,
+        probs=probs,
+        ranks=ranks,
+        predicted=pred,
+        confidence=conf,
+        logits=zt,
+        window=window,
+        _tokens=tuple(tok.token_str(int(i)) for i in ids),
+        _predicted_tokens=tuple(tok.token_str(int(i)) for i in pred),
+        sketch_top=sk[0] if sk else None,
+        sketch_hist=sk[1] if sk else None,
+    )

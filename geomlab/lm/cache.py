@@ -66,12 +66,18 @@ def load_entry(path: Path):
     entry = entry_dir(path)
     try:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-        if not isinstance(meta, dict) or meta.get("magic") != _MAGIC \
-                or meta.get("version") != _VERSION or meta.get("source") != _fingerprint(path):
+        if (
+            not isinstance(meta, dict)
+            or meta.get("magic") != _MAGIC
+            or meta.get("version") != _VERSION
+            or meta.get("source") != _fingerprint(path)
+        ):
             return None
         wpath, tpath = entry / "weights.f32", entry / "tokenizer.json"
-        if wpath.stat().st_size != meta["weights_bytes"] \
-                or _hash_file(wpath) != meta["weights_xxh3"]:
+        if (
+            wpath.stat().st_size != meta["weights_bytes"]
+            or _hash_file(wpath) != meta["weights_xxh3"]
+        ):
             return None
         tok_bytes = tpath.read_bytes()
         import xxhash
@@ -86,7 +92,7 @@ def load_entry(path: Path):
             n = int(np.prod(shape))
             if offset % 4 or offset // 4 + n > flat.size:
                 return None
-            tensors[name] = flat[offset // 4: offset // 4 + n].reshape(shape)
+            tensors[name] = flat[offset // 4 : offset // 4 + n].reshape(shape)
         return meta["config"], tensors, tok_bytes.decode("utf-8")
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -118,14 +124,19 @@ def write_entry(path: Path, config, tensors, tokenizer_json: str, progress=None)
                 if progress is not None:
                     progress()
         (tmp / "tokenizer.json").write_text(tokenizer_json, encoding="utf-8")
-        meta = {"magic": _MAGIC, "version": _VERSION, "source": _fingerprint(path),
-                "config": dataclasses.asdict(config), "tensors": index,
-                "weights_bytes": offset, "weights_xxh3": _hash_file(tmp / "weights.f32"),
-                "tokenizer_xxh3": xxhash.xxh3_64(tokenizer_json.encode("utf-8")).hexdigest()}
+        meta = {
+            "magic": _MAGIC,
+            "version": _VERSION,
+            "source": _fingerprint(path),
+            "config": dataclasses.asdict(config),
+            "tensors": index,
+            "weights_bytes": offset,
+            "weights_xxh3": _hash_file(tmp / "weights.f32"),
+            "tokenizer_xxh3": xxhash.xxh3_64(tokenizer_json.encode("utf-8")).hexdigest(),
+        }
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         if entry.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".old",
-                                        dir=entry.parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".old", dir=entry.parent))
             os.rmdir(old)
             os.replace(entry, old)
             shutil.rmtree(old, ignore_errors=True)

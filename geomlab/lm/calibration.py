@@ -29,8 +29,12 @@ __all__ = ["TextCalibration", "calibrate_text", "corpus"]
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 #: bands of the actual token's count in the corpus, and of its id
 COUNT_BANDS = ((1, 1, "once"), (2, 9, "2-9"), (10, 99, "10-99"), (100, None, "100+"))
-ID_BANDS = ((0, 999, "id < 1,000"), (1000, 9999, "1,000-9,999"),
-            (10000, 29999, "10,000-29,999"), (30000, None, "id >= 30,000"))
+ID_BANDS = (
+    (0, 999, "id < 1,000"),
+    (1000, 9999, "1,000-9,999"),
+    (10000, 29999, "10,000-29,999"),
+    (30000, None, "id >= 30,000"),
+)
 
 
 def corpus() -> dict[str, str]:
@@ -93,19 +97,40 @@ class TextCalibration(Record):
     holds: bool
 
     def summary(self) -> dict:
-        return {k: getattr(self, k) for k in (
-            "documents", "tokens", "accuracy", "confidence", "nll", "ece", "temperature",
-            "nll_fitted", "ece_fitted", "confidence_fitted", "error_bound", "holds")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "documents",
+                "tokens",
+                "accuracy",
+                "confidence",
+                "nll",
+                "ece",
+                "temperature",
+                "nll_fitted",
+                "ece_fitted",
+                "confidence_fitted",
+                "error_bound",
+                "holds",
+            )
+        }
 
     def plot(self, ax=None):
         """The reliability diagram at T = 1 and at the fitted temperature, with the token
         counts per bin (two axes); :meth:`plot_bands` draws the frequency bands."""
         from ..plots import reliability_diagram
 
-        return reliability_diagram({
-            "reliability_t1": self.reliability.to_plot_dict(), "ece_t1": self.ece,
-            "reliability": self.reliability_fitted.to_plot_dict(), "ece": self.ece_fitted,
-            "temperature": self.temperature, "unit": "tokens"}, ax=ax)
+        return reliability_diagram(
+            {
+                "reliability_t1": self.reliability.to_plot_dict(),
+                "ece_t1": self.ece,
+                "reliability": self.reliability_fitted.to_plot_dict(),
+                "ece": self.ece_fitted,
+                "temperature": self.temperature,
+                "unit": "tokens",
+            },
+            ax=ax,
+        )
 
     def plot_bands(self, ax=None):
         """Accuracy and confidence by how often the actual token occurs in the text."""
@@ -117,17 +142,23 @@ class TextCalibration(Record):
         return [dict(b) for b in self.bands]
 
     def to_dict(self) -> dict:
-        return {**self.summary(), "reliability": self.reliability.rows(),
-                "reliability_fitted": self.reliability_fitted.rows(), "bands": self.rows()}
+        return {
+            **self.summary(),
+            "reliability": self.reliability.rows(),
+            "reliability_fitted": self.reliability_fitted.rows(),
+            "bands": self.rows(),
+        }
 
     def __str__(self) -> str:
         s = self
-        head = (f"{s.tokens:,} tokens in {s.documents} document(s): top-1 accuracy "
-                f"{s.accuracy:.3f}, mean confidence {s.confidence:.3f}, NLL {s.nll:.3f} nats, "
-                f"ECE {s.ece:.3f}\nfitted temperature {s.temperature:.3f}: NLL "
-                f"{s.nll_fitted:.3f} nats (sketch error <= {s.error_bound:.4f}), confidence "
-                f"{s.confidence_fitted:.3f}, ECE {s.ece_fitted:.3f}\n"
-                f"confidently wrong at the edges: {'holds' if s.holds else 'does not hold'}")
+        head = (
+            f"{s.tokens:,} tokens in {s.documents} document(s): top-1 accuracy "
+            f"{s.accuracy:.3f}, mean confidence {s.confidence:.3f}, NLL {s.nll:.3f} nats, "
+            f"ECE {s.ece:.3f}\nfitted temperature {s.temperature:.3f}: NLL "
+            f"{s.nll_fitted:.3f} nats (sketch error <= {s.error_bound:.4f}), confidence "
+            f"{s.confidence_fitted:.3f}, ECE {s.ece_fitted:.3f}\n"
+            f"confidently wrong at the edges: {'holds' if s.holds else 'does not hold'}"
+        )
         return head + "\n" + format_table(self.rows())
 
 
@@ -137,15 +168,32 @@ def _band_rows(by: str, key: np.ndarray, bands, conf, correct, nll) -> list[dict
         sel = (key >= lo) & (key <= (hi if hi is not None else np.iinfo(np.int64).max))
         n = int(sel.sum())
         if n == 0:
-            out.append({"by": by, "band": label, "n": 0, "accuracy": float("nan"),
-                        "confidence": float("nan"), "gap": float("nan"),
-                        "ece": float("nan"), "nll": float("nan")})
+            out.append(
+                {
+                    "by": by,
+                    "band": label,
+                    "n": 0,
+                    "accuracy": float("nan"),
+                    "confidence": float("nan"),
+                    "gap": float("nan"),
+                    "ece": float("nan"),
+                    "nll": float("nan"),
+                }
+            )
             continue
         acc, c = float(correct[sel].mean()), float(conf[sel].mean())
-        out.append({"by": by, "band": label, "n": n, "accuracy": acc, "confidence": c,
-                    "gap": c - acc,
-                    "ece": reliability_bins(conf[sel], correct[sel]).ece,
-                    "nll": float(nll[sel].mean())})
+        out.append(
+            {
+                "by": by,
+                "band": label,
+                "n": n,
+                "accuracy": acc,
+                "confidence": c,
+                "gap": c - acc,
+                "ece": reliability_bins(conf[sel], correct[sel]).ece,
+                "nll": float(nll[sel].mean()),
+            }
+        )
     return out
 
 
@@ -157,9 +205,15 @@ def _score_document(lm_or_path, text: str, window: int) -> TextScore:
     return score_text(lm, text, window=window, sketch=True, progress=False)
 
 
-def calibrate_text(lm: LanguageModel, texts: str | Sequence[str] | None = None, *,
-                   window: int = 1024, n_bins: int = 15, client=None,
-                   progress: bool | None = None) -> TextCalibration:
+def calibrate_text(
+    lm: LanguageModel,
+    texts: str | Sequence[str] | None = None,
+    *,
+    window: int = 1024,
+    n_bins: int = 15,
+    client=None,
+    progress: bool | None = None,
+) -> TextCalibration:
     """Calibration of the model's next-token predictions over a corpus.
 
     Parameters
@@ -201,12 +255,15 @@ def calibrate_text(lm: LanguageModel, texts: str | Sequence[str] | None = None, 
     if not texts or not all(isinstance(t, str) for t in texts):
         raise ParameterError("texts must be a non-empty list of str")
     if client is not None:
-        futures = client.map(_score_document, [str(lm.path)] * len(texts), texts,
-                             [window] * len(texts), pure=False)
+        futures = client.map(
+            _score_document, [str(lm.path)] * len(texts), texts, [window] * len(texts), pure=False
+        )
         scores = client.gather(futures)
     else:
-        scores = [_score_document(lm, t, window)
-                  for t in bar(texts, desc="calibrate", enabled=progress, unit="doc")]
+        scores = [
+            _score_document(lm, t, window)
+            for t in bar(texts, desc="calibrate", enabled=progress, unit="doc")
+        ]
     return _calibration(scores, n_bins)
 
 
@@ -224,15 +281,27 @@ def _calibration(scores: list[TextScore], n_bins: int) -> TextCalibration:
     conf_t = sketch.confidence(fit.temperature)
     rb_t = reliability_bins(conf_t, correct, n_bins=n_bins)
     counts = np.bincount(actual)[actual]
-    bands = _band_rows("corpus count", counts, COUNT_BANDS, conf, correct, nll) \
-        + _band_rows("token id", actual, ID_BANDS, conf, correct, nll)
+    bands = _band_rows("corpus count", counts, COUNT_BANDS, conf, correct, nll) + _band_rows(
+        "token id", actual, ID_BANDS, conf, correct, nll
+    )
     by_count = [b for b in bands if b["by"] == "corpus count" and b["n"] > 0]
-    holds = bool(len(by_count) >= 2 and by_count[0]["gap"] > 0
-                 and by_count[0]["gap"] > by_count[-1]["gap"])
+    holds = bool(
+        len(by_count) >= 2 and by_count[0]["gap"] > 0 and by_count[0]["gap"] > by_count[-1]["gap"]
+    )
     return TextCalibration(
-        documents=len(scores), tokens=len(nll), accuracy=float(correct.mean()),
-        confidence=float(conf.mean()), nll=float(nll.mean()), ece=rb.ece, reliability=rb,
-        temperature=fit.temperature, nll_fitted=fit.nll, reliability_fitted=rb_t,
+        documents=len(scores),
+        tokens=len(nll),
+        accuracy=float(correct.mean()),
+        confidence=float(conf.mean()),
+        nll=float(nll.mean()),
+        ece=rb.ece,
+        reliability=rb,
+        temperature=fit.temperature,
+        nll_fitted=fit.nll,
+        reliability_fitted=rb_t,
         ece_fitted=rb_t.ece,
-        confidence_fitted=float(conf_t.mean()), error_bound=float(fit.error_bound or 0.0),
-        bands=tuple(bands), holds=holds)
+        confidence_fitted=float(conf_t.mean()),
+        error_bound=float(fit.error_bound or 0.0),
+        bands=tuple(bands),
+        holds=holds,
+    )

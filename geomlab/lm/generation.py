@@ -53,21 +53,38 @@ class Generation(Record):
     _tokens: tuple = dataclasses.field(repr=False, default=())
 
     def rows(self) -> list[dict]:
-        return [{"step": i + 1, "id": int(t), "token": s, "prob": float(p)}
-                for i, (t, s, p) in enumerate(zip(self.ids, self._tokens, self.probs))]
+        return [
+            {"step": i + 1, "id": int(t), "token": s, "prob": float(p)}
+            for i, (t, s, p) in enumerate(zip(self.ids, self._tokens, self.probs))
+        ]
 
     def to_dict(self) -> dict:
-        return {"prompt": self.prompt, "text": self.text, "temperature": self.temperature,
-                "top_k": self.top_k, "top_p": self.top_p, "seed": self.seed,
-                "stopped": self.stopped, "tokens": self.rows()}
+        return {
+            "prompt": self.prompt,
+            "text": self.text,
+            "temperature": self.temperature,
+            "top_k": self.top_k,
+            "top_p": self.top_p,
+            "seed": self.seed,
+            "stopped": self.stopped,
+            "tokens": self.rows(),
+        }
 
     def __str__(self) -> str:
         return self.prompt + self.text
 
 
-def generate(lm: LanguageModel, text: str, *, max_tokens: int = 32, temperature: float = 1.0,
-             top_k: int | None = None, top_p: float | None = None, seed: int | None = 0,
-             stop_at_eos: bool = True) -> Generation:
+def generate(
+    lm: LanguageModel,
+    text: str,
+    *,
+    max_tokens: int = 32,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = 0,
+    stop_at_eos: bool = True,
+) -> Generation:
     """Continue ``text`` with tokens drawn from the model, reproducibly.
 
     Each step runs only the new token through the model (a KV cache keeps the keys and
@@ -109,29 +126,38 @@ def generate(lm: LanguageModel, text: str, *, max_tokens: int = 32, temperature:
     lm = _check_lm(lm)
     text = _check_text(text)
     max_tokens = check_int(max_tokens, "max_tokens")
-    if isinstance(temperature, bool) or not isinstance(temperature, Real) \
-            or not (temperature == 0 or np.isfinite(temperature) and temperature > 0):
-        raise ParameterError("temperature must be positive and finite (or 0 for greedy), "
-                             f"got {temperature!r}")
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, Real)
+        or not (temperature == 0 or np.isfinite(temperature) and temperature > 0)
+    ):
+        raise ParameterError(
+            f"temperature must be positive and finite (or 0 for greedy), got {temperature!r}"
+        )
     if top_k is not None:
         top_k = check_int(top_k, "top_k")
-    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, Real)
-                              or not 0 < top_p <= 1):
+    if top_p is not None and (
+        isinstance(top_p, bool) or not isinstance(top_p, Real) or not 0 < top_p <= 1
+    ):
         raise ParameterError(f"top_p must be in (0, 1], got {top_p!r}")
     seed = _check_seed(seed)
     rng = np.random.default_rng(seed)
     ids = lm.encode(text)
     total = len(ids) + max_tokens
     if total > lm.config.context_length:
-        raise ParameterError(f"{len(ids)} prompt tokens + {max_tokens} new ones exceed the "
-                             f"model's context of {lm.config.context_length}")
+        raise ParameterError(
+            f"{len(ids)} prompt tokens + {max_tokens} new ones exceed the "
+            f"model's context of {lm.config.context_length}"
+        )
     with lm.threads():
-        return _generate(lm, text, ids, total, max_tokens, temperature, top_k, top_p, seed,
-                         rng, stop_at_eos)
+        return _generate(
+            lm, text, ids, total, max_tokens, temperature, top_k, top_p, seed, rng, stop_at_eos
+        )
 
 
-def _generate(lm, text, ids, total, max_tokens, temperature, top_k, top_p, seed, rng,
-              stop_at_eos) -> Generation:
+def _generate(
+    lm, text, ids, total, max_tokens, temperature, top_k, top_p, seed, rng, stop_at_eos
+) -> Generation:
     from ..scoring.sampling import sample
 
     cache = KVCache.empty(lm.config, total)
@@ -150,8 +176,9 @@ def _generate(lm, text, ids, total, max_tokens, temperature, top_k, top_p, seed,
             p = 1.0
         else:
             method = "top_p" if top_p is not None else "temperature"
-            s = sample(z, method=method, temperature=float(temperature), p=top_p, seed=rng,
-                       mask=mask)
+            s = sample(
+                z, method=method, temperature=float(temperature), p=top_p, seed=rng, mask=mask
+            )
             probs_all = _truncated_probs(z, float(temperature), mask, top_p)
             p = float(probs_all[s.indices[0]])
         t = int(s.indices[0])
@@ -166,10 +193,18 @@ def _generate(lm, text, ids, total, max_tokens, temperature, top_k, top_p, seed,
     new = np.asarray(out, dtype=np.int64)
     full = tok.decode(np.concatenate([ids, new]))
     prompt_text = tok.decode(ids)
-    return Generation(prompt=text, text=full[len(prompt_text):], ids=new,
-                      probs=np.asarray(probs), temperature=float(temperature), top_k=top_k,
-                      top_p=top_p, seed=seed if isinstance(seed, int) else None,
-                      stopped=stopped, _tokens=tuple(tok.token_str(int(i)) for i in new))
+    return Generation(
+        prompt=text,
+        text=full[len(prompt_text) :],
+        ids=new,
+        probs=np.asarray(probs),
+        temperature=float(temperature),
+        top_k=top_k,
+        top_p=top_p,
+        seed=seed if isinstance(seed, int) else None,
+        stopped=stopped,
+        _tokens=tuple(tok.token_str(int(i)) for i in new),
+    )
 
 
 def _truncated_probs(z, temperature, mask, top_p):

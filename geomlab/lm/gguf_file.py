@@ -24,8 +24,22 @@ MAX_TENSORS = 1 << 16  # a llama model has a few hundred; more is a lying header
 MAX_KV = 1 << 16
 SUPPORTED_ARCHS = ("llama",)
 # ggml types geomlab dequantizes (gguf.quants implements each in numpy)
-SUPPORTED_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K",
-                   "Q5_K", "Q6_K", "Q8_K", "Q2_K", "Q3_K")
+SUPPORTED_TYPES = (
+    "F32",
+    "F16",
+    "BF16",
+    "Q8_0",
+    "Q4_0",
+    "Q4_1",
+    "Q5_0",
+    "Q5_1",
+    "Q4_K",
+    "Q5_K",
+    "Q6_K",
+    "Q8_K",
+    "Q2_K",
+    "Q3_K",
+)
 
 
 def _gguf():
@@ -83,19 +97,18 @@ def _check_header(path: Path) -> None:
     except OSError as exc:
         raise FormatError(f"cannot read the file: {exc.strerror}", path) from None
     if len(head) >= 4 and head[:4] != GGUF_MAGIC:
-        raise FormatError(f"not a GGUF file (it starts {head[:4]!r}, a GGUF file b'GGUF')",
-                          path)
+        raise FormatError(f"not a GGUF file (it starts {head[:4]!r}, a GGUF file b'GGUF')", path)
     if len(head) < 24:
         raise FormatError(f"too short for a GGUF file ({size} bytes)", path)
     version, n_tensors, n_kv = struct.unpack("<IQQ", head[4:24])
     if version not in (2, 3):
         raise FormatError(f"GGUF version {version} is not supported (2 or 3)", path)
     if not 0 < n_tensors <= MAX_TENSORS or n_tensors * 24 > size:
-        raise FormatError(f"the header claims {n_tensors} tensors in a file of {size} bytes",
-                          path)
+        raise FormatError(f"the header claims {n_tensors} tensors in a file of {size} bytes", path)
     if n_kv > MAX_KV or n_kv * 12 > size:
-        raise FormatError(f"the header claims {n_kv} metadata entries in a file of {size} "
-                          "bytes", path)
+        raise FormatError(
+            f"the header claims {n_kv} metadata entries in a file of {size} bytes", path
+        )
 
 
 def _value(reader, key: str, path: Path, kind=None, required: bool = True):
@@ -116,8 +129,7 @@ def _value(reader, key: str, path: Path, kind=None, required: bool = True):
             raise FormatError(f"metadata {key!r} = {value} is out of range", path)
     elif kind is float:
         if not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
-            raise FormatError(f"metadata {key!r} should be a finite number, found {value!r}",
-                              path)
+            raise FormatError(f"metadata {key!r} should be a finite number, found {value!r}", path)
         value = float(value)
     elif kind is str and not isinstance(value, str):
         raise FormatError(f"metadata {key!r} should be text", path)
@@ -127,8 +139,12 @@ def _value(reader, key: str, path: Path, kind=None, required: bool = True):
 def _config(reader, path: Path) -> Config:
     arch = _value(reader, "general.architecture", path, str)
     if arch not in SUPPORTED_ARCHS:
-        raise FormatError(f"architecture {arch!r} is not supported (geomlab runs "
-                          f"{', '.join(SUPPORTED_ARCHS)} models)", path)
+        raise FormatError(
+            f"architecture {arch!r} is not supported (geomlab runs "
+            f"{', '.join(SUPPORTED_ARCHS)} models)",
+            path,
+        )
+
     def a(key, kind, required=True):
         return _value(reader, f"{arch}.{key}", path, kind, required)
 
@@ -136,13 +152,17 @@ def _config(reader, path: Path) -> Config:
     n_heads, d_ff = a("attention.head_count", int), a("feed_forward_length", int)
     n_kv = a("attention.head_count_kv", int, False) or n_heads
     if min(n_layers, d_model, n_heads, d_ff) < 1 or d_model % n_heads or n_heads % n_kv:
-        raise FormatError(f"inconsistent shape: {n_layers} blocks, width {d_model}, "
-                          f"{n_heads} heads, {n_kv} key/value heads", path)
+        raise FormatError(
+            f"inconsistent shape: {n_layers} blocks, width {d_model}, "
+            f"{n_heads} heads, {n_kv} key/value heads",
+            path,
+        )
     head_dim = d_model // n_heads
     rope_dim = a("rope.dimension_count", int, False) or head_dim
     if rope_dim != head_dim or head_dim % 2:
-        raise FormatError(f"partial rotary embeddings ({rope_dim} of {head_dim}) are not "
-                          "supported", path)
+        raise FormatError(
+            f"partial rotary embeddings ({rope_dim} of {head_dim}) are not supported", path
+        )
     names = {t.name for t in reader.tensors}
     types: dict[str, int] = {}
     for t in reader.tensors:
@@ -151,12 +171,19 @@ def _config(reader, path: Path) -> Config:
     vocab = a("vocab_size", int, False) or (len(tokens.data) if tokens is not None else 0)
     return Config(
         name=_value(reader, "general.name", path, str, False) or path.stem,
-        architecture=arch, n_layers=n_layers, d_model=d_model, n_heads=n_heads,
-        n_kv_heads=n_kv, head_dim=head_dim, d_ff=d_ff, vocab_size=vocab,
+        architecture=arch,
+        n_layers=n_layers,
+        d_model=d_model,
+        n_heads=n_heads,
+        n_kv_heads=n_kv,
+        head_dim=head_dim,
+        d_ff=d_ff,
+        vocab_size=vocab,
         context_length=a("context_length", int, False) or 2048,
         rope_base=a("rope.freq_base", float, False) or 10000.0,
         rms_eps=a("attention.layer_norm_rms_epsilon", float),
-        tied="output.weight" not in names, tensor_types=types,
+        tied="output.weight" not in names,
+        tensor_types=types,
     )
 
 
@@ -168,13 +195,19 @@ def _expected_shapes(c: Config) -> dict[str, tuple[int, ...]]:
         shapes["output.weight"] = (c.vocab_size, c.d_model)
     for i in range(c.n_layers):
         b = f"blk.{i}."
-        shapes.update({
-            b + "attn_norm.weight": (c.d_model,), b + "ffn_norm.weight": (c.d_model,),
-            b + "attn_q.weight": (c.d_model, c.d_model), b + "attn_k.weight": (kv, c.d_model),
-            b + "attn_v.weight": (kv, c.d_model), b + "attn_output.weight": (c.d_model, c.d_model),
-            b + "ffn_gate.weight": (c.d_ff, c.d_model), b + "ffn_up.weight": (c.d_ff, c.d_model),
-            b + "ffn_down.weight": (c.d_model, c.d_ff),
-        })
+        shapes.update(
+            {
+                b + "attn_norm.weight": (c.d_model,),
+                b + "ffn_norm.weight": (c.d_model,),
+                b + "attn_q.weight": (c.d_model, c.d_model),
+                b + "attn_k.weight": (kv, c.d_model),
+                b + "attn_v.weight": (kv, c.d_model),
+                b + "attn_output.weight": (c.d_model, c.d_model),
+                b + "ffn_gate.weight": (c.d_ff, c.d_model),
+                b + "ffn_up.weight": (c.d_ff, c.d_model),
+                b + "ffn_down.weight": (c.d_model, c.d_ff),
+            }
+        )
     return shapes
 
 
@@ -208,15 +241,19 @@ def read_gguf(path: str | os.PathLike) -> GGUFContents:
         if t is None:
             raise FormatError(f"tensor {name!r} is missing", path)
         if t.tensor_type.name not in SUPPORTED_TYPES:
-            raise FormatError(f"tensor {name!r} has type {t.tensor_type.name}, which geomlab "
-                              f"does not dequantize ({', '.join(SUPPORTED_TYPES)})", path)
+            raise FormatError(
+                f"tensor {name!r} has type {t.tensor_type.name}, which geomlab "
+                f"does not dequantize ({', '.join(SUPPORTED_TYPES)})",
+                path,
+            )
         got = tuple(int(d) for d in reversed(t.shape))  # GGUF lists the fastest axis first
         if got != shape:
             raise FormatError(f"tensor {name!r} has shape {got}, expected {shape}", path)
         end = int(t.data_offset) + int(t.n_bytes)
         if int(t.data.nbytes) != int(t.n_bytes) or end > size:
-            raise FormatError(f"tensor {name!r} runs past the end of the file ({end} > {size} "
-                              "bytes)", path)
+            raise FormatError(
+                f"tensor {name!r} runs past the end of the file ({end} > {size} bytes)", path
+            )
     tok = _value(reader, "tokenizer.ggml.model", path, str)
     if tok != "gpt2":
         raise FormatError(f"tokenizer {tok!r} is not supported (byte-level BPE, 'gpt2')", path)
@@ -224,21 +261,31 @@ def read_gguf(path: str | os.PathLike) -> GGUFContents:
     merges = _value(reader, "tokenizer.ggml.merges", path)
     types = _value(reader, "tokenizer.ggml.token_type", path, required=False)
     if not isinstance(tokens, list) or len(tokens) != config.vocab_size:
-        raise FormatError(f"the tokenizer has {len(tokens) if isinstance(tokens, list) else 0} "
-                          f"tokens for a vocabulary of {config.vocab_size}", path)
-    if not isinstance(merges, list) or not all(isinstance(m, str) and m.count(" ") == 1
-                                               for m in merges):
+        raise FormatError(
+            f"the tokenizer has {len(tokens) if isinstance(tokens, list) else 0} "
+            f"tokens for a vocabulary of {config.vocab_size}",
+            path,
+        )
+    if not isinstance(merges, list) or not all(
+        isinstance(m, str) and m.count(" ") == 1 for m in merges
+    ):
         raise FormatError("tokenizer merges are not pairs of tokens", path)
-    special = {k: _value(reader, f"tokenizer.ggml.{k}_token_id", path, int, False)
-               for k in ("bos", "eos", "unknown", "padding")}
+    special = {
+        k: _value(reader, f"tokenizer.ggml.{k}_token_id", path, int, False)
+        for k in ("bos", "eos", "unknown", "padding")
+    }
     for k, v in special.items():
         if v is not None and v >= len(tokens):
             raise FormatError(f"{k} token id {v} is outside the vocabulary", path)
     return GGUFContents(
-        config=config, tokens=tokens, merges=merges,
+        config=config,
+        tokens=tokens,
+        merges=merges,
         token_types=[int(x) for x in types] if isinstance(types, list) else [1] * len(tokens),
-        special=special, pre=_value(reader, "tokenizer.ggml.pre", path, str, False) or "",
-        tensors=tensors)
+        special=special,
+        pre=_value(reader, "tokenizer.ggml.pre", path, str, False) or "",
+        tensors=tensors,
+    )
 
 
 def dequantize(tensor, path: str | os.PathLike | None = None) -> np.ndarray:
@@ -246,8 +293,9 @@ def dequantize(tensor, path: str | os.PathLike | None = None) -> np.ndarray:
     gguf = _gguf()
     try:
         with np.errstate(all="ignore"):
-            out = np.ascontiguousarray(gguf.quants.dequantize(tensor.data, tensor.tensor_type),
-                                       dtype=np.float32)
+            out = np.ascontiguousarray(
+                gguf.quants.dequantize(tensor.data, tensor.tensor_type), dtype=np.float32
+            )
     except Exception as exc:  # noqa: BLE001
         raise FormatError(f"cannot dequantize {tensor.name!r} ({exc})", path) from None
     if not np.isfinite(out).all():  # damage or a broken export: never silent NaN logits

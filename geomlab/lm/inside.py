@@ -77,34 +77,54 @@ class LogitLens(Record):
         last position by block (two axes); returns the figure (or the given axes)."""
         from ..plots import logit_lens_map
 
-        return logit_lens_map({"lens": {
-            "tokens": list(self.tokens), "top_tokens": [list(r) for r in self.top_tokens],
-            "top_probs": self.top_probs.tolist(), "entropy": self.entropy.tolist(),
-            "first_layer": self.first_layer()}}, ax=ax)
+        return logit_lens_map(
+            {
+                "lens": {
+                    "tokens": list(self.tokens),
+                    "top_tokens": [list(r) for r in self.top_tokens],
+                    "top_probs": self.top_probs.tolist(),
+                    "entropy": self.entropy.tolist(),
+                    "first_layer": self.first_layer(),
+                }
+            },
+            ax=ax,
+        )
 
     def rows(self) -> list[dict]:
         """One row per layer, at the last position."""
-        return [{"layer": layer, "top_token": self.top_tokens[layer][-1],
-                 "top_prob": float(self.top_probs[layer, -1]),
-                 "entropy": float(self.entropy[layer, -1]),
-                 "final_rank": int(self.final_ranks[layer, -1]),
-                 "final_prob": float(self.final_probs[layer, -1])}
-                for layer in range(self.n_layers + 1)]
+        return [
+            {
+                "layer": layer,
+                "top_token": self.top_tokens[layer][-1],
+                "top_prob": float(self.top_probs[layer, -1]),
+                "entropy": float(self.entropy[layer, -1]),
+                "final_rank": int(self.final_ranks[layer, -1]),
+                "final_prob": float(self.final_probs[layer, -1]),
+            }
+            for layer in range(self.n_layers + 1)
+        ]
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "tokens": list(self.tokens),
-                "final_tokens": [self.top_tokens[-1][t] for t in range(len(self.tokens))],
-                "first_layer_of_final_prediction": self.first_layer(),
-                "layers": self.rows(),
-                "top_tokens": [list(r) for r in self.top_tokens],
-                "top_probs": self.top_probs, "entropy": self.entropy,
-                "final_ranks": self.final_ranks, "next_ranks": self.next_ranks}
+        return {
+            "text": self.text,
+            "tokens": list(self.tokens),
+            "final_tokens": [self.top_tokens[-1][t] for t in range(len(self.tokens))],
+            "first_layer_of_final_prediction": self.first_layer(),
+            "layers": self.rows(),
+            "top_tokens": [list(r) for r in self.top_tokens],
+            "top_probs": self.top_probs,
+            "entropy": self.entropy,
+            "final_ranks": self.final_ranks,
+            "next_ranks": self.next_ranks,
+        }
 
     def __str__(self) -> str:
         final = self.top_tokens[-1][-1]
-        return (f"logit lens of {self.text!r} ({len(self.tokens)} tokens), last position: "
-                f"the final prediction {final!r} is on top from layer "
-                f"{self.first_layer()} of {self.n_layers}\n" + format_table(self.rows()))
+        return (
+            f"logit lens of {self.text!r} ({len(self.tokens)} tokens), last position: "
+            f"the final prediction {final!r} is on top from layer "
+            f"{self.first_layer()} of {self.n_layers}\n" + format_table(self.rows())
+        )
 
 
 def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
@@ -133,8 +153,10 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
     text = _check_text(text)
     ids = lm.encode(text)
     if len(ids) > 1024:
-        raise ParameterError(f"the text is {len(ids)} tokens; the lens keeps (layers x "
-                             "tokens x vocabulary) figures: use at most 1,024 tokens")
+        raise ParameterError(
+            f"the text is {len(ids)} tokens; the lens keeps (layers x "
+            "tokens x vocabulary) figures: use at most 1,024 tokens"
+        )
     fwd = lm.forward(ids, residuals=True, logits="none")
     U = lm.unembedding
     n_layers, T = fwd.residuals.shape[0], len(ids)
@@ -159,10 +181,18 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
             nr[layer], npb[layer] = 1 + (logp[:-1] > ln[:, None]).sum(axis=1), np.exp(ln)
     tok = lm.tokenizer
     return LogitLens(
-        text=text, tokens=tuple(tok.token_str(int(i)) for i in ids), top_ids=top_ids,
+        text=text,
+        tokens=tuple(tok.token_str(int(i)) for i in ids),
+        top_ids=top_ids,
         top_tokens=tuple(tuple(tok.token_str(int(i)) for i in r) for r in top_ids),
-        top_probs=top_p, entropy=ent, final_ids=final_ids, final_ranks=fr.astype(np.int64),
-        final_probs=fp, next_ranks=nr, next_probs=npb)
+        top_probs=top_p,
+        entropy=ent,
+        final_ids=final_ids,
+        final_ranks=fr.astype(np.int64),
+        final_probs=fp,
+        next_ranks=nr,
+        next_probs=npb,
+    )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -211,30 +241,51 @@ class AttentionMap(Record):
         given axes, one per head)."""
         from ..plots import attention_heads
 
-        return attention_heads({"attention": {"tokens": list(self.tokens),
-                                              "weights": self.weights.tolist(),
-                                              "entropy": self.entropy.tolist()}}, ax=ax)
+        return attention_heads(
+            {
+                "attention": {
+                    "tokens": list(self.tokens),
+                    "weights": self.weights.tolist(),
+                    "entropy": self.entropy.tolist(),
+                }
+            },
+            ax=ax,
+        )
 
     def rows(self) -> list[dict]:
         last = len(self.tokens) - 1
-        return [{"head": h, "mean_entropy": float(self.entropy[i]),
-                 "last_attends_to": self.tokens[int(self.focus[i, last])],
-                 "weight": float(self.weights[i, last, self.focus[i, last]])}
-                for i, h in enumerate(self.heads)]
+        return [
+            {
+                "head": h,
+                "mean_entropy": float(self.entropy[i]),
+                "last_attends_to": self.tokens[int(self.focus[i, last])],
+                "weight": float(self.weights[i, last, self.focus[i, last]]),
+            }
+            for i, h in enumerate(self.heads)
+        ]
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "tokens": list(self.tokens), "layer": self.layer,
-                "heads": list(self.heads), "max_difference": self.max_difference,
-                "per_head": self.rows(), "weights": self.weights}
+        return {
+            "text": self.text,
+            "tokens": list(self.tokens),
+            "layer": self.layer,
+            "heads": list(self.heads),
+            "max_difference": self.max_difference,
+            "per_head": self.rows(),
+            "weights": self.weights,
+        }
 
     def __str__(self) -> str:
-        return (f"block {self.layer} attention over {len(self.tokens)} tokens; "
-                f"max |softmax(QK^T/sqrt(d)) - weights| = {self.max_difference:.2e}\n"
-                + format_table(self.rows()))
+        return (
+            f"block {self.layer} attention over {len(self.tokens)} tokens; "
+            f"max |softmax(QK^T/sqrt(d)) - weights| = {self.max_difference:.2e}\n"
+            + format_table(self.rows())
+        )
 
 
-def attention_map(lm: LanguageModel, text: str, *, layer: int, head: int | None = None
-                  ) -> AttentionMap:
+def attention_map(
+    lm: LanguageModel, text: str, *, layer: int, head: int | None = None
+) -> AttentionMap:
     """A block's attention weights, recomputed from its own queries and keys.
 
     Parameters
@@ -265,31 +316,39 @@ def attention_map(lm: LanguageModel, text: str, *, layer: int, head: int | None 
     c = lm.config
     if isinstance(layer, bool) or not isinstance(layer, Integral) or not 0 <= layer < c.n_layers:
         raise ParameterError(f"layer must be an integer in [0, {c.n_layers}), got {layer!r}")
-    if head is not None and (isinstance(head, bool) or not isinstance(head, Integral)
-                             or not 0 <= head < c.n_heads):
+    if head is not None and (
+        isinstance(head, bool) or not isinstance(head, Integral) or not 0 <= head < c.n_heads
+    ):
         raise ParameterError(f"head must be an integer in [0, {c.n_heads}), got {head!r}")
     ids = lm.encode(text)
     if len(ids) > 2048:
-        raise ParameterError(f"the text is {len(ids)} tokens; attention maps are T x T per "
-                             "head: use at most 2,048 tokens")
+        raise ParameterError(
+            f"the text is {len(ids)} tokens; attention maps are T x T per "
+            "head: use at most 2,048 tokens"
+        )
     fwd = lm.forward(ids, residuals=True, attentions=[layer], logits="none")
     # the block's queries and keys, from the stream entering it
     T, hd = len(ids), c.head_dim
     h = _rmsnorm(fwd.residuals[layer], lm.weights[f"blk.{layer}.attn_norm.weight"], lm._eps)
     cos, sin = lm._rope(np.arange(T))
-    q = lm._apply_rope((h @ lm.weight(f"blk.{layer}.attn_q.weight").T).reshape(T, -1, hd),
-                       cos, sin)
-    k = lm._apply_rope((h @ lm.weight(f"blk.{layer}.attn_k.weight").T).reshape(T, -1, hd),
-                       cos, sin)
+    q = lm._apply_rope((h @ lm.weight(f"blk.{layer}.attn_q.weight").T).reshape(T, -1, hd), cos, sin)
+    k = lm._apply_rope((h @ lm.weight(f"blk.{layer}.attn_k.weight").T).reshape(T, -1, hd), cos, sin)
     heads = tuple(range(c.n_heads)) if head is None else (int(head),)
     causal = np.triu(np.ones((T, T), dtype=bool), k=1)
     scores = np.stack([(q[:, j] @ k[:, j // c.group].T) / _F32(np.sqrt(hd)) for j in heads])
     scores[:, causal] = -np.inf
     weights = fwd.attentions[layer][list(heads)]
     # geomlab's softmax over the allowed keys (masked cells are left out, not -inf)
-    recomputed = softmax(np.where(causal, 0.0, scores.astype(np.float64)),
-                         mask=np.broadcast_to(~causal, scores.shape))
+    recomputed = softmax(
+        np.where(causal, 0.0, scores.astype(np.float64)),
+        mask=np.broadcast_to(~causal, scores.shape),
+    )
     return AttentionMap(
-        text=text, tokens=tuple(lm.tokenizer.token_str(int(i)) for i in ids), layer=int(layer),
-        heads=heads, weights=weights, scores=scores,
-        max_difference=float(np.abs(recomputed - weights).max()))
+        text=text,
+        tokens=tuple(lm.tokenizer.token_str(int(i)) for i in ids),
+        layer=int(layer),
+        heads=heads,
+        weights=weights,
+        scores=scores,
+        max_difference=float(np.abs(recomputed - weights).max()),
+    )

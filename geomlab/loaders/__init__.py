@@ -28,8 +28,16 @@ from ..errors import GeomlabError, ParameterError
 from .bounded import as_path, check_regular
 from .sources import DEFAULT_SOURCE, load_embedded, sources
 
-__all__ = ["DEFAULT_SOURCE", "LoadReport", "as_path", "detect_format", "load", "load_file",
-           "save", "sources"]
+__all__ = [
+    "DEFAULT_SOURCE",
+    "LoadReport",
+    "as_path",
+    "detect_format",
+    "load",
+    "load_file",
+    "save",
+    "sources",
+]
 
 # public name -> module that defines it; imported on first use, so loading the embedded set
 # never imports the parsers or the network module

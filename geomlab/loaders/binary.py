@@ -19,8 +19,9 @@ _MAX_WORD_BYTES = 1 << 20  # a binary record whose word runs longer is corrupt
 _NEWLINES = re.compile(rb"\n*")  # a run of newlines (between word2vec binary records)
 
 
-def binary_chunks(reader: Reader, path: Path, stats: LoadStats,
-                   limit: int | None) -> Iterator[tuple[list[str], np.ndarray]]:
+def binary_chunks(
+    reader: Reader, path: Path, stats: LoadStats, limit: int | None
+) -> Iterator[tuple[list[str], np.ndarray]]:
     """Records of a word2vec binary file, a block at a time."""
     head = reader.read(1 << 12)
     if not head.strip(WS + b"\n"):
@@ -29,16 +30,19 @@ def binary_chunks(reader: Reader, path: Path, stats: LoadStats,
     end = head.find(b"\n")
     parsed = parse_header(head[:end]) if end >= 0 else None
     if parsed is None:
-        raise FormatError("expected a header 'count dim' (two positive integers) on the "
-                          "first line of a word2vec binary file", path, 1)
+        raise FormatError(
+            "expected a header 'count dim' (two positive integers) on the "
+            "first line of a word2vec binary file",
+            path,
+            1,
+        )
     count, dim = parsed
     if count < 1 or dim < 1:
-        raise FormatError(f"the header says {count} words of {dim} dimensions: no vectors",
-                          path, 1)
+        raise FormatError(f"the header says {count} words of {dim} dimensions: no vectors", path, 1)
     check_size(reader, path, count, dim, end + 1 + count * (4 * dim + 2))
     nbytes = 4 * dim
     want = count if limit is None else min(count, limit)
-    buf = head[end + 1:]
+    buf = head[end + 1 :]
     base = end + 1  # file offset of buf[0], for messages
     pos = 0
     record = 0
@@ -59,8 +63,7 @@ def binary_chunks(reader: Reader, path: Path, stats: LoadStats,
             try:
                 word = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                stats.bad(None, f"{where}: invalid UTF-8 in the word "
-                          f"(byte 0x{raw[exc.start]:02x})")
+                stats.bad(None, f"{where}: invalid UTF-8 in the word (byte 0x{raw[exc.start]:02x})")
                 continue
             if not word:
                 stats.bad(None, f"{where}: empty word")
@@ -79,8 +82,11 @@ def binary_chunks(reader: Reader, path: Path, stats: LoadStats,
         # Not a whole record left in the buffer: read on (a fixed amount at a time, so a
         # lying header cannot size a read).
         if sp < 0 and len(buf) - pos >= _MAX_WORD_BYTES:
-            raise FormatError(f"record {record + 1} (byte {base + pos}): no space after the "
-                              "word within 1 MB; not a word2vec binary file?", path)
+            raise FormatError(
+                f"record {record + 1} (byte {base + pos}): no space after the "
+                "word within 1 MB; not a word2vec binary file?",
+                path,
+            )
         need = max(sp + 1 + nbytes - len(buf), 1) if sp >= 0 else 1
         parts = [buf[pos:]]
         got = 0
@@ -96,32 +102,48 @@ def binary_chunks(reader: Reader, path: Path, stats: LoadStats,
         if got < need:  # end of file inside a record
             rest = buf.strip(WS + b"\n")
             if rest:
-                stats.warn(None, f"the file ends inside record {record + 1} (byte {base}): "
-                           f"a record needs a word, a space and {nbytes} bytes (truncated?)")
-            stats.warn(None, f"the header says {count} words, but the file holds {record}"
-                       " (truncated, or header and body disagree)")
+                stats.warn(
+                    None,
+                    f"the file ends inside record {record + 1} (byte {base}): "
+                    f"a record needs a word, a space and {nbytes} bytes (truncated?)",
+                )
+            stats.warn(
+                None,
+                f"the header says {count} words, but the file holds {record}"
+                " (truncated, or header and body disagree)",
+            )
             return
     if limit is None:
         tail = buf[pos:] + reader.read(1 << 16)
         if tail.strip(WS + b"\n"):
-            stats.warn(None, f"the header says {count} words, but more data follows them "
-                       f"(byte {base + pos}; header and body disagree)")
+            stats.warn(
+                None,
+                f"the header says {count} words, but more data follows them "
+                f"(byte {base + pos}; header and body disagree)",
+            )
 
 
-def _binary_block(buf: bytes, words: list[str], starts: list[int], dim: int,
-                  seen: dict[str, int], stats: LoadStats):
+def _binary_block(
+    buf: bytes,
+    words: list[str],
+    starts: list[int],
+    dim: int,
+    seen: dict[str, int],
+    stats: LoadStats,
+):
     nbytes = 4 * dim
     out = bytearray(len(starts) * nbytes)
     mv = memoryview(buf)
     for i, s in enumerate(starts):
-        out[i * nbytes:(i + 1) * nbytes] = mv[s:s + nbytes]
+        out[i * nbytes : (i + 1) * nbytes] = mv[s : s + nbytes]
     mv.release()
     vectors = np.frombuffer(out, dtype="<f4").reshape(len(starts), dim)
     finite = np.isfinite(vectors).all(axis=1)
     if not finite.all():
         for i in np.flatnonzero(~finite):
-            stats.bad(None, f"record {seen[words[i]]}: non-finite value in the vector of "
-                      f"{words[i]!r}")
+            stats.bad(
+                None, f"record {seen[words[i]]}: non-finite value in the vector of {words[i]!r}"
+            )
             del seen[words[i]]
         keep = np.flatnonzero(finite)
         words = [words[i] for i in keep]

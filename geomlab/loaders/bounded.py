@@ -75,8 +75,7 @@ def check_regular(path: str | os.PathLike, *, folder_ok: bool = False) -> os.sta
     )
 
 
-def read_bounded(path: str | os.PathLike, *, limit: int | None = None,
-                 what: str = "file") -> bytes:
+def read_bounded(path: str | os.PathLike, *, limit: int | None = None, what: str = "file") -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (:data:`MAX_TEXT_BYTES`).
 
     The size is checked before reading, and the read itself stops at ``limit + 1`` bytes
@@ -87,7 +86,9 @@ def read_bounded(path: str | os.PathLike, *, limit: int | None = None,
     st = check_regular(path)
     too_big = FormatError(
         f"the {what} is larger than the limit of {limit:,} bytes ({st.st_size:,} bytes); "
-        "not a benchmark or word-list file?", path)
+        "not a benchmark or word-list file?",
+        path,
+    )
     if st.st_size > limit:
         raise too_big
     try:

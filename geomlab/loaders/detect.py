@@ -71,8 +71,9 @@ class Reader:
     def _fail(self, exc):
         if self.compression is None:
             raise GeomlabError(f"cannot read {str(self.path)!r}: {exc}") from None
-        raise FormatError(f"corrupt or truncated {self.compression} data ({exc})",
-                          self.path) from None
+        raise FormatError(
+            f"corrupt or truncated {self.compression} data ({exc})", self.path
+        ) from None
 
     def close(self) -> None:
         self._fh.close()
@@ -111,7 +112,10 @@ def check_size(reader: Reader, path: Path, count: int, dim: int, need: int) -> N
         raise FormatError(
             f"the header says {count:,} words of {dim:,} dimensions, which needs at least "
             f"{need:,} bytes, but the file has {size:,} (header and body disagree, or the "
-            "file is truncated)", path, 1)
+            "file is truncated)",
+            path,
+            1,
+        )
 
 
 def _looks_like_text_record(line: bytes, dim: int) -> bool:
@@ -137,20 +141,25 @@ def _detect_in_sample(sample: bytes, path: Path) -> str:
             "a native fastText model (.bin), not a word-vector file: load the .vec file "
             "fastText writes beside it (geomlab.load('model.vec')), or read the model with "
             "gensim (kv = gensim.models.fasttext.load_facebook_vectors(path)) and wrap it "
-            "with geomlab.Embeddings.from_gensim(kv)", path)
+            "with geomlab.Embeddings.from_gensim(kv)",
+            path,
+        )
     sample = sample.removeprefix(BOM)
     nl = sample.find(b"\n")
     first = sample if nl < 0 else sample[:nl]
     if b"\r" in first.rstrip(WS):
         raise FormatError(
             "lines end in a carriage return alone (CR, classic Mac OS line endings): "
-            "convert them to LF first, e.g. tr '\\r' '\\n' < old > new", path, 1)
+            "convert them to LF first, e.g. tr '\\r' '\\n' < old > new",
+            path,
+            1,
+        )
     header = parse_header(first)
     if header is None:
         return "glove"
     if nl < 0:
         return "word2vec-text"
-    body = sample[nl + 1:]
+    body = sample[nl + 1 :]
     dim = header[1]
     nl2 = body.find(b"\n")
     if dim and _looks_like_text_record(body if nl2 < 0 else body[:nl2], dim):
@@ -158,7 +167,7 @@ def _detect_in_sample(sample: bytes, path: Path) -> str:
     # The vector bytes of a binary record are mostly outside printable ASCII; a text file
     # with a damaged second line is not.
     sp = body.find(b" ")
-    region = body[sp + 1: sp + 1 + min(4 * dim, 4096)] if sp >= 0 else body[:4096]
+    region = body[sp + 1 : sp + 1 + min(4 * dim, 4096)] if sp >= 0 else body[:4096]
     if not region:
         return "word2vec-text"
     printable = sum(1 for b in region if 32 <= b < 127 or b in (9, 10, 13))

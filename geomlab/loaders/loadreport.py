@@ -68,14 +68,19 @@ class LoadReport(Record):
 
     def __str__(self) -> str:
         lines = [super().__str__()]
-        lines += [f"  skipped line {line}: {reason}" if line is not None else f"  skipped: {reason}"
-                  for line, reason in self.problems]
+        lines += [
+            f"  skipped line {line}: {reason}" if line is not None else f"  skipped: {reason}"
+            for line, reason in self.problems
+        ]
         if self.skipped > len(self.problems):
             lines.append(f"  ... and {self.skipped - len(self.problems)} more skipped")
         lines += [f"  warning: {w}" for w in self.warnings]
         if self.zero_words:
-            lines.append("  all-zero vectors: " + ", ".join(map(repr, self.zero_words))
-                         + (" ..." if self.zero_vectors > len(self.zero_words) else ""))
+            lines.append(
+                "  all-zero vectors: "
+                + ", ".join(map(repr, self.zero_words))
+                + (" ..." if self.zero_vectors > len(self.zero_words) else "")
+            )
         return "\n".join(lines)
 
 
@@ -117,8 +122,14 @@ class LoadStats:
 
     def report(self, fmt: str, compression: str | None, n: int, dim: int) -> LoadReport:
         return LoadReport(
-            path=str(self.path), format=fmt, compression=compression, words=n, dim=dim,
-            skipped=self.skipped, problems=tuple(self.problems),
-            zero_vectors=self.zero_vectors, zero_words=tuple(self.zero_words),
+            path=str(self.path),
+            format=fmt,
+            compression=compression,
+            words=n,
+            dim=dim,
+            skipped=self.skipped,
+            problems=tuple(self.problems),
+            zero_vectors=self.zero_vectors,
+            zero_words=tuple(self.zero_words),
             warnings=tuple(self.warnings),
         )

@@ -26,13 +26,15 @@ def read_gensim(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     try:
         from gensim.models import KeyedVectors
     except ImportError as exc:  # pragma: no cover - gensim is a dependency
-        raise MissingDependencyError("reading gensim files needs gensim: pip install gensim") \
-            from exc
+        raise MissingDependencyError(
+            "reading gensim files needs gensim: pip install gensim"
+        ) from exc
     try:
         obj = KeyedVectors.load(str(path), mmap="r")
     except Exception as exc:  # noqa: BLE001 - anything from unpickling is a bad file
-        raise FormatError(f"gensim could not load the file: {type(exc).__name__}: {exc}",
-                          path) from None
+        raise FormatError(
+            f"gensim could not load the file: {type(exc).__name__}: {exc}", path
+        ) from None
     kv = getattr(obj, "wv", obj)  # a whole Word2Vec/FastText model holds its vectors in .wv
     if not hasattr(kv, "index_to_key") or not hasattr(kv, "vectors"):
         raise FormatError(f"a gensim {type(obj).__name__}, not word vectors", path)
@@ -53,8 +55,7 @@ def read_words_file(path: Path, n: int | None = None) -> list[str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise FormatError(f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", path, line) \
-            from None
+        raise FormatError(f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", path, line) from None
     words = text.removesuffix("\n").split("\n") if text else []
     if n is not None and len(words) != n:
         raise FormatError(f"{len(words)} words for {n} vectors", path)
@@ -73,16 +74,18 @@ def read_geomlab(path: Path, stats: LoadStats) -> tuple[tuple[str, ...], np.ndar
     except (ValueError, OSError, EOFError) as exc:
         raise FormatError(f"unreadable array: {exc}", vec_path) from None
     if vectors.ndim != 2 or vectors.dtype.kind != "f" or vectors.shape[1] < 1:
-        raise FormatError(f"expected a 2-D float array, found {vectors.dtype} "
-                          f"{vectors.shape}", vec_path)
+        raise FormatError(
+            f"expected a 2-D float array, found {vectors.dtype} {vectors.shape}", vec_path
+        )
     if vectors.dtype != np.float32 or not vectors.flags.c_contiguous:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     words = read_words_file(words_path, vectors.shape[0])
     first: dict[str, int] = {}
     for i, w in enumerate(words):
         if w in first:
-            raise FormatError(f"duplicate word {w!r} (first on line {first[w] + 1})",
-                              words_path, i + 1)
+            raise FormatError(
+                f"duplicate word {w!r} (first on line {first[w] + 1})", words_path, i + 1
+            )
         first[w] = i
     try:
         emb = Embeddings(words, vectors, source=str(path))  # checks finiteness, row by row
@@ -90,5 +93,5 @@ def read_geomlab(path: Path, stats: LoadStats) -> tuple[tuple[str, ...], np.ndar
         raise FormatError(str(exc), vec_path) from None
     block = 1 << 16  # rows at a time: touches each page once, copies nothing
     for start in range(0, len(words), block):
-        stats.count_zeros(words[start:start + block], vectors[start:start + block])
+        stats.count_zeros(words[start : start + block], vectors[start : start + block])
     return emb.words, emb.vectors

@@ -77,8 +77,9 @@ class MemorySink:
         return out
 
 
-def parse_stream(path: Path, fmt: str, compression: str | None, stats: LoadStats,
-                 limit: int | None) -> Iterator[tuple[list[str], np.ndarray]]:
+def parse_stream(
+    path: Path, fmt: str, compression: str | None, stats: LoadStats, limit: int | None
+) -> Iterator[tuple[list[str], np.ndarray]]:
     """Chunks ``(words, float32 vectors)`` of a text or binary vector file."""
     reader = Reader(path, compression)
     try:
@@ -94,8 +95,9 @@ def parse_stream(path: Path, fmt: str, compression: str | None, stats: LoadStats
 def _resolve_format(path: Path, format: str) -> tuple[str, str | None]:
     if path.is_dir():
         if format not in ("auto", "geomlab"):
-            raise FormatError(f"a folder can only be read as format 'geomlab', not {format!r}",
-                              path)
+            raise FormatError(
+                f"a folder can only be read as format 'geomlab', not {format!r}", path
+            )
         return "geomlab", None
     fmt, compression = detect_format(path)
     if format == "auto":
@@ -105,18 +107,26 @@ def _resolve_format(path: Path, format: str) -> tuple[str, str | None]:
                 "a Python pickle (a gensim KeyedVectors.save file?). Loading a pickle runs "
                 "any code it contains, so geomlab never does it on its own: if you trust "
                 "this file, load it with format='gensim' (CLI: --vectors-format gensim)",
-                path)
+                path,
+            )
         return fmt, compression
     if format == "fasttext":
         format = "word2vec-text"
     if format == "geomlab":
-        raise FormatError("format 'geomlab' is a folder (vectors.npy + words.txt), but this "
-                          "is a file", path)
+        raise FormatError(
+            "format 'geomlab' is a folder (vectors.npy + words.txt), but this is a file", path
+        )
     return format, compression
 
 
-def load_file(path: str | os.PathLike, *, format: str = "auto", on_error: str = "raise",
-              cache: bool = True, limit: int | None = None) -> Embeddings:
+def load_file(
+    path: str | os.PathLike,
+    *,
+    format: str = "auto",
+    on_error: str = "raise",
+    cache: bool = True,
+    limit: int | None = None,
+) -> Embeddings:
     """Read a vector file or folder (see :func:`geomlab.load`, which validates arguments).
 
     Returns
@@ -140,8 +150,13 @@ def load_file(path: str | os.PathLike, *, format: str = "auto", on_error: str = 
     if cache:
         try:
             words, vectors, report = cache_mod.load_cached(
-                path, fmt, compression, stats, limit,
-                chunks=parse_stream(path, fmt, compression, stats, limit))
+                path,
+                fmt,
+                compression,
+                stats,
+                limit,
+                chunks=parse_stream(path, fmt, compression, stats, limit),
+            )
         except cache_mod.CacheUnavailable as exc:
             cache_state = f"failed: {exc}"
             stats = LoadStats(path, on_error)
@@ -153,14 +168,16 @@ def load_file(path: str | os.PathLike, *, format: str = "auto", on_error: str = 
         dim = vectors.shape[1]
         sink.add(words, vectors)
     if not sink.words:
-        raise FormatError("no vectors could be read" + (
-            f" ({stats.skipped} bad lines skipped)" if stats.skipped else ""), path)
+        raise FormatError(
+            "no vectors could be read"
+            + (f" ({stats.skipped} bad lines skipped)" if stats.skipped else ""),
+            path,
+        )
     report = stats.report(fmt, compression, len(sink.words), dim)
     return _built(sink.words, sink.vectors(dim), path, report, cache=cache_state, t0=t0)
 
 
-def _built(words, vectors: np.ndarray, path: Path, report, *, cache: str,
-           t0: float) -> Embeddings:
+def _built(words, vectors: np.ndarray, path: Path, report, *, cache: str, t0: float) -> Embeddings:
     """The returned object, its report complete (cache state, wall time) at construction.
 
     Every reader has checked what it returns (unique string words, finite float32 rows,

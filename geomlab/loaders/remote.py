@@ -38,7 +38,8 @@ def local_file(name: str) -> Path | None:
     if not folder.is_dir():
         return None
     candidates = sorted(
-        p for p in folder.iterdir()
+        p
+        for p in folder.iterdir()
         if p.is_file() and p.name.startswith(name) and p.suffix not in (".py", ".json", ".pyc")
     )
     return candidates[0] if candidates else None
@@ -62,8 +63,9 @@ def _online(timeout: float = _CHECK_TIMEOUT_S) -> bool:
     return bool(result and result[0])
 
 
-def load_remote(name: str, *, limit: int | None = None, on_error: str = "raise",
-                cache: bool = True):
+def load_remote(
+    name: str, *, limit: int | None = None, on_error: str = "raise", cache: bool = True
+):
     """Load a gensim-data source: the local copy when there is one, else download it.
 
     Raises
@@ -73,8 +75,7 @@ def load_remote(name: str, *, limit: int | None = None, on_error: str = "raise",
         offline.
     """
     if name not in REMOTE_SOURCES:
-        raise GeomlabError(f"no remote source named {name!r}; known: "
-                           + ", ".join(REMOTE_SOURCES))
+        raise GeomlabError(f"no remote source named {name!r}; known: " + ", ".join(REMOTE_SOURCES))
     path = local_file(name)
     if path is None:
         if not _online():
@@ -87,8 +88,7 @@ def load_remote(name: str, *, limit: int | None = None, on_error: str = "raise",
         try:
             import gensim.downloader as api
         except ImportError as exc:  # pragma: no cover - gensim is a dependency
-            raise MissingDependencyError("downloading needs gensim: pip install gensim") \
-                from exc
+            raise MissingDependencyError("downloading needs gensim: pip install gensim") from exc
         try:
             path = Path(api.load(name, return_path=True))
         except Exception as exc:  # noqa: BLE001 - any download failure is reported plainly

@@ -37,7 +37,7 @@ REMOTE_SOURCES: dict[str, str] = {
     "glove-twitter-100": "GloVe Twitter, 100 dims, 1.2M words (2B tweets), 387 MB",
     "word2vec-google-news-300": "word2vec Google News, 300 dims, 3M words and phrases, 1.6 GB",
     "fasttext-wiki-news-subwords-300": "fastText, 300 dims, 1M words (Wikipedia 2017, UMBC, "
-                                       "statmt news), 958 MB",
+    "statmt news), 958 MB",
 }
 
 _CACHE: dict[str, object] = {}

@@ -45,8 +45,8 @@ def _line_blocks(reader: Reader, size: int) -> Iterator[bytearray]:
         block = bytearray(len(pending) + step)
         step *= 2
         block[: len(pending)] = pending
-        got = reader.readinto(memoryview(block)[len(pending):])
-        del block[len(pending) + got:]
+        got = reader.readinto(memoryview(block)[len(pending) :])
+        del block[len(pending) + got :]
         if first:
             first = False
             if block.startswith(BOM):
@@ -58,12 +58,13 @@ def _line_blocks(reader: Reader, size: int) -> Iterator[bytearray]:
         cut = block.rfind(b"\n")
         if cut < 0:
             if len(block) > _MAX_LINE_BYTES:
-                raise FormatError("a line longer than 64 MB: not a word-vector text file?",
-                                  reader.path)
+                raise FormatError(
+                    "a line longer than 64 MB: not a word-vector text file?", reader.path
+                )
             pending = bytes(block)
             continue
-        pending = bytes(block[cut + 1:])
-        del block[cut + 1:]
+        pending = bytes(block[cut + 1 :])
+        del block[cut + 1 :]
         yield block
 
 
@@ -110,7 +111,7 @@ class TextParser:
         if len(word_parts) > 1 and any(is_number(p) for p in word_parts[1:]):
             raise _LineError(f"expected {dim} values{hint}, found {found}")
         word = " ".join(word_parts)
-        values = parts[len(parts) - dim:]
+        values = parts[len(parts) - dim :]
         try:
             vec = [float(v) for v in values]
         except ValueError:
@@ -122,8 +123,7 @@ class TextParser:
             row = np.array(vec, dtype=np.float32)
         if not np.isfinite(row).all():
             k = int(np.flatnonzero(~np.isfinite(row))[0])
-            what = "is not finite" if not math.isfinite(vec[k]) else \
-                "is outside the float32 range"
+            what = "is not finite" if not math.isfinite(vec[k]) else "is outside the float32 range"
             raise _LineError(f"value {values[k]!r} {what} (position {k + 1} of {dim})")
         return word, row
 
@@ -174,22 +174,28 @@ class TextParser:
         """A non-blank line follows blank ones: those were inside the body."""
         if self.blank is not None:
             first, self.blank = self.blank, None
-            self.stats.bad(first, f"blank line inside the body (lines {first}-{line - 1})"
-                           if line - 1 > first else "blank line inside the body")
+            self.stats.bad(
+                first,
+                f"blank line inside the body (lines {first}-{line - 1})"
+                if line - 1 > first
+                else "blank line inside the body",
+            )
 
     def _record_start(self, line: int) -> None:
         """Count a body line; past the header's count it is an error."""
         self.records += 1
         if self.expected is not None and self.records > self.expected:
             self.stats.warn(
-                line, f"the header says {self.expected} words, but the body has more "
+                line,
+                f"the header says {self.expected} words, but the body has more "
                 "lines (header and body disagree)",
             )
             self.done = True  # skip mode: read what the header promised, as gensim does
 
     # -- a block at once --------------------------------------------------------------------
-    def fast(self, block: bytearray, line0: int,
-             newlines: int) -> tuple[list[str], np.ndarray] | None:
+    def fast(
+        self, block: bytearray, line0: int, newlines: int
+    ) -> tuple[list[str], np.ndarray] | None:
         """Parse a block of clean lines with Arrow's CSV reader, or None to go careful."""
         if self.blank is not None:
             return None
@@ -216,13 +222,22 @@ class TextParser:
             table = pcsv.read_csv(
                 pa.py_buffer(memoryview(block)[:end]),
                 read_options=pcsv.ReadOptions(
-                    autogenerate_column_names=True, use_threads=True, block_size=1 << 20),
+                    autogenerate_column_names=True, use_threads=True, block_size=1 << 20
+                ),
                 parse_options=pcsv.ParseOptions(
-                    delimiter=" ", quote_char=False, escape_char=False,
-                    newlines_in_values=False, ignore_empty_lines=False),
+                    delimiter=" ",
+                    quote_char=False,
+                    escape_char=False,
+                    newlines_in_values=False,
+                    ignore_empty_lines=False,
+                ),
                 convert_options=pcsv.ConvertOptions(
-                    column_types=types, null_values=[], strings_can_be_null=False,
-                    quoted_strings_can_be_null=False, check_utf8=True),
+                    column_types=types,
+                    null_values=[],
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    check_utf8=True,
+                ),
             )
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             return None
@@ -341,14 +356,17 @@ class TextParser:
                 shown = head[:60].decode("utf-8", "replace")
                 raise FormatError(
                     f"expected a header 'count dim' (two positive integers), found {shown!r}",
-                    self.path, 1)
+                    self.path,
+                    1,
+                )
             count, dim = parsed
             if count < 1 or dim < 1:
-                raise FormatError(f"the header says {count} words of {dim} dimensions: "
-                                  "no vectors", self.path, 1)
+                raise FormatError(
+                    f"the header says {count} words of {dim} dimensions: no vectors", self.path, 1
+                )
             check_size(reader, self.path, count, dim, end + 1 + count * (2 * dim + 2) - 1)
             self.expected, self.dim = count, dim
-            block = block[end + 1:] if end >= 0 else b""
+            block = block[end + 1 :] if end >= 0 else b""
             line0 = 2
         else:
             self.dim = self._glove_dim(block)
@@ -378,7 +396,9 @@ class TextParser:
         except UnicodeDecodeError as exc:
             raise FormatError(
                 f"invalid UTF-8 (byte 0x{first[exc.start]:02x} at column {exc.start + 1})",
-                self.path, 1) from None
+                self.path,
+                1,
+            ) from None
         dim = 0
         for token in reversed(parts[1:]):
             if not is_number(token):
@@ -387,7 +407,10 @@ class TextParser:
         if dim == 0:
             raise FormatError(
                 "expected a word followed by numbers (GloVe text) or a 'count dim' header "
-                f"(word2vec), found {first[:60].decode('utf-8', 'replace')!r}", self.path, 1)
+                f"(word2vec), found {first[:60].decode('utf-8', 'replace')!r}",
+                self.path,
+                1,
+            )
         return dim
 
 

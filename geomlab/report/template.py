@@ -76,7 +76,8 @@ def table_html(columns: Sequence[str], rows: Sequence[Sequence], title: str | No
     body = []
     for row in rows:
         cells = "".join(
-            f'<td class="num">{html.escape(fmt(v))}</td>' if _is_num(v)
+            f'<td class="num">{html.escape(fmt(v))}</td>'
+            if _is_num(v)
             else f"<td>{html.escape(fmt(v))}</td>"
             for v in row
         )
@@ -86,28 +87,33 @@ def table_html(columns: Sequence[str], rows: Sequence[Sequence], title: str | No
 
 
 def section_html(anchor: str, title: str, body: str) -> str:
-    return (f'<section id="{html.escape(anchor)}"><h2>{html.escape(title)}</h2>'
-            f"{body}</section>")
+    return f'<section id="{html.escape(anchor)}"><h2>{html.escape(title)}</h2>{body}</section>'
 
 
 def figure_html(src: str, alt: str, svg: str | None = None) -> str:
     link = f' <a href="{html.escape(svg)}">(SVG)</a>' if svg else ""
-    return (f'<figure><img src="{html.escape(src)}" alt="{html.escape(alt)}" loading="lazy">'
-            f"<figcaption>{html.escape(alt)}{link}</figcaption></figure>")
+    return (
+        f'<figure><img src="{html.escape(src)}" alt="{html.escape(alt)}" loading="lazy">'
+        f"<figcaption>{html.escape(alt)}{link}</figcaption></figure>"
+    )
 
 
 def caption_html(paragraphs: Sequence[str]) -> str:
-    return '<div class="caption">' + "".join(
-        f"<p>{html.escape(p)}</p>" for p in paragraphs) + "</div>"
+    return (
+        '<div class="caption">' + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + "</div>"
+    )
 
 
 def unavailable_html(reason: str) -> str:
-    return (f'<div class="unavailable"><p><b>Not available:</b> {html.escape(reason)}</p>'
-            "<p>No numbers are shown for this section.</p></div>")
+    return (
+        f'<div class="unavailable"><p><b>Not available:</b> {html.escape(reason)}</p>'
+        "<p>No numbers are shown for this section.</p></div>"
+    )
 
 
-def page(title: str, lead: str, toc: Sequence[tuple[str, str]], sections: Sequence[str],
-         footer: str) -> str:
+def page(
+    title: str, lead: str, toc: Sequence[tuple[str, str]], sections: Sequence[str], footer: str
+) -> str:
     """The whole page."""
     nav = "".join(f'<li><a href="#{html.escape(a)}">{html.escape(t)}</a></li>' for a, t in toc)
     return f"""<!DOCTYPE html>

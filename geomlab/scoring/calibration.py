@@ -87,18 +87,20 @@ class ScoreSketch:
         delta = np.full(len(top), self.width / 2 + 1e-6)
         finite_top = np.where(np.isfinite(top), top, np.inf).min(axis=1)
         clipped = (hist[:, -1] > 0) & np.isfinite(finite_top) & (finite_top > self.hi)
-        delta[clipped] = np.maximum(delta[clipped],
-                                    finite_top[clipped] - self.centres[-1] + 1e-6)
+        delta[clipped] = np.maximum(delta[clipped], finite_top[clipped] - self.centres[-1] + 1e-6)
         self.delta = delta
-        self._rowmax = np.where(np.isfinite(top[:, 0]), top[:, 0],
-                                np.where(hist.sum(axis=1) > 0, self.hi, 0.0))
+        self._rowmax = np.where(
+            np.isfinite(top[:, 0]), top[:, 0], np.where(hist.sum(axis=1) > 0, self.hi, 0.0)
+        )
 
     def __len__(self) -> int:
         return len(self.top)
 
     def __repr__(self) -> str:
-        return (f"<ScoreSketch: {len(self)} rows, top {self.top.shape[1]} exact, "
-                f"{self.hist.shape[1]} bins over [{self.lo:g}, {self.hi:g}]>")
+        return (
+            f"<ScoreSketch: {len(self)} rows, top {self.top.shape[1]} exact, "
+            f"{self.hist.shape[1]} bins over [{self.lo:g}, {self.hi:g}]>"
+        )
 
     def _parts(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(E, H): exact-top and histogram partition sums, both scaled by exp(-rowmax/T)."""
@@ -108,10 +110,16 @@ class ScoreSketch:
             # sum_b h_b exp((c_b - m)/T) = exp((hi - m)/T) * (hist @ exp((c_b - hi)/T)):
             # one matrix-vector product instead of a rows x bins exponential
             w = np.exp((self.centres - self.hi) / t)
-            g = np.concatenate([  # float64 products, a few thousand rows at a time
-                self.hist[i : i + 4096].astype(np.float64) @ w
-                for i in range(0, len(self.hist), 4096)
-            ]) if len(self.hist) else np.zeros(0)
+            g = (
+                np.concatenate(
+                    [  # float64 products, a few thousand rows at a time
+                        self.hist[i : i + 4096].astype(np.float64) @ w
+                        for i in range(0, len(self.hist), 4096)
+                    ]
+                )
+                if len(self.hist)
+                else np.zeros(0)
+            )
             log_h = np.log(g) + (self.hi - m) / t
             # Every histogram score lies at or below the row's lowest exact top score, so
             # log H can be at most that score's term times the count. A bin centre up to
@@ -119,8 +127,7 @@ class ScoreSketch:
             n_hist = self.hist.sum(axis=1)
             ceiling = np.where(np.isfinite(self.top[:, -1]), self.top[:, -1], m)
             limit = (ceiling - m) / t + np.log(np.maximum(n_hist, 1))
-            bad = ((~np.isfinite(log_h) | (g < _TINY) | (log_h > limit + 1e-9))
-                   & (n_hist > 0))
+            bad = (~np.isfinite(log_h) | (g < _TINY) | (log_h > limit + 1e-9)) & (n_hist > 0)
             if bad.any():  # bins far below hi (underflow) or a centre above the ceiling
                 centres = np.minimum(self.centres[None, :], ceiling[bad, None])
                 x = (centres - m[bad, None]) / t
@@ -288,17 +295,22 @@ def fit_temperature(
         v = model.nll(math.exp(log_t))
         return v if math.isfinite(v) else 1e300
 
-    res = minimize_scalar(objective, bounds=(math.log(lo), math.log(hi)), method="bounded",
-                          options={"xatol": 1e-4})
+    res = minimize_scalar(
+        objective, bounds=(math.log(lo), math.log(hi)), method="bounded", options={"xatol": 1e-4}
+    )
     t = float(math.exp(res.x))
     bound = None
     if isinstance(model, ScoreSketch):
         eb = model.error_bound(t)
         bound = float(eb[np.isfinite(model.log_prob(t))].mean())
     return TemperatureFit(
-        temperature=t, nll=float(model.nll(t)), nll_at_one=float(model.nll(1.0)),
+        temperature=t,
+        nll=float(model.nll(t)),
+        nll_at_one=float(model.nll(1.0)),
         n=len(scores) if isinstance(model, ScoreSketch) else len(model.z),
-        evaluations=calls[0], bounds=(lo, hi), error_bound=bound,
+        evaluations=calls[0],
+        bounds=(lo, hi),
+        error_bound=bound,
     )
 
 
@@ -335,25 +347,44 @@ class ReliabilityBins(Record):
 
     def to_plot_dict(self) -> dict:
         """The bins as the report's plot functions take them."""
-        return {"lower": list(self.lower), "upper": list(self.upper),
-                "count": list(self.count), "confidence": list(self.confidence),
-                "accuracy": list(self.accuracy), "ece": float(self.ece)}
+        return {
+            "lower": list(self.lower),
+            "upper": list(self.upper),
+            "count": list(self.count),
+            "confidence": list(self.confidence),
+            "accuracy": list(self.accuracy),
+            "ece": float(self.ece),
+        }
 
     def plot(self, ax=None, *, temperature: float | None = None):
         """The reliability diagram and the bin counts (two axes); returns the figure (or
         the given pair of axes)."""
         from ..plots import reliability_diagram
 
-        return reliability_diagram({"reliability": self.to_plot_dict(), "ece": self.ece,
-                                    "temperature": temperature, "label": "T",
-                                    "unit": "predictions"}, ax=ax)
+        return reliability_diagram(
+            {
+                "reliability": self.to_plot_dict(),
+                "ece": self.ece,
+                "temperature": temperature,
+                "label": "T",
+                "unit": "predictions",
+            },
+            ax=ax,
+        )
 
     def rows(self) -> list[dict]:
         return [
-            {"lower": lo, "upper": up, "count": n, "confidence": c, "accuracy": a,
-             "gap": (c - a) if n else float("nan")}
-            for lo, up, n, c, a in zip(self.lower, self.upper, self.count, self.confidence,
-                                       self.accuracy)
+            {
+                "lower": lo,
+                "upper": up,
+                "count": n,
+                "confidence": c,
+                "accuracy": a,
+                "gap": (c - a) if n else float("nan"),
+            }
+            for lo, up, n, c, a in zip(
+                self.lower, self.upper, self.count, self.confidence, self.accuracy
+            )
         ]
 
 
@@ -387,9 +418,12 @@ def reliability_bins(confidences, correct, *, n_bins: int = 15) -> ReliabilityBi
     ece = float(np.abs(s_conf - s_acc).sum() / len(conf))
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     return ReliabilityBins(
-        lower=tuple(float(x) for x in edges[:-1]), upper=tuple(float(x) for x in edges[1:]),
-        count=tuple(int(c) for c in count), confidence=tuple(float(c) for c in mean_conf),
-        accuracy=tuple(float(a) for a in acc), ece=ece,
+        lower=tuple(float(x) for x in edges[:-1]),
+        upper=tuple(float(x) for x in edges[1:]),
+        count=tuple(int(c) for c in count),
+        confidence=tuple(float(c) for c in mean_conf),
+        accuracy=tuple(float(a) for a in acc),
+        ece=ece,
     )
 
 

@@ -137,9 +137,18 @@ class EmlEcho(Record):
         return bool(out) if out.ndim == 0 else out
 
     def rows(self) -> list[dict]:
-        cols = [np.atleast_1d(np.asarray(v)) for v in
-                (self.target, self.x, self.log_y, self.eml, self.cross_entropy,
-                 self.log_likelihood, self.agree)]
+        cols = [
+            np.atleast_1d(np.asarray(v))
+            for v in (
+                self.target,
+                self.x,
+                self.log_y,
+                self.eml,
+                self.cross_entropy,
+                self.log_likelihood,
+                self.agree,
+            )
+        ]
         names = ["target", "x", "log_y", "eml", "cross_entropy", "log_likelihood", "agree"]
         return [{k: v.item() for k, v in zip(names, vals)} for vals in zip(*cols)]
 
@@ -180,8 +189,9 @@ def eml_echo(logits, target, *, words=None) -> EmlEcho:
     z, words, mask, _ = _distribution(logits, words, None, 1.0)
     kind, tgt = _target(target, z, words)
     if kind != "index":
-        raise ParameterError("eml_echo needs a right answer (an index or a word) per row, "
-                             "not a target distribution")
+        raise ParameterError(
+            "eml_echo needs a right answer (an index or a word) per row, not a target distribution"
+        )
     x = np.take_along_axis(z, tgt[..., None], axis=-1)[..., 0]
     if mask is not None:
         keep = np.broadcast_to(np.asarray(mask), z.shape)
@@ -196,4 +206,3 @@ def eml_echo(logits, target, *, words=None) -> EmlEcho:
         return a.item() if a.ndim == 0 else a
 
     return EmlEcho(target=out(tgt), x=out(x), log_y=out(log_y), eml=out(e), cross_entropy=out(ce))
-

@@ -191,8 +191,9 @@ def cross_entropy(logits, target, *, temperature: float | None = None, words=Non
         return _out(-np.where(tgt > 0, tgt * logp, 0.0).sum(axis=-1))
 
 
-def cross_entropy_grad(logits, target, *, temperature: float | None = None, words=None,
-                       mask=None) -> np.ndarray:
+def cross_entropy_grad(
+    logits, target, *, temperature: float | None = None, words=None, mask=None
+) -> np.ndarray:
     """Gradient of :func:`cross_entropy` with respect to the logits: ``(p - y) / T``.
 
     ``p = softmax(z / T)`` and ``y`` is the one-hot target (or the target distribution).
@@ -286,7 +287,8 @@ def kl_divergence(p, q, *, axis: int = -1, unit: str = "nats"):
     if sizes[0] != sizes[1]:
         raise ShapeError(
             f"p has shape {p.shape} and q has shape {q.shape}: they must have the same "
-            f"number of outcomes along axis {axis} (got {sizes[0]} and {sizes[1]})")
+            f"number of outcomes along axis {axis} (got {sizes[0]} and {sizes[1]})"
+        )
     p, q = np.broadcast_arrays(p, q)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * (np.log(p) - np.log(q)), 0.0)

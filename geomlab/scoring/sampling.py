@@ -96,8 +96,18 @@ def _truncate(probs: np.ndarray, method: str, k, p) -> np.ndarray:
     return out / out.sum()
 
 
-def sample(logits, *, method: str = "greedy", temperature: float | None = None, k=None,
-           p=None, n: int = 1, seed=None, words=None, mask=None) -> Samples:
+def sample(
+    logits,
+    *,
+    method: str = "greedy",
+    temperature: float | None = None,
+    k=None,
+    p=None,
+    n: int = 1,
+    seed=None,
+    words=None,
+    mask=None,
+) -> Samples:
     """Draw ``n`` choices from a vector of logits.
 
     Parameters
@@ -180,6 +190,12 @@ def sample(logits, *, method: str = "greedy", temperature: float | None = None, 
         support = int(np.count_nonzero(probs))
     chosen_words = None if words is None else tuple(words[i] for i in chosen)
     return Samples(
-        indices=chosen, words=chosen_words, method=method, temperature=t, k=k, p=p,
-        seed=seed if not isinstance(seed, np.random.Generator) else None, support=support,
+        indices=chosen,
+        words=chosen_words,
+        method=method,
+        temperature=t,
+        k=k,
+        p=p,
+        seed=seed if not isinstance(seed, np.random.Generator) else None,
+        support=support,
     )

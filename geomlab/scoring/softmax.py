@@ -124,8 +124,9 @@ def _out(arr: np.ndarray):
 
 
 # -- public functions ------------------------------------------------------------------------
-def logsumexp(logits, *, temperature: float = 1.0, axis: int = -1, mask=None,
-              keepdims: bool = False):
+def logsumexp(
+    logits, *, temperature: float = 1.0, axis: int = -1, mask=None, keepdims: bool = False
+):
     """``ln sum_j exp(z_j / T)``, computed without overflow: the log partition function.
 
     Parameters

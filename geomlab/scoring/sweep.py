@@ -51,8 +51,12 @@ class TemperatureSweep(Record):
     def rows(self) -> list[dict]:
         out = []
         for i, t in enumerate(self.temperatures):
-            row = {"temperature": float(t), "entropy": float(self.entropy[i]),
-                   "top_prob": float(self.top_prob[i]), "perplexity": float(self.perplexity[i])}
+            row = {
+                "temperature": float(t),
+                "entropy": float(self.entropy[i]),
+                "top_prob": float(self.top_prob[i]),
+                "perplexity": float(self.perplexity[i]),
+            }
             if self.target_prob is not None:
                 row["target_prob"] = float(self.target_prob[i])
                 row["cross_entropy"] = float(self.cross_entropy[i])
@@ -67,14 +71,21 @@ class TemperatureSweep(Record):
         on a log scale; returns the figure (or the given axes)."""
         from ..plots import temperature_dial
 
-        return temperature_dial({"sweep": {
-            "temperature": self.temperatures.tolist(), "entropy": self.entropy.tolist(),
-            "top1": self.top_prob.tolist(), "max_entropy": float(np.log(self.n))},
-            "n": self.n}, ax=ax)
+        return temperature_dial(
+            {
+                "sweep": {
+                    "temperature": self.temperatures.tolist(),
+                    "entropy": self.entropy.tolist(),
+                    "top1": self.top_prob.tolist(),
+                    "max_entropy": float(np.log(self.n)),
+                },
+                "n": self.n,
+            },
+            ax=ax,
+        )
 
 
-def sweep_logits(logits, temperatures, *, mask=None, target: int | None = None
-                 ) -> TemperatureSweep:
+def sweep_logits(logits, temperatures, *, mask=None, target: int | None = None) -> TemperatureSweep:
     """The distribution ``softmax(logits / T)`` summarised at each ``T``.
 
     Parameters
@@ -103,8 +114,7 @@ def sweep_logits(logits, temperatures, *, mask=None, target: int | None = None
         raise ParameterError(f"temperatures must be numbers, got {temperatures!r}") from None
     if not temps.size:
         raise ParameterError("temperatures is empty")
-    if target is not None and not (isinstance(target, (int, np.integer))
-                                   and 0 <= target < z.size):
+    if target is not None and not (isinstance(target, (int, np.integer)) and 0 <= target < z.size):
         raise ParameterError(f"target must be an index in [0, {z.size}), got {target!r}")
     h, top, tp = [], [], []
     for t in temps:
@@ -117,6 +127,11 @@ def sweep_logits(logits, temperatures, *, mask=None, target: int | None = None
     h = np.asarray(h)
     n = z.size if mask is None else int(np.asarray(mask).sum())
     return TemperatureSweep(
-        temperatures=temps, entropy=h, top_prob=np.asarray(top), perplexity=np.exp(h),
+        temperatures=temps,
+        entropy=h,
+        top_prob=np.asarray(top),
+        perplexity=np.exp(h),
         target_prob=np.exp(tp) if target is not None else None,
-        cross_entropy=-np.asarray(tp) if target is not None else None, n=n)
+        cross_entropy=-np.asarray(tp) if target is not None else None,
+        n=n,
+    )

@@ -10,5 +10,11 @@ from __future__ import annotations
 from .unembedding import UnembeddingTraining, train_unembedding, unembedding_loss_grad
 from .word2vec import Word2VecTraining, corpus_sentences, train_word2vec
 
-__all__ = ["UnembeddingTraining", "Word2VecTraining", "corpus_sentences", "train_unembedding",
-           "train_word2vec", "unembedding_loss_grad"]
+__all__ = [
+    "UnembeddingTraining",
+    "Word2VecTraining",
+    "corpus_sentences",
+    "train_unembedding",
+    "train_word2vec",
+    "unembedding_loss_grad",
+]

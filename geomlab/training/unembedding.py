@@ -84,18 +84,24 @@ def _check(hidden, targets, unembedding):
     h, u = h.astype(dtype, copy=False), u.astype(dtype, copy=False)
     y = np.asarray(targets)
     if h.ndim != 2 or u.ndim != 2 or h.shape[1] != u.shape[1]:
-        raise ShapeError(f"hidden {h.shape} and unembedding {u.shape} must be 2-D with the "
-                         "same width (n, d) and (vocab, d)")
+        raise ShapeError(
+            f"hidden {h.shape} and unembedding {u.shape} must be 2-D with the "
+            "same width (n, d) and (vocab, d)"
+        )
     if y.shape != (h.shape[0],) or y.dtype.kind not in "iu":
-        raise ShapeError(f"targets must be {h.shape[0]} token ids (one per hidden state), got "
-                         f"shape {y.shape} of {y.dtype}")
+        raise ShapeError(
+            f"targets must be {h.shape[0]} token ids (one per hidden state), got "
+            f"shape {y.shape} of {y.dtype}"
+        )
     return h, y.astype(np.int64), u
 
 
 def _bands(counts: np.ndarray) -> list[tuple[str, np.ndarray]]:
     top = np.iinfo(np.int64).max
-    return [(label, (counts >= lo) & (counts <= (top if hi is None else hi)))
-            for lo, hi, label in COUNT_BANDS]
+    return [
+        (label, (counts >= lo) & (counts <= (top if hi is None else hi)))
+        for lo, hi, label in COUNT_BANDS
+    ]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -157,8 +163,10 @@ class UnembeddingTraining(Record):
     def overfits(self) -> bool:
         """Held-out loss fell below its start and then rose again by the last step."""
         b = self.best_step
-        return bool(self.held_out_loss[b] < self.held_out_loss[0]
-                    and self.held_out_loss[-1] > self.held_out_loss[b])
+        return bool(
+            self.held_out_loss[b] < self.held_out_loss[0]
+            and self.held_out_loss[-1] > self.held_out_loss[b]
+        )
 
     @property
     def frequent_move_more(self) -> bool:
@@ -167,43 +175,67 @@ class UnembeddingTraining(Record):
         return bool(all(a < b for a, b in itertools.pairwise(means)))
 
     def summary(self) -> dict:
-        return {"model": self.model, "train_tokens": self.train_tokens,
-                "held_out_tokens": self.held_out_tokens,
-                "train_positions": list(self.train_positions),
-                "held_out_positions": list(self.held_out_positions), "steps": self.steps,
-                "lr": self.lr,
-                "train_loss_start": float(self.train_loss[0]),
-                "train_loss_end": float(self.train_loss[-1]),
-                "held_out_loss_start": float(self.held_out_loss[0]),
-                "held_out_loss_best": float(self.held_out_loss[self.best_step]),
-                "held_out_loss_end": float(self.held_out_loss[-1]),
-                "best_step": self.best_step, "overfits": self.overfits,
-                "spearman": self.spearman, "frequent_move_more": self.frequent_move_more}
+        return {
+            "model": self.model,
+            "train_tokens": self.train_tokens,
+            "held_out_tokens": self.held_out_tokens,
+            "train_positions": list(self.train_positions),
+            "held_out_positions": list(self.held_out_positions),
+            "steps": self.steps,
+            "lr": self.lr,
+            "train_loss_start": float(self.train_loss[0]),
+            "train_loss_end": float(self.train_loss[-1]),
+            "held_out_loss_start": float(self.held_out_loss[0]),
+            "held_out_loss_best": float(self.held_out_loss[self.best_step]),
+            "held_out_loss_end": float(self.held_out_loss[-1]),
+            "best_step": self.best_step,
+            "overfits": self.overfits,
+            "spearman": self.spearman,
+            "frequent_move_more": self.frequent_move_more,
+        }
 
     def rows(self) -> list[dict]:
-        return [{"step": s, "train_loss": float(a), "held_out_loss": float(b)}
-                for s, (a, b) in enumerate(zip(self.train_loss, self.held_out_loss))]
+        return [
+            {"step": s, "train_loss": float(a), "held_out_loss": float(b)}
+            for s, (a, b) in enumerate(zip(self.train_loss, self.held_out_loss))
+        ]
 
     def to_dict(self) -> dict:
-        return to_jsonable({**self.summary(), "curve": self.rows(), "bands": list(self.band_movement),
-                "band_curves": self.band_curves, "watched": list(self.watched),
-                "watched_curves": self.watched_curves})
+        return to_jsonable(
+            {
+                **self.summary(),
+                "curve": self.rows(),
+                "bands": list(self.band_movement),
+                "band_curves": self.band_curves,
+                "watched": list(self.watched),
+                "watched_curves": self.watched_curves,
+            }
+        )
 
     def __str__(self) -> str:
         s = self
-        head = (f"{s.model}: unembedding trained by gradient descent on {s.train_tokens} "
-                f"predictions ({s.held_out_tokens} held out), {s.steps} steps at lr {s.lr:g}\n"
-                f"train loss {s.train_loss[0]:.4f} -> {s.train_loss[-1]:.4f} nats; held-out "
-                f"{s.held_out_loss[0]:.4f} -> best {s.held_out_loss[s.best_step]:.4f} at step "
-                f"{s.best_step} -> {s.held_out_loss[-1]:.4f}"
-                f"{' (over-fitted)' if s.overfits else ''}\n"
-                f"row movement by answer count (Spearman {s.spearman:.3f}):")
-        watched = [{"token": w["token"], "count": w["count"], "movement": w["movement"],
-                    "before": " ".join(repr(t) for t in w["neighbors_before"][:3]),
-                    "after": " ".join(repr(t) for t in w["neighbors_after"][:3])}
-                   for w in s.watched]
-        return "\n".join([head, format_table(list(s.band_movement)), "watched rows:",
-                          format_table(watched)])
+        head = (
+            f"{s.model}: unembedding trained by gradient descent on {s.train_tokens} "
+            f"predictions ({s.held_out_tokens} held out), {s.steps} steps at lr {s.lr:g}\n"
+            f"train loss {s.train_loss[0]:.4f} -> {s.train_loss[-1]:.4f} nats; held-out "
+            f"{s.held_out_loss[0]:.4f} -> best {s.held_out_loss[s.best_step]:.4f} at step "
+            f"{s.best_step} -> {s.held_out_loss[-1]:.4f}"
+            f"{' (over-fitted)' if s.overfits else ''}\n"
+            f"row movement by answer count (Spearman {s.spearman:.3f}):"
+        )
+        watched = [
+            {
+                "token": w["token"],
+                "count": w["count"],
+                "movement": w["movement"],
+                "before": " ".join(repr(t) for t in w["neighbors_before"][:3]),
+                "after": " ".join(repr(t) for t in w["neighbors_after"][:3]),
+            }
+            for w in s.watched
+        ]
+        return "\n".join(
+            [head, format_table(list(s.band_movement)), "watched rows:", format_table(watched)]
+        )
 
 
 def _split(lm, text, tokens: int, held_out: int):
@@ -212,12 +244,16 @@ def _split(lm, text, tokens: int, held_out: int):
     ids = lm.encode(text)
     need = tokens + held_out + 1
     if len(ids) < need:
-        raise ParameterError(f"the text has {len(ids)} tokens; tokens={tokens} and "
-                             f"held_out={held_out} need {need}: pass a longer text or ask "
-                             "for fewer")
+        raise ParameterError(
+            f"the text has {len(ids)} tokens; tokens={tokens} and "
+            f"held_out={held_out} need {need}: pass a longer text or ask "
+            "for fewer"
+        )
     if need > lm.config.context_length:
-        raise ParameterError(f"tokens + held_out + 1 = {need} exceeds the model's context "
-                             f"of {lm.config.context_length}")
+        raise ParameterError(
+            f"tokens + held_out + 1 = {need} exceeds the model's context "
+            f"of {lm.config.context_length}"
+        )
     ids = ids[:need]
     hidden = np.asarray(lm.forward(ids, logits="none").hidden, dtype=np.float32)
     train = np.arange(tokens)
@@ -230,16 +266,26 @@ def _watch_ids(lm, watch) -> list[tuple[str, int]]:
     for tok in watch:
         ids = lm.encode(tok)
         if len(ids) != 1:
-            raise ParameterError(f"watch token {tok!r} is {len(ids)} tokens for this model; "
-                                 "name single tokens (mind the leading space: ' whale')")
+            raise ParameterError(
+                f"watch token {tok!r} is {len(ids)} tokens for this model; "
+                "name single tokens (mind the leading space: ' whale')"
+            )
         out.append((tok, int(ids[0])))
     return out
 
 
-def train_unembedding(lm, text: str | None = None, *, tokens: int = 512, held_out: int = 256,
-                      steps: int = 15, lr: float = 0.02,
-                      watch: Sequence[str] | None = DEFAULT_WATCH, k: int = 5,
-                      progress: bool | None = None) -> UnembeddingTraining:
+def train_unembedding(
+    lm,
+    text: str | None = None,
+    *,
+    tokens: int = 512,
+    held_out: int = 256,
+    steps: int = 15,
+    lr: float = 0.02,
+    watch: Sequence[str] | None = DEFAULT_WATCH,
+    k: int = 5,
+    progress: bool | None = None,
+) -> UnembeddingTraining:
     """Fit a frozen model's unembedding rows to a text by gradient descent on cross-entropy.
 
     The model runs once over the text; its final hidden states stay fixed. Starting from
@@ -315,8 +361,9 @@ def train_unembedding(lm, text: str | None = None, *, tokens: int = 512, held_ou
             held_loss.append(float(np.mean(cross_entropy(h_te @ u.T, y_te))))
             np.subtract(u, u0, out=diff)
             moved = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-            band_curves.append([float(moved[m].mean()) if m.any() else float("nan")
-                                for _, m in bands])
+            band_curves.append(
+                [float(moved[m].mean()) if m.any() else float("nan") for _, m in bands]
+            )
             watched_curves.append(moved[sel])
 
         for _ in bar(range(steps), desc="unembedding", enabled=progress, unit="step"):
@@ -328,26 +375,47 @@ def train_unembedding(lm, text: str | None = None, *, tokens: int = 512, held_ou
     movement = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     from scipy.stats import spearmanr
 
-    band_rows = tuple({"band": label, "tokens": int(m.sum()),
-                       "mean_movement": float(movement[m].mean()) if m.any() else float("nan"),
-                       "median_movement": float(np.median(movement[m])) if m.any()
-                       else float("nan")} for label, m in bands)
+    band_rows = tuple(
+        {
+            "band": label,
+            "tokens": int(m.sum()),
+            "mean_movement": float(movement[m].mean()) if m.any() else float("nan"),
+            "median_movement": float(np.median(movement[m])) if m.any() else float("nan"),
+        }
+        for label, m in bands
+    )
     words, n0, n1 = lm.embeddings.words, _row_norms(u0), _row_norms(u)
-    watched = tuple({"token": tok, "id": i, "count": int(counts[i]),
-                     "movement": float(movement[i]),
-                     "neighbors_before": _nearest_rows(words, u0, n0, i, k),
-                     "neighbors_after": _nearest_rows(words, u, n1, i, k)}
-                    for tok, i in watched_ids)
+    watched = tuple(
+        {
+            "token": tok,
+            "id": i,
+            "count": int(counts[i]),
+            "movement": float(movement[i]),
+            "neighbors_before": _nearest_rows(words, u0, n0, i, k),
+            "neighbors_after": _nearest_rows(words, u, n1, i, k),
+        }
+        for tok, i in watched_ids
+    )
     held = np.array(held_loss)
     return UnembeddingTraining(
-        model=lm.path.name, train_tokens=tokens, held_out_tokens=held_out,
+        model=lm.path.name,
+        train_tokens=tokens,
+        held_out_tokens=held_out,
         train_positions=(int(pos_tr[0]), int(pos_tr[-1]) + 1),
-        held_out_positions=(int(pos_te[0]), int(pos_te[-1]) + 1), steps=steps,
-        lr=float(lr), train_loss=np.array(train_loss), held_out_loss=held,
-        best_step=int(np.argmin(held)), counts=counts, movement=movement,
-        band_movement=band_rows, band_curves=np.array(band_curves),
-        spearman=float(spearmanr(counts, movement).statistic), watched=watched,
-        watched_curves=np.array(watched_curves).reshape(len(train_loss), len(watched_ids)))
+        held_out_positions=(int(pos_te[0]), int(pos_te[-1]) + 1),
+        steps=steps,
+        lr=float(lr),
+        train_loss=np.array(train_loss),
+        held_out_loss=held,
+        best_step=int(np.argmin(held)),
+        counts=counts,
+        movement=movement,
+        band_movement=band_rows,
+        band_curves=np.array(band_curves),
+        spearman=float(spearmanr(counts, movement).statistic),
+        watched=watched,
+        watched_curves=np.array(watched_curves).reshape(len(train_loss), len(watched_ids)),
+    )
 
 
 def _nearest_rows(words, u: np.ndarray, norms: np.ndarray, i: int, k: int) -> list[str]:

@@ -67,8 +67,10 @@ def corpus_sentences(texts: str | Sequence[str] | None = None) -> list[list[str]
 
 def _band_masks(counts: np.ndarray) -> list[tuple[str, np.ndarray]]:
     top = np.iinfo(np.int64).max
-    return [(label, (counts >= lo) & (counts <= (top if hi is None else hi)))
-            for lo, hi, label in FREQUENCY_BANDS]
+    return [
+        (label, (counts >= lo) & (counts <= (top if hi is None else hi)))
+        for lo, hi, label in FREQUENCY_BANDS
+    ]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -141,44 +143,75 @@ class Word2VecTraining(Record):
         return bool(len(used) >= 2 and used[0]["best_epoch"] > used[-1]["best_epoch"])
 
     def summary(self) -> dict:
-        return {"words": len(self.words), "tokens": self.tokens, "epochs": self.epochs,
-                "seed": self.seed, "vector_size": self.vector_size, "window": self.window,
-                "min_count": self.min_count, "analogy_questions": self.analogy_questions,
-                "loss_first": float(self.loss[1]), "loss_last": float(self.loss[-1]),
-                "accuracy_last": float(self.accuracy[-1]), "mrr_first": float(self.mrr[0]),
-                "mrr_last": float(self.mrr[-1]), "agreement_first": float(self.agreement[0]),
-                "agreement_last": float(self.agreement[-1]),
-                "agreement_best": float(np.max(self.agreement)),
-                "best_epoch": int(np.argmax(self.agreement)), "k": self.k,
-                "frequent_agree_more": self.frequent_agree_more, "edges_lag": self.edges_lag}
+        return {
+            "words": len(self.words),
+            "tokens": self.tokens,
+            "epochs": self.epochs,
+            "seed": self.seed,
+            "vector_size": self.vector_size,
+            "window": self.window,
+            "min_count": self.min_count,
+            "analogy_questions": self.analogy_questions,
+            "loss_first": float(self.loss[1]),
+            "loss_last": float(self.loss[-1]),
+            "accuracy_last": float(self.accuracy[-1]),
+            "mrr_first": float(self.mrr[0]),
+            "mrr_last": float(self.mrr[-1]),
+            "agreement_first": float(self.agreement[0]),
+            "agreement_last": float(self.agreement[-1]),
+            "agreement_best": float(np.max(self.agreement)),
+            "best_epoch": int(np.argmax(self.agreement)),
+            "k": self.k,
+            "frequent_agree_more": self.frequent_agree_more,
+            "edges_lag": self.edges_lag,
+        }
 
     def rows(self) -> list[dict]:
         out = []
         for e in range(self.epochs + 1):
-            row = {"epoch": e, "loss": float(self.loss[e]),
-                   "accuracy": float(self.accuracy[e]), "mrr": float(self.mrr[e]),
-                   "agreement": float(self.agreement[e])}
+            row = {
+                "epoch": e,
+                "loss": float(self.loss[e]),
+                "accuracy": float(self.accuracy[e]),
+                "mrr": float(self.mrr[e]),
+                "agreement": float(self.agreement[e]),
+            }
             for b in self.bands:
                 row[f"agreement {b['band']}"] = b["agreement"][e]
             out.append(row)
         return out
 
     def to_dict(self) -> dict:
-        return to_jsonable({**self.summary(), "curve": self.rows(), "bands": list(self.bands),
-                "neighbors": list(self.neighbors)})
+        return to_jsonable(
+            {
+                **self.summary(),
+                "curve": self.rows(),
+                "bands": list(self.bands),
+                "neighbors": list(self.neighbors),
+            }
+        )
 
     def __str__(self) -> str:
         s = self
-        head = (f"word2vec (skip-gram, {s.vector_size} dims, window {s.window}, seed {s.seed}) "
-                f"on {s.tokens:,} words, {len(s.words):,} in the vocabulary (count >= "
-                f"{s.min_count}), {s.epochs} epochs\n{s.analogy_questions} Google questions "
-                f"in the vocabulary; neighbor agreement with GloVe at k={s.k}; best epoch by "
-                f"band: " + ", ".join(f"{b['band']}: {b['best_epoch']}" for b in s.bands
-                                      if b["words"]) + f"; edges lag: "
-                f"{'yes' if s.edges_lag else 'no'}")
-        nb = [{"word": n["word"], "count": n["count"],
-               "epoch 1": " ".join(n["neighbors"][1][:4]),
-               f"epoch {s.epochs}": " ".join(n["neighbors"][-1][:4])} for n in s.neighbors]
+        head = (
+            f"word2vec (skip-gram, {s.vector_size} dims, window {s.window}, seed {s.seed}) "
+            f"on {s.tokens:,} words, {len(s.words):,} in the vocabulary (count >= "
+            f"{s.min_count}), {s.epochs} epochs\n{s.analogy_questions} Google questions "
+            f"in the vocabulary; neighbor agreement with GloVe at k={s.k}; best epoch by "
+            f"band: "
+            + ", ".join(f"{b['band']}: {b['best_epoch']}" for b in s.bands if b["words"])
+            + f"; edges lag: "
+            f"{'yes' if s.edges_lag else 'no'}"
+        )
+        nb = [
+            {
+                "word": n["word"],
+                "count": n["count"],
+                "epoch 1": " ".join(n["neighbors"][1][:4]),
+                f"epoch {s.epochs}": " ".join(n["neighbors"][-1][:4]),
+            }
+            for n in s.neighbors
+        ]
         return "\n".join([head, format_table(self.rows()), format_table(nb)])
 
 
@@ -198,12 +231,20 @@ def _agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.array([len(set(x) & set(y)) / k for x, y in zip(a.tolist(), b.tolist())])
 
 
-def train_word2vec(texts: str | Sequence[str] | None = None, *, epochs: int = 40,
-                   seed: int = 1, vector_size: int = 50, window: int = 5, min_count: int = 2,
-                   sample: float = 0.0,
-                   k: int = 10, words: Sequence[str] = DEFAULT_WORDS,
-                   reference: Embeddings | None = None,
-                   progress: bool | None = None) -> Word2VecTraining:
+def train_word2vec(
+    texts: str | Sequence[str] | None = None,
+    *,
+    epochs: int = 40,
+    seed: int = 1,
+    vector_size: int = 50,
+    window: int = 5,
+    min_count: int = 2,
+    sample: float = 0.0,
+    k: int = 10,
+    words: Sequence[str] = DEFAULT_WORDS,
+    reference: Embeddings | None = None,
+    progress: bool | None = None,
+) -> Word2VecTraining:
     """Train word2vec on a corpus and judge its geometry after every epoch.
 
     Parameters
@@ -270,27 +311,69 @@ def train_word2vec(texts: str | Sequence[str] | None = None, *, epochs: int = 40
             losses.append(model.get_latest_training_loss())
             next(ticker, None)
 
-    model = Word2Vec(vector_size=vector_size, window=window, min_count=min_count, sg=1,
-                     negative=5, sample=sample, seed=seed, workers=1, compute_loss=True)
+    model = Word2Vec(
+        vector_size=vector_size,
+        window=window,
+        min_count=min_count,
+        sg=1,
+        negative=5,
+        sample=sample,
+        seed=seed,
+        workers=1,
+        compute_loss=True,
+    )
     model.build_vocab(sentences)
     vocab = tuple(model.wv.index_to_key)
     if len(vocab) <= k:
-        raise ParameterError(f"only {len(vocab)} words occur at least min_count={min_count} "
-                             f"times; k={k} neighbors need more: pass more text or a lower "
-                             "min_count")
-    model.train(sentences, total_examples=len(sentences), epochs=epochs,
-                compute_loss=True, callbacks=[_Snapshot()])
+        raise ParameterError(
+            f"only {len(vocab)} words occur at least min_count={min_count} "
+            f"times; k={k} neighbors need more: pass more text or a lower "
+            "min_count"
+        )
+    model.train(
+        sentences,
+        total_examples=len(sentences),
+        epochs=epochs,
+        compute_loss=True,
+        callbacks=[_Snapshot()],
+    )
     cumulative = np.array(losses, dtype=np.float64)
     loss = np.concatenate([[np.nan], np.diff(cumulative, prepend=0.0)])
     counts = np.array([model.wv.get_vecattr(w, "count") for w in vocab], dtype=np.int64)
     snapshots = np.stack(snaps)
-    return _judge(vocab, counts, snapshots, loss, epochs=epochs, seed=seed,
-                  vector_size=vector_size, window=window, min_count=min_count, k=k,
-                  words=words, reference=reference, tokens=sum(map(len, sentences)))
+    return _judge(
+        vocab,
+        counts,
+        snapshots,
+        loss,
+        epochs=epochs,
+        seed=seed,
+        vector_size=vector_size,
+        window=window,
+        min_count=min_count,
+        k=k,
+        words=words,
+        reference=reference,
+        tokens=sum(map(len, sentences)),
+    )
 
 
-def _judge(vocab, counts, snapshots, loss, *, epochs, seed, vector_size, window, min_count,
-           k, words, reference, tokens) -> Word2VecTraining:
+def _judge(
+    vocab,
+    counts,
+    snapshots,
+    loss,
+    *,
+    epochs,
+    seed,
+    vector_size,
+    window,
+    min_count,
+    k,
+    words,
+    reference,
+    tokens,
+) -> Word2VecTraining:
     from ..evaluation.analogies import evaluate_analogies
     from ..evaluation.datasets import load_analogies
     from ..geometry.neighbors import nearest
@@ -302,8 +385,10 @@ def _judge(vocab, counts, snapshots, loss, *, epochs, seed, vector_size, window,
     index = {w: i for i, w in enumerate(vocab)}
     shared = [i for i, w in enumerate(vocab) if w in reference]
     if len(shared) <= k:
-        raise ParameterError(f"only {len(shared)} of the {len(vocab)} corpus words are in the "
-                             f"reference vectors; k={k} neighbors need more")
+        raise ParameterError(
+            f"only {len(shared)} of the {len(vocab)} corpus words are in the "
+            f"reference vectors; k={k} neighbors need more"
+        )
     ref_knn = _knn(np.stack([reference[vocab[i]] for i in shared]), k)
     shared_counts = counts[shared]
     word_bands = _band_masks(shared_counts)
@@ -319,8 +404,13 @@ def _judge(vocab, counts, snapshots, loss, *, epochs, seed, vector_size, window,
         correct = np.array([q.correct for q in qs], dtype=bool)
         ranks = np.array([q.rank for q in qs], dtype=np.float64)
         if answer_count is None:
-            answer_count = np.array([counts[index[q.expected.lower()]] if q.expected.lower()
-                                     in index else 0 for q in qs], dtype=np.int64)
+            answer_count = np.array(
+                [
+                    counts[index[q.expected.lower()]] if q.expected.lower() in index else 0
+                    for q in qs
+                ],
+                dtype=np.int64,
+            )
             q_bands = _band_masks(answer_count)
         accuracy.append(float(correct.mean()) if len(qs) else float("nan"))
         rr = np.where(ranks > 0, 1.0 / np.maximum(ranks, 1.0), 0.0)
@@ -330,20 +420,41 @@ def _judge(vocab, counts, snapshots, loss, *, epochs, seed, vector_size, window,
         for (label, wm), (_, qm) in zip(word_bands, q_bands):
             band_agree[label].append(float(agree[wm].mean()) if wm.any() else float("nan"))
             band_acc[label].append(float(correct[qm].mean()) if qm.any() else float("nan"))
-    bands = tuple({"band": label, "words": int(wm.sum()), "questions": int(qm.sum()),
-                   "best_epoch": int(np.nanargmax(band_agree[label])) if wm.any() else None,
-                   "accuracy": band_acc[label], "agreement": band_agree[label]}
-                  for (label, wm), (_, qm) in zip(word_bands, q_bands))
+    bands = tuple(
+        {
+            "band": label,
+            "words": int(wm.sum()),
+            "questions": int(qm.sum()),
+            "best_epoch": int(np.nanargmax(band_agree[label])) if wm.any() else None,
+            "accuracy": band_acc[label],
+            "agreement": band_agree[label],
+        }
+        for (label, wm), (_, qm) in zip(word_bands, q_bands)
+    )
     followed = []
     for w in words:
         if w not in index:
             continue
-        per_epoch = [list(nearest(Embeddings(vocab, s, source="word2vec"), w, k=5).words)
-                     for s in snapshots]
+        per_epoch = [
+            list(nearest(Embeddings(vocab, s, source="word2vec"), w, k=5).words) for s in snapshots
+        ]
         followed.append({"word": w, "count": int(counts[index[w]]), "neighbors": per_epoch})
     return Word2VecTraining(
-        words=vocab, counts=counts, tokens=tokens, epochs=epochs, seed=seed,
-        vector_size=vector_size, window=window, min_count=min_count, loss=loss,
-        analogy_questions=len(answer_count), accuracy=np.array(accuracy), mrr=np.array(mrr),
-        agreement=np.array(agreement), k=k, bands=bands, neighbors=tuple(followed),
-        snapshots=snapshots)
+        words=vocab,
+        counts=counts,
+        tokens=tokens,
+        epochs=epochs,
+        seed=seed,
+        vector_size=vector_size,
+        window=window,
+        min_count=min_count,
+        loss=loss,
+        analogy_questions=len(answer_count),
+        accuracy=np.array(accuracy),
+        mrr=np.array(mrr),
+        agreement=np.array(agreement),
+        k=k,
+        bands=bands,
+        neighbors=tuple(followed),
+        snapshots=snapshots,
+    )

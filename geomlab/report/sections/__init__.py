@@ -106,9 +106,21 @@ def claim(number: int, measured: str, holds: bool, on: str | None = None) -> dic
     return {**out, "on": on} if on else out
 
 
-_MODULES = ["vectors", "relevance", "softmax", "crossentropy", "analogies", "similarity",
-            "polysemy", "calibration", "projection", "model", "modelcalibration",
-            "modelpolysemy", "training"]
+_MODULES = [
+    "vectors",
+    "relevance",
+    "softmax",
+    "crossentropy",
+    "analogies",
+    "similarity",
+    "polysemy",
+    "calibration",
+    "projection",
+    "model",
+    "modelcalibration",
+    "modelpolysemy",
+    "training",
+]
 
 
 def section_keys() -> list[str]:

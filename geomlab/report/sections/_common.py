@@ -11,9 +11,28 @@ from ...evaluation.datasets import load_analogies
 from . import Context, Unavailable
 
 # -- the probe words -------------------------------------------------------------------
-CAPITALS = ("paris", "london", "berlin", "rome", "madrid", "tokyo", "moscow", "beijing",
-            "washington", "ottawa", "canberra", "cairo", "athens", "vienna", "lisbon",
-            "brussels", "amsterdam", "stockholm", "dublin", "warsaw")
+CAPITALS = (
+    "paris",
+    "london",
+    "berlin",
+    "rome",
+    "madrid",
+    "tokyo",
+    "moscow",
+    "beijing",
+    "washington",
+    "ottawa",
+    "canberra",
+    "cairo",
+    "athens",
+    "vienna",
+    "lisbon",
+    "brussels",
+    "amsterdam",
+    "stockholm",
+    "dublin",
+    "warsaw",
+)
 #: the query of the softmax and cross-entropy sections, over ``CAPITALS``, and its answer
 QUERY, EXPECTED = "france", "paris"
 #: the seed dialogue's "The capital of France is" logits
@@ -42,9 +61,18 @@ def analogy_evaluation(ctx: Context, method: str, *, exclude_inputs: bool = True
     ctx.record_dataset("google", dataset.path)
     restrict = ANALOGY_RESTRICT_QUICK if ctx.quick else ANALOGY_RESTRICT
     fit = "fit" if method == "3cosadd" and exclude_inputs else None
-    return ctx.once(f"google:{method}:{exclude_inputs}", lambda: evaluate_analogies(
-        ctx.emb, dataset, method=method, restrict_vocab=restrict,
-        exclude_inputs=exclude_inputs, temperature=fit, progress=ctx.progress))
+    return ctx.once(
+        f"google:{method}:{exclude_inputs}",
+        lambda: evaluate_analogies(
+            ctx.emb,
+            dataset,
+            method=method,
+            restrict_vocab=restrict,
+            exclude_inputs=exclude_inputs,
+            temperature=fit,
+            progress=ctx.progress,
+        ),
+    )
 
 
 def language_model(ctx: Context):

@@ -47,8 +47,10 @@ def compute(ctx: Context) -> dict:
     for t in TARGETS:
         g = np.asarray(grad(z, t, words=words))
         bumps = np.eye(len(z)) * eps
-        fd = (np.asarray(cross_entropy(z + bumps, [t] * len(z), words=words))
-              - np.asarray(cross_entropy(z - bumps, [t] * len(z), words=words))) / (2 * eps)
+        fd = (
+            np.asarray(cross_entropy(z + bumps, [t] * len(z), words=words))
+            - np.asarray(cross_entropy(z - bumps, [t] * len(z), words=words))
+        ) / (2 * eps)
         fd_err = max(fd_err, float(np.abs(fd - g).max()))
         grads[t] = {"grad": g.tolist(), "loss": float(cross_entropy(z, t, words=words))}
     probs = np.asarray(softmax(z))
@@ -58,8 +60,11 @@ def compute(ctx: Context) -> dict:
     sweep = np.tile(np.asarray(SEED_LOGITS, dtype=float), (len(xs), 1))
     sweep[:, 0] = xs
     echo = eml_echo(sweep, np.zeros(len(xs), dtype=int))
-    crossing = xs[np.flatnonzero(np.asarray(echo.eml) >= 0)[0]] if np.any(
-        np.asarray(echo.eml) >= 0) else None
+    crossing = (
+        xs[np.flatnonzero(np.asarray(echo.eml) >= 0)[0]]
+        if np.any(np.asarray(echo.eml) >= 0)
+        else None
+    )
     # ... and on the real logits, each capital in turn as the right answer
     real = eml_echo(np.tile(z, (len(z), 1)), np.arange(len(z)))
     r_eml, r_ce = np.asarray(real.eml), np.asarray(real.cross_entropy)
@@ -87,49 +92,97 @@ def compute(ctx: Context) -> dict:
     h_q, kl_q = float(entropy(q)), float(kl_divergence(q, probs))
 
     claims = [
-        claim(1, f"eml(1, e) = {e1:.12f}, e − 1 = {math.e - 1:.12f}; eml(1, 0) "
-                 + ("raises an error" if rejects_zero else "does not raise"),
-              abs(e1 - (math.e - 1)) < 1e-12 and rejects_zero),
-        claim(2, f"over the {len(z)} capitals as right answers, eml and ln p rank them "
-                 f"identically (Spearman ρ = {rho:.3f}); same sign (eml < 0) for "
-                 f"{int(agree.sum())} of {len(z)}; eml − ln p = eˣ − x is at least "
-                 f"{float(np.min(r_eml + r_ce)):,.1f} here", rho > 0.999),
-        claim(6, ", ".join(f"{p:g} → {v:.5f}" for p, v in zip(SEED_POINTS, losses)),
-              all(abs(v - EXPECTED_LOSS[p]) < 5e-5 for p, v in zip(SEED_POINTS, losses)
-                  if p in EXPECTED_LOSS)),
-        claim(7, f"−ln 1e−4 − (−ln 1e−3) = {ln10_gap:.6f} (ln 10 = {math.log(10):.6f})",
-              abs(ln10_gap - math.log(10)) < 1e-9),
-        claim(8, f"largest gap between p − onehot and central differences: {fd_err:.1e}",
-              fd_err < 1e-6),
-        claim(9, f"logsumexp([1000, 999]) = {lse_big:.6f} (naive: {naive_big}); "
-                 f"logsumexp([−1000, −1001]) = {lse_small:.6f} (naive: {naive_small}); "
-                 f"free energy at T = 0.001: {f_cold:.4f} (→ −max z)",
-              abs(lse_big - want_big) < 1e-9 and abs(lse_small - want_small) < 1e-9
-              and abs(f_cold + 1000.0) < 1e-3),
-        claim(10, f"H(q, p) = {ce_q:.6f} = H(q) {h_q:.6f} + KL {kl_q:.6f}; residual "
-                  f"{abs(ce_q - h_q - kl_q):.1e}", abs(ce_q - h_q - kl_q) < 1e-9),
+        claim(
+            1,
+            f"eml(1, e) = {e1:.12f}, e − 1 = {math.e - 1:.12f}; eml(1, 0) "
+            + ("raises an error" if rejects_zero else "does not raise"),
+            abs(e1 - (math.e - 1)) < 1e-12 and rejects_zero,
+        ),
+        claim(
+            2,
+            f"over the {len(z)} capitals as right answers, eml and ln p rank them "
+            f"identically (Spearman ρ = {rho:.3f}); same sign (eml < 0) for "
+            f"{int(agree.sum())} of {len(z)}; eml − ln p = eˣ − x is at least "
+            f"{float(np.min(r_eml + r_ce)):,.1f} here",
+            rho > 0.999,
+        ),
+        claim(
+            6,
+            ", ".join(f"{p:g} → {v:.5f}" for p, v in zip(SEED_POINTS, losses)),
+            all(
+                abs(v - EXPECTED_LOSS[p]) < 5e-5
+                for p, v in zip(SEED_POINTS, losses)
+                if p in EXPECTED_LOSS
+            ),
+        ),
+        claim(
+            7,
+            f"−ln 1e−4 − (−ln 1e−3) = {ln10_gap:.6f} (ln 10 = {math.log(10):.6f})",
+            abs(ln10_gap - math.log(10)) < 1e-9,
+        ),
+        claim(
+            8,
+            f"largest gap between p − onehot and central differences: {fd_err:.1e}",
+            fd_err < 1e-6,
+        ),
+        claim(
+            9,
+            f"logsumexp([1000, 999]) = {lse_big:.6f} (naive: {naive_big}); "
+            f"logsumexp([−1000, −1001]) = {lse_small:.6f} (naive: {naive_small}); "
+            f"free energy at T = 0.001: {f_cold:.4f} (→ −max z)",
+            abs(lse_big - want_big) < 1e-9
+            and abs(lse_small - want_small) < 1e-9
+            and abs(f_cold + 1000.0) < 1e-3,
+        ),
+        claim(
+            10,
+            f"H(q, p) = {ce_q:.6f} = H(q) {h_q:.6f} + KL {kl_q:.6f}; residual "
+            f"{abs(ce_q - h_q - kl_q):.1e}",
+            abs(ce_q - h_q - kl_q) < 1e-9,
+        ),
     ]
     return {
         "curve": {"p": curve_p.tolist(), "loss": curve.tolist()},
         "seed_points": {"p": list(SEED_POINTS), "loss": losses.tolist()},
         "ln10_gap": ln10_gap,
-        "query": QUERY, "words": words, "logits": z.tolist(), "probs": probs.tolist(),
-        "gradients": grads, "finite_difference_error": fd_err,
-        "echo_sweep": {"x": xs.tolist(), "others": list(SEED_LOGITS[1:]),
-                       "eml": np.asarray(echo.eml).tolist(),
-                       "cross_entropy": np.asarray(echo.cross_entropy).tolist(),
-                       "log_y": np.asarray(echo.log_y).tolist(),
-                       "eml_turns_positive_at": None if crossing is None else float(crossing)},
-        "echo_real": {"words": words, "x": np.asarray(real.x).tolist(),
-                      "log_y": float(np.asarray(real.log_y)[0]), "eml": r_eml.tolist(),
-                      "cross_entropy": r_ce.tolist(), "agree": agree.tolist(),
-                      "spearman": rho},
-        "decomposition": {"cross_entropy": ce_q, "entropy": h_q, "kl": kl_q,
-                          "target": "softmax at T = 5", "model": "softmax at T = 1"},
+        "query": QUERY,
+        "words": words,
+        "logits": z.tolist(),
+        "probs": probs.tolist(),
+        "gradients": grads,
+        "finite_difference_error": fd_err,
+        "echo_sweep": {
+            "x": xs.tolist(),
+            "others": list(SEED_LOGITS[1:]),
+            "eml": np.asarray(echo.eml).tolist(),
+            "cross_entropy": np.asarray(echo.cross_entropy).tolist(),
+            "log_y": np.asarray(echo.log_y).tolist(),
+            "eml_turns_positive_at": None if crossing is None else float(crossing),
+        },
+        "echo_real": {
+            "words": words,
+            "x": np.asarray(real.x).tolist(),
+            "log_y": float(np.asarray(real.log_y)[0]),
+            "eml": r_eml.tolist(),
+            "cross_entropy": r_ce.tolist(),
+            "agree": agree.tolist(),
+            "spearman": rho,
+        },
+        "decomposition": {
+            "cross_entropy": ce_q,
+            "entropy": h_q,
+            "kl": kl_q,
+            "target": "softmax at T = 5",
+            "model": "softmax at T = 1",
+        },
         "claims": claims,
-        "params": {"query": QUERY, "candidates": cands, "targets": list(TARGETS),
-                   "finite_difference_step": eps, "eml_sweep": "x from −6 to 10, the seed "
-                   "logits' other entries fixed"},
+        "params": {
+            "query": QUERY,
+            "candidates": cands,
+            "targets": list(TARGETS),
+            "finite_difference_step": eps,
+            "eml_sweep": "x from −6 to 10, the seed logits' other entries fixed",
+        },
     }
 
 
@@ -146,13 +199,15 @@ def render(r: dict) -> Rendered:
         "Cross-entropy is the surprise −ln p of the right answer: "
         + ", ".join(f"p = {p:g} costs {v:.2f} nats" for p, v in zip(sp["p"], sp["loss"]))
         + f". Each factor of ten less probability adds ln 10 = {r['ln10_gap']:.3f} nats.",
-        (f"Its gradient with respect to the logits is p − onehot. With '{w[0]}' right the "
-         f"model was already sure (p = {r['probs'][0]:.4f}): the loss is "
-         f"{g[w[0]]['loss']:.4f} and the gradient on '{w[0]}' only {min(g[w[0]]['grad']):+.4f}. "
-         f"With 'brussels' right the loss is {g['brussels']['loss']:.2f}: the gradient is "
-         f"{min(g['brussels']['grad']):+.3f} on brussels and {max(g['brussels']['grad']):+.3f} "
-         f"on '{w[0]}', so a descent step raises the one and lowers the other. Central "
-         f"differences agree to {r['finite_difference_error']:.0e}."),
+        (
+            f"Its gradient with respect to the logits is p − onehot. With '{w[0]}' right the "
+            f"model was already sure (p = {r['probs'][0]:.4f}): the loss is "
+            f"{g[w[0]]['loss']:.4f} and the gradient on '{w[0]}' only {min(g[w[0]]['grad']):+.4f}. "
+            f"With 'brussels' right the loss is {g['brussels']['loss']:.2f}: the gradient is "
+            f"{min(g['brussels']['grad']):+.3f} on brussels and {max(g['brussels']['grad']):+.3f} "
+            f"on '{w[0]}', so a descent step raises the one and lowers the other. Central "
+            f"differences agree to {r['finite_difference_error']:.0e}."
+        ),
         f"The seeds' eml(x, y) = eˣ − ln y with x = the right logit and y = Σ eᶻ echoes "
         f"ln p = x − ln y: for one set of logits both rank the {len(w)} capitals "
         f"identically (Spearman ρ = {er['spearman']:.3f}). But eml − ln p = eˣ − x ≥ 1, so "
@@ -161,19 +216,38 @@ def render(r: dict) -> Rendered:
         + (f"{cross:.2f}" if cross is not None else "the swept range")
         + ", while ln p never does.",
     ]
-    table = Table(["probability p", "−ln p (nats)"],
-                  [[p, v] for p, v in zip(sp["p"], sp["loss"])], "The seeds' points")
-    echo = Table(["right answer", "x = logit", "ln y", "eml = eˣ − ln y", "ln p = x − ln y",
-                  "same sign"],
-                 [[w[i], er["x"][i], er["log_y"], er["eml"][i], -er["cross_entropy"][i],
-                   er["agree"][i]] for i in range(min(6, len(w)))],
-                 f"eml and ln p on the '{r['query']}' logits (top 6 of {len(w)})")
-    figs = [Figure("crossentropy_curve", plots.cross_entropy_curve(r),
-                   "−ln p against p, with the seed dialogue's points marked.", svg=True),
-            Figure("crossentropy_gradient", plots.gradient_bars(r),
-                   "The gradient p − onehot for two choices of the right answer."),
-            Figure("crossentropy_eml", plots.eml_echo(r),
-                   "eml(x, y) beside ln p as the right answer's logit x grows.", svg=True)]
+    table = Table(
+        ["probability p", "−ln p (nats)"],
+        [[p, v] for p, v in zip(sp["p"], sp["loss"])],
+        "The seeds' points",
+    )
+    echo = Table(
+        ["right answer", "x = logit", "ln y", "eml = eˣ − ln y", "ln p = x − ln y", "same sign"],
+        [
+            [w[i], er["x"][i], er["log_y"], er["eml"][i], -er["cross_entropy"][i], er["agree"][i]]
+            for i in range(min(6, len(w)))
+        ],
+        f"eml and ln p on the '{r['query']}' logits (top 6 of {len(w)})",
+    )
+    figs = [
+        Figure(
+            "crossentropy_curve",
+            plots.cross_entropy_curve(r),
+            "−ln p against p, with the seed dialogue's points marked.",
+            svg=True,
+        ),
+        Figure(
+            "crossentropy_gradient",
+            plots.gradient_bars(r),
+            "The gradient p − onehot for two choices of the right answer.",
+        ),
+        Figure(
+            "crossentropy_eml",
+            plots.eml_echo(r),
+            "eml(x, y) beside ln p as the right answer's logit x grows.",
+            svg=True,
+        ),
+    ]
     return Rendered(figs, [table, echo], caption)
 
 

@@ -44,38 +44,76 @@ def compute(ctx: Context) -> dict:
     first = lens.first_layer()
     on = "SmolLM2-135M"
     claims = [
-        claim(5, f"next-token entropy {sweep_h[0]:.3g} nats at T = {temps[0]:g}, "
-                 f"{sweep_h[-1]:.2f} of ln {lm.config.vocab_size:,} = {h_max:.2f} at "
-                 f"T = {temps[-1]:g}", sweep_h[0] < 0.01 and sweep_h[-1] > 0.95 * h_max,
-              on=on),
-        claim(11, f"block {ATTENTION_LAYER}, {len(att.heads)} heads: max |softmax(QKᵀ/√d) − "
-                  f"weights| = {att.max_difference:.1e}; mean head entropy "
-                  f"{float(att.entropy.min()):.2f}–{float(att.entropy.max()):.2f} nats",
-              att.max_difference < 1e-5, on=on),
-        claim(14, f"after “{PROMPT}” the top token is '{tokens[0]}', p = {paris:.3f} "
-                  f"(hidden state · unembedding row = {float(z[top_ids[0]]):.2f}); it is on "
-                  f"top from block {first} of {lens.n_layers}",
-              tokens[0] == EXPECTED, on=on),
+        claim(
+            5,
+            f"next-token entropy {sweep_h[0]:.3g} nats at T = {temps[0]:g}, "
+            f"{sweep_h[-1]:.2f} of ln {lm.config.vocab_size:,} = {h_max:.2f} at "
+            f"T = {temps[-1]:g}",
+            sweep_h[0] < 0.01 and sweep_h[-1] > 0.95 * h_max,
+            on=on,
+        ),
+        claim(
+            11,
+            f"block {ATTENTION_LAYER}, {len(att.heads)} heads: max |softmax(QKᵀ/√d) − "
+            f"weights| = {att.max_difference:.1e}; mean head entropy "
+            f"{float(att.entropy.min()):.2f}–{float(att.entropy.max()):.2f} nats",
+            att.max_difference < 1e-5,
+            on=on,
+        ),
+        claim(
+            14,
+            f"after “{PROMPT}” the top token is '{tokens[0]}', p = {paris:.3f} "
+            f"(hidden state · unembedding row = {float(z[top_ids[0]]):.2f}); it is on "
+            f"top from block {first} of {lens.n_layers}",
+            tokens[0] == EXPECTED,
+            on=on,
+        ),
     ]
     return {
-        "prompt": PROMPT, "tokens": tokens, "top_ids": top_ids,
-        "logits": [float(z[i]) for i in top_ids], "entropy": float(nt.entropy),
+        "prompt": PROMPT,
+        "tokens": tokens,
+        "top_ids": top_ids,
+        "logits": [float(z[i]) for i in top_ids],
+        "entropy": float(nt.entropy),
         "bars": bars,
-        "sweep": {"temperature": temps.tolist(), "entropy": sweep_h, "top1": sweep_p,
-                  "max_entropy": h_max},
-        "lens": {"tokens": list(lens.tokens), "top_tokens": [list(r) for r in lens.top_tokens],
-                 "top_probs": lens.top_probs.tolist(), "entropy": lens.entropy.tolist(),
-                 "final_ranks": lens.final_ranks.tolist(), "first_layer": first},
-        "attention": {"prompt": ATTENTION_PROMPT, "layer": ATTENTION_LAYER,
-                      "tokens": list(att.tokens), "weights": att.weights.tolist(),
-                      "entropy": att.entropy.tolist(),
-                      "max_difference": att.max_difference},
-        "model": {"name": lm.config.name, "file": lm.path.name, "layers": lm.config.n_layers,
-                  "width": lm.config.d_model, "vocabulary": lm.config.vocab_size},
+        "sweep": {
+            "temperature": temps.tolist(),
+            "entropy": sweep_h,
+            "top1": sweep_p,
+            "max_entropy": h_max,
+        },
+        "lens": {
+            "tokens": list(lens.tokens),
+            "top_tokens": [list(r) for r in lens.top_tokens],
+            "top_probs": lens.top_probs.tolist(),
+            "entropy": lens.entropy.tolist(),
+            "final_ranks": lens.final_ranks.tolist(),
+            "first_layer": first,
+        },
+        "attention": {
+            "prompt": ATTENTION_PROMPT,
+            "layer": ATTENTION_LAYER,
+            "tokens": list(att.tokens),
+            "weights": att.weights.tolist(),
+            "entropy": att.entropy.tolist(),
+            "max_difference": att.max_difference,
+        },
+        "model": {
+            "name": lm.config.name,
+            "file": lm.path.name,
+            "layers": lm.config.n_layers,
+            "width": lm.config.d_model,
+            "vocabulary": lm.config.vocab_size,
+        },
         "claims": claims,
-        "params": {"prompt": PROMPT, "top": TOP, "bar_temperatures": list(BAR_TEMPERATURES),
-                   "sweep": "41 temperatures, log-spaced 0.01 to 1000",
-                   "attention_prompt": ATTENTION_PROMPT, "attention_layer": ATTENTION_LAYER},
+        "params": {
+            "prompt": PROMPT,
+            "top": TOP,
+            "bar_temperatures": list(BAR_TEMPERATURES),
+            "sweep": "41 temperatures, log-spaced 0.01 to 1000",
+            "attention_prompt": ATTENTION_PROMPT,
+            "attention_layer": ATTENTION_LAYER,
+        },
     }
 
 
@@ -103,21 +141,40 @@ def render(r: dict) -> Rendered:
         f"row entropy per head runs from {min(att['entropy']):.2f} nats (focused) to "
         f"{max(att['entropy']):.2f} (spread out).",
     ]
-    table = Table(["rank", "token", "logit", *[f"p at T = {t}" for t in r["bars"]]],
-                  [[i + 1, tok, r["logits"][i], *[r["bars"][t][i] for t in r["bars"]]]
-                   for i, tok in enumerate(r["tokens"])],
-                  f"Next token after “{r['prompt']}”")
-    figs = [Figure("model_next_token", plots.next_token_bars(r),
-                   f"The model's next-token probabilities after “{r['prompt']}” at several "
-                   "temperatures.", svg=True),
-            Figure("model_logit_lens", plots.logit_lens_map(r),
-                   "Logit lens: the top token and its probability at every block and "
-                   "position; the entropy at the last position falling with depth."),
-            Figure("model_attention", plots.attention_heads(r),
-                   f"Attention weights of the {len(att['entropy'])} heads of block "
-                   f"{att['layer']} (rows: query position, columns: key position).")]
+    table = Table(
+        ["rank", "token", "logit", *[f"p at T = {t}" for t in r["bars"]]],
+        [
+            [i + 1, tok, r["logits"][i], *[r["bars"][t][i] for t in r["bars"]]]
+            for i, tok in enumerate(r["tokens"])
+        ],
+        f"Next token after “{r['prompt']}”",
+    )
+    figs = [
+        Figure(
+            "model_next_token",
+            plots.next_token_bars(r),
+            f"The model's next-token probabilities after “{r['prompt']}” at several temperatures.",
+            svg=True,
+        ),
+        Figure(
+            "model_logit_lens",
+            plots.logit_lens_map(r),
+            "Logit lens: the top token and its probability at every block and "
+            "position; the entropy at the last position falling with depth.",
+        ),
+        Figure(
+            "model_attention",
+            plots.attention_heads(r),
+            f"Attention weights of the {len(att['entropy'])} heads of block "
+            f"{att['layer']} (rows: query position, columns: key position).",
+        ),
+    ]
     return Rendered(figs, [table], caption)
 
 
-SECTION = Section("model", "A real language model: next-token preference, logit lens, "
-                  "attention heads", compute, render)
+SECTION = Section(
+    "model",
+    "A real language model: next-token preference, logit lens, attention heads",
+    compute,
+    render,
+)

@@ -47,8 +47,10 @@ def compute(ctx: Context) -> dict:
     n = N_WORDS_QUICK if ctx.quick else N_WORDS
     words = _frequent_words(emb, n, ctx.words)
     if len(words) < MIN_WORDS:
-        raise Unavailable(f"only {len(words)} words made of letters in this vocabulary; a "
-                          f"map needs at least {MIN_WORDS}")
+        raise Unavailable(
+            f"only {len(words)} words made of letters in this vocabulary; a "
+            f"map needs at least {MIN_WORDS}"
+        )
     x = emb.unit(emb.indices(words))
     k = min(N_CLUSTERS, max(2, len(words) // 20))
     km = KMeans(n_clusters=k, n_init=4, random_state=ctx.seed).fit(x)
@@ -61,8 +63,15 @@ def compute(ctx: Context) -> dict:
         labelled.extend(words[i] for i in order[:LABELS_PER_CLUSTER])
     methods = METHODS_QUICK if ctx.quick else METHODS
     tsne_iter = TSNE_ITER
-    maps = compare_maps(x, methods=methods, seed=ctx.seed, quick=ctx.quick,
-                        progress=ctx.step, init=UMAP_INIT, max_iter=tsne_iter)
+    maps = compare_maps(
+        x,
+        methods=methods,
+        seed=ctx.seed,
+        quick=ctx.quick,
+        progress=ctx.step,
+        init=UMAP_INIT,
+        max_iter=tsne_iter,
+    )
     return {
         "n_points": len(words),
         "words": words,
@@ -72,15 +81,28 @@ def compute(ctx: Context) -> dict:
         "cluster_sizes": np.bincount(km.labels_, minlength=k).tolist(),
         "labelled": list(dict.fromkeys(labelled)),
         "maps": maps,
-        "params": {"words": f"the {n:,} most frequent words made of letters only"
-                   + (", plus --words" if ctx.words else ""),
-                   "metric": "cosine", "trustworthiness_neighbors": 10, "k_means": k,
-                   "dim": int(emb.dim),
-                   **({} if "umap" not in methods else
-                      {"umap": {"n_neighbors": 15, "min_dist": 0.1, "init": UMAP_INIT,
-                                "n_epochs": 200 if ctx.quick else "auto"}}),
-                   "tsne": {"perplexity": 30, "init": "pca", "max_iter": tsne_iter},
-                   "seed": ctx.seed},
+        "params": {
+            "words": f"the {n:,} most frequent words made of letters only"
+            + (", plus --words" if ctx.words else ""),
+            "metric": "cosine",
+            "trustworthiness_neighbors": 10,
+            "k_means": k,
+            "dim": int(emb.dim),
+            **(
+                {}
+                if "umap" not in methods
+                else {
+                    "umap": {
+                        "n_neighbors": 15,
+                        "min_dist": 0.1,
+                        "init": UMAP_INIT,
+                        "n_epochs": 200 if ctx.quick else "auto",
+                    }
+                }
+            ),
+            "tsne": {"perplexity": 30, "init": "pca", "max_iter": tsne_iter},
+            "seed": ctx.seed,
+        },
     }
 
 
@@ -90,33 +112,44 @@ def render(r: dict) -> Rendered:
     maps = sorted(r["maps"], key=lambda m: -m["trustworthiness"])
     best, worst = maps[0], maps[-1]
     caption = [
-        (f"{r['n_points']:,} frequent words (ranks {min(r['ranks']):,} to "
-         f"{max(r['ranks']):,}) mapped to two dimensions by each method. Colour is the "
-         f"k-means cluster (k = {len(r['cluster_names'])}) each word has in the full "
-         f"{r['params']['dim']}-d space, so a colour split across a map is a cluster the map "
-         "tore apart."),
+        (
+            f"{r['n_points']:,} frequent words (ranks {min(r['ranks']):,} to "
+            f"{max(r['ranks']):,}) mapped to two dimensions by each method. Colour is the "
+            f"k-means cluster (k = {len(r['cluster_names'])}) each word has in the full "
+            f"{r['params']['dim']}-d space, so a colour split across a map is a cluster the map "
+            "tore apart."
+        ),
         f"{best['method']} keeps the most neighbourhoods (trustworthiness "
         f"{best['trustworthiness']:.3f}), {worst['method']} the fewest "
         f"({worst['trustworthiness']:.3f}): "
-        + "; ".join(f"{m['method']} {m['trustworthiness']:.3f} in {m['seconds']:.1f} s"
-                    for m in r["maps"])
+        + "; ".join(
+            f"{m['method']} {m['trustworthiness']:.3f} in {m['seconds']:.1f} s" for m in r["maps"]
+        )
         + ". Distances between far-apart groups mean little on the non-linear maps; "
         "only the local neighbourhoods are what trustworthiness vouches for.",
     ]
-    table = Table(["method", "trustworthiness (10 neighbours)", "seconds"],
-                  [[m["method"], m["trustworthiness"], m["seconds"]] for m in r["maps"]],
-                  "How far to trust each map")
-    clusters = Table(["cluster", "words", "nearest its centre"],
-                     [[i + 1, s, nm] for i, (s, nm) in
-                      enumerate(zip(r["cluster_sizes"], r["cluster_names"]))], "Clusters")
+    table = Table(
+        ["method", "trustworthiness (10 neighbours)", "seconds"],
+        [[m["method"], m["trustworthiness"], m["seconds"]] for m in r["maps"]],
+        "How far to trust each map",
+    )
+    clusters = Table(
+        ["cluster", "words", "nearest its centre"],
+        [[i + 1, s, nm] for i, (s, nm) in enumerate(zip(r["cluster_sizes"], r["cluster_names"]))],
+        "Clusters",
+    )
     names = [m["method"] for m in r["maps"]]
     if "UMAP" not in names:
         caption.append("This quick run leaves UMAP out (the full report draws it too).")
     shown = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-    fig = Figure("projection_maps", plots.projection_panels(r),
-                 f"{shown} maps of the same words, coloured by full-space cluster.")
+    fig = Figure(
+        "projection_maps",
+        plots.projection_panels(r),
+        f"{shown} maps of the same words, coloured by full-space cluster.",
+    )
     return Rendered([fig], [table, clusters], caption)
 
 
-SECTION = Section("projection", "Projection: maps of the space, and how far to trust them",
-                  compute, render)
+SECTION = Section(
+    "projection", "Projection: maps of the space, and how far to trust them", compute, render
+)

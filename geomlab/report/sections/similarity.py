@@ -19,27 +19,42 @@ def compute(ctx: Context) -> dict:
     for name, label in DATASETS:
         ds = load_word_pairs(name)
         ctx.record_dataset(name, ds.path)
-        covered = sum(vocab.row(a) is not None and vocab.row(b) is not None
-                      for a, b, _ in ds.pairs)
+        covered = sum(vocab.row(a) is not None and vocab.row(b) is not None for a, b, _ in ds.pairs)
         if covered < 3:
-            raise Unavailable(f"only {covered} of the {len(ds.pairs)} {label} pairs have "
-                              "both words in this vocabulary; at least 3 are needed")
+            raise Unavailable(
+                f"only {covered} of the {len(ds.pairs)} {label} pairs have "
+                "both words in this vocabulary; at least 3 are needed"
+            )
         res = evaluate_similarity(ctx.emb, ds, restrict_vocab=RESTRICT, seed=ctx.seed)
         pairs = [p for p in res.pairs if p.cosine is not None]
-        out.append({
-            "dataset": name, "label": label, "path": str(ds.path),
-            "n_pairs": int(res.n_pairs), "n_oov": int(res.n_oov),
-            "spearman": float(res.spearman), "spearman_low": float(res.spearman_ci[0]),
-            "spearman_high": float(res.spearman_ci[1]), "pearson": float(res.pearson),
-            "confidence_level": float(res.confidence_level), "ci_method": res.ci_method,
-            "human": [float(p.gold) for p in pairs], "cosine": [float(p.cosine) for p in pairs],
-            "words": [[p.w1, p.w2] for p in pairs],
-        })
-    return {"datasets": out, "params": {"bootstrap": "2,000 resamples of the pairs, "
-                                        "BCa interval (scipy.stats.bootstrap)",
-                                        "seed": ctx.seed,
-                                        "metric": "cosine", "restrict_vocab": RESTRICT,
-                                        "case_insensitive": True}}
+        out.append(
+            {
+                "dataset": name,
+                "label": label,
+                "path": str(ds.path),
+                "n_pairs": int(res.n_pairs),
+                "n_oov": int(res.n_oov),
+                "spearman": float(res.spearman),
+                "spearman_low": float(res.spearman_ci[0]),
+                "spearman_high": float(res.spearman_ci[1]),
+                "pearson": float(res.pearson),
+                "confidence_level": float(res.confidence_level),
+                "ci_method": res.ci_method,
+                "human": [float(p.gold) for p in pairs],
+                "cosine": [float(p.cosine) for p in pairs],
+                "words": [[p.w1, p.w2] for p in pairs],
+            }
+        )
+    return {
+        "datasets": out,
+        "params": {
+            "bootstrap": "2,000 resamples of the pairs, BCa interval (scipy.stats.bootstrap)",
+            "seed": ctx.seed,
+            "metric": "cosine",
+            "restrict_vocab": RESTRICT,
+            "case_insensitive": True,
+        },
+    }
 
 
 def _extremes(d: dict) -> tuple[str, str]:
@@ -64,28 +79,50 @@ def render(r: dict) -> Rendered:
             f"({d['confidence_level']:.0%} bootstrap "
             f"interval {d['spearman_low']:.3f} to {d['spearman_high']:.3f}; Pearson "
             f"{d['pearson']:.3f}). The model over-rates '{over}' and under-rates '{under}' "
-            "most, relative to the people.")
+            "most, relative to the people."
+        )
     if len(ds) == 2:
         ws, sl = ds
-        overlap = ws["spearman_low"] <= sl["spearman_high"] and sl["spearman_low"] <= \
-            ws["spearman_high"]
+        overlap = (
+            ws["spearman_low"] <= sl["spearman_high"] and sl["spearman_low"] <= ws["spearman_high"]
+        )
         parts.append(
             f"{ws['label']} minus {sl['label']}: {ws['spearman'] - sl['spearman']:+.3f}, "
-            + ("the intervals overlap, so the two are not told apart. " if overlap else
-               "the intervals do not overlap. ")
-            + ("Co-occurrence geometry tracks relatedness (what WordSim rewards: coffee – cup)"
-               " better than strict similarity (what SimLex asks: coffee – tea)."
-               if ws["spearman"] > sl["spearman"] and not overlap else ""))
+            + (
+                "the intervals overlap, so the two are not told apart. "
+                if overlap
+                else "the intervals do not overlap. "
+            )
+            + (
+                "Co-occurrence geometry tracks relatedness (what WordSim rewards: coffee – cup)"
+                " better than strict similarity (what SimLex asks: coffee – tea)."
+                if ws["spearman"] > sl["spearman"] and not overlap
+                else ""
+            )
+        )
     level = f"{ds[0]['confidence_level']:.0%}"
-    table = Table(["dataset", "pairs", "out of vocabulary", "Spearman ρ", f"{level} interval",
-                   "Pearson r"],
-                  [[d["label"], d["n_pairs"], d["n_oov"], d["spearman"],
-                    f"{d['spearman_low']:.3f} – {d['spearman_high']:.3f}", d["pearson"]]
-                   for d in ds])
-    fig = Figure("similarity_scatter", plots.similarity_scatter(r),
-                 "Model cosine against human score, one point per word pair.")
+    table = Table(
+        ["dataset", "pairs", "out of vocabulary", "Spearman ρ", f"{level} interval", "Pearson r"],
+        [
+            [
+                d["label"],
+                d["n_pairs"],
+                d["n_oov"],
+                d["spearman"],
+                f"{d['spearman_low']:.3f} – {d['spearman_high']:.3f}",
+                d["pearson"],
+            ]
+            for d in ds
+        ],
+    )
+    fig = Figure(
+        "similarity_scatter",
+        plots.similarity_scatter(r),
+        "Model cosine against human score, one point per word pair.",
+    )
     return Rendered([fig], [table], parts)
 
 
-SECTION = Section("similarity", "Similarity benchmarks: cosine against human judgement",
-                  compute, render)
+SECTION = Section(
+    "similarity", "Similarity benchmarks: cosine against human judgement", compute, render
+)

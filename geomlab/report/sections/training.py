@@ -17,19 +17,22 @@ def compute(ctx: Context) -> dict:
     for name in ("moby_dick_ch1", "moby_dick_ch2", "moby_dick_ch3"):
         ctx.record_dataset(name, CORPUS / f"{name}.txt")
     ctx.step("gradient steps on the unembedding")
-    u = train_unembedding(lm, **(QUICK_UNEMBEDDING if ctx.quick else {}),
-                                  progress=False)
+    u = train_unembedding(lm, **(QUICK_UNEMBEDDING if ctx.quick else {}), progress=False)
     ctx.step("word2vec epochs")
-    w = train_word2vec(epochs=QUICK_EPOCHS if ctx.quick else 40, seed=1,
-                               reference=ctx.emb, progress=False)
+    w = train_word2vec(
+        epochs=QUICK_EPOCHS if ctx.quick else 40, seed=1, reference=ctx.emb, progress=False
+    )
     ud, wd = u.to_dict(), w.to_dict()
     return {
-        "unembedding": ud, "word2vec": wd,
-        "params": {"unembedding": {k: ud[k] for k in ("train_tokens", "held_out_tokens",
-                                                      "steps", "lr")},
-                   "word2vec": {k: wd[k] for k in ("epochs", "seed", "vector_size", "window",
-                                                   "min_count", "k")},
-                   "text": "Moby-Dick chapter 1 (unembedding); chapters 1-3 (word2vec)"},
+        "unembedding": ud,
+        "word2vec": wd,
+        "params": {
+            "unembedding": {k: ud[k] for k in ("train_tokens", "held_out_tokens", "steps", "lr")},
+            "word2vec": {
+                k: wd[k] for k in ("epochs", "seed", "vector_size", "window", "min_count", "k")
+            },
+            "text": "Moby-Dick chapter 1 (unembedding); chapters 1-3 (word2vec)",
+        },
     }
 
 
@@ -47,12 +50,14 @@ def render(r: dict) -> Rendered:
         f"next-token predictions of Moby-Dick. The gradient of a row is (p − onehot) times the "
         f"hidden states. Training loss falls from {u['train_loss_start']:.3f} to "
         f"{u['train_loss_end']:.3f} nats; the {u['held_out_tokens']} held-out predictions "
-        + (f"improve by only {fall:.4f} nats (best at step {u['best_step']}) and then worsen "
-           f"by {rise:.4f}: the model's own rows were already close to the best for unseen "
-           f"text, and further steps memorise the training text (over-fitting)."
-           if u["overfits"] else
-           f"go from {u['held_out_loss_start']:.4f} to {u['held_out_loss_end']:.4f} nats "
-           f"(best {u['held_out_loss_best']:.4f} at step {u['best_step']})."),
+        + (
+            f"improve by only {fall:.4f} nats (best at step {u['best_step']}) and then worsen "
+            f"by {rise:.4f}: the model's own rows were already close to the best for unseen "
+            f"text, and further steps memorise the training text (over-fitting)."
+            if u["overfits"]
+            else f"go from {u['held_out_loss_start']:.4f} to {u['held_out_loss_end']:.4f} nats "
+            f"(best {u['held_out_loss_best']:.4f} at step {u['best_step']})."
+        ),
         f"Rows move more the more often their token was the answer: mean movement "
         f"{bands[0]['mean_movement']:.2g} for the {bands[0]['tokens']:,} tokens never the "
         f"answer, {bands[-1]['mean_movement']:.2g} for those the answer {bands[-1]['band']} "
@@ -66,30 +71,60 @@ def render(r: dict) -> Rendered:
         f"{w['k'] / w['words']:.3f}); the {w['analogy_questions']} Google analogies inside "
         f"the vocabulary stay at accuracy {w['accuracy_last']:.3f} (mean reciprocal rank "
         f"{w['mrr_first']:.4f} → {w['mrr_last']:.4f}). By frequency band the best agreement "
-        f"comes at epoch " + ", ".join(f"{b['best_epoch']} (count {b['band']})"
-                                       for b in w_bands) + ".",
+        f"comes at epoch "
+        + ", ".join(f"{b['best_epoch']} (count {b['band']})" for b in w_bands)
+        + ".",
     ]
-    move = Table(["answer count", "tokens", "mean movement", "median movement"],
-                 [[b["band"], b["tokens"], b["mean_movement"], b["median_movement"]]
-                  for b in u["bands"]], "Unembedding row movement by answer count")
-    watched = Table(["token", "count", "movement", "nearest rows before", "after"],
-                    [[repr(x["token"]), x["count"], x["movement"],
-                      " ".join(repr(t) for t in x["neighbors_before"]),
-                      " ".join(repr(t) for t in x["neighbors_after"])] for x in u["watched"]],
-                    "Watched rows: nearest rows (cosine) before and after training")
-    nb = Table(["word", "count", "after epoch 1", f"after epoch {w['epochs']}"],
-               [[x["word"], x["count"], " ".join(x["neighbors"][1]),
-                 " ".join(x["neighbors"][-1])] for x in w["neighbors"]],
-               "word2vec: nearest words after the first and the last epoch")
-    figs = [Figure("training_curves", plots.training_curves(r),
-                   "Loss per gradient step on the unembedding (training and held-out) and "
-                   "word2vec's loss per epoch.", svg=True),
-            Figure("row_movement", plots.row_movement(r),
-                   "How far the unembedding rows moved, by how often their token was the "
-                   "answer in the training text.", svg=True),
-            Figure("neighbor_agreement", plots.neighbor_agreement(r),
-                   "word2vec epoch by epoch: neighbor agreement with GloVe per frequency "
-                   "band, and the analogies' mean reciprocal rank.", svg=True)]
+    move = Table(
+        ["answer count", "tokens", "mean movement", "median movement"],
+        [[b["band"], b["tokens"], b["mean_movement"], b["median_movement"]] for b in u["bands"]],
+        "Unembedding row movement by answer count",
+    )
+    watched = Table(
+        ["token", "count", "movement", "nearest rows before", "after"],
+        [
+            [
+                repr(x["token"]),
+                x["count"],
+                x["movement"],
+                " ".join(repr(t) for t in x["neighbors_before"]),
+                " ".join(repr(t) for t in x["neighbors_after"]),
+            ]
+            for x in u["watched"]
+        ],
+        "Watched rows: nearest rows (cosine) before and after training",
+    )
+    nb = Table(
+        ["word", "count", "after epoch 1", f"after epoch {w['epochs']}"],
+        [
+            [x["word"], x["count"], " ".join(x["neighbors"][1]), " ".join(x["neighbors"][-1])]
+            for x in w["neighbors"]
+        ],
+        "word2vec: nearest words after the first and the last epoch",
+    )
+    figs = [
+        Figure(
+            "training_curves",
+            plots.training_curves(r),
+            "Loss per gradient step on the unembedding (training and held-out) and "
+            "word2vec's loss per epoch.",
+            svg=True,
+        ),
+        Figure(
+            "row_movement",
+            plots.row_movement(r),
+            "How far the unembedding rows moved, by how often their token was the "
+            "answer in the training text.",
+            svg=True,
+        ),
+        Figure(
+            "neighbor_agreement",
+            plots.neighbor_agreement(r),
+            "word2vec epoch by epoch: neighbor agreement with GloVe per frequency "
+            "band, and the analogies' mean reciprocal rank.",
+            svg=True,
+        ),
+    ]
     return Rendered(figs, [move, watched, nb], caption)
 
 

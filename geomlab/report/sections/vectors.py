@@ -29,7 +29,7 @@ def compute(ctx: Context) -> dict:
     edges = np.unique(np.geomspace(1, n + 1, 41).astype(int))
     bins = {"rank": [], "median": [], "q10": [], "q90": [], "count": []}
     for lo, hi in itertools.pairwise(edges):
-        part = norms[lo - 1:hi - 1]
+        part = norms[lo - 1 : hi - 1]
         if len(part) == 0:
             continue
         q10, med, q90 = np.percentile(part, [10, 50, 90])
@@ -42,11 +42,17 @@ def compute(ctx: Context) -> dict:
     for lo, hi in BANDS:
         if lo > n:
             break
-        part = norms[lo - 1:(hi if hi else n)]
-        bands.append({"band": _band_label(lo, hi, n), "n": len(part),
-                      "median": float(np.median(part)), "mean": float(part.mean()),
-                      "q10": float(np.percentile(part, 10)),
-                      "q90": float(np.percentile(part, 90))})
+        part = norms[lo - 1 : (hi if hi else n)]
+        bands.append(
+            {
+                "band": _band_label(lo, hi, n),
+                "n": len(part),
+                "median": float(np.median(part)),
+                "mean": float(part.mean()),
+                "q10": float(np.percentile(part, 10)),
+                "q90": float(np.percentile(part, 90)),
+            }
+        )
     # the peak among bins of at least 100 words (the first few ranks are single words)
     medians = np.where(np.asarray(bins["count"]) >= 100, bins["median"], -np.inf)
     peak = int(np.argmax(medians))
@@ -84,28 +90,41 @@ def render(r: dict) -> Rendered:
     first, last = r["bands"][0], r["bands"][-1]
     trend = "falls" if last["median"] < first["median"] else "rises"
     caption = [
-        (f"The matrix holds {r['n_words']:,} words × {r['dim']} dimensions "
-         f"({r['memory_mb']:.1f} MB of {r['dtype']}); {r['zero_vectors']:,} rows are zero. "
-         f"Norms run from {r['norm_min']:.2f} ('{r['shortest']}') to {r['norm_max']:.2f} "
-         f"('{r['longest']}'), median {r['norm_median']:.2f}."),
+        (
+            f"The matrix holds {r['n_words']:,} words × {r['dim']} dimensions "
+            f"({r['memory_mb']:.1f} MB of {r['dtype']}); {r['zero_vectors']:,} rows are zero. "
+            f"Norms run from {r['norm_min']:.2f} ('{r['shortest']}') to {r['norm_max']:.2f} "
+            f"('{r['longest']}'), median {r['norm_median']:.2f}."
+        ),
     ]
     if len(r["bands"]) > 1:
         caption.append(
-            ("Length tracks frequency: " if abs(r["spearman_rank_norm"]) > 0.2 else
-             "Length hardly tracks frequency: ")
+            (
+                "Length tracks frequency: "
+                if abs(r["spearman_rank_norm"]) > 0.2
+                else "Length hardly tracks frequency: "
+            )
             + f"the median norm is {first['median']:.2f} among ranks "
             f"{first['band']}, peaks at {r['peak_median']:.2f} around rank "
             f"{r['peak_rank']:,.0f}, and {trend} to {last['median']:.2f} among ranks "
             f"{last['band']} (Spearman ρ between rank and norm "
-            f"{r['spearman_rank_norm']:+.2f}). Dot products, unlike cosines, carry this length.")
-    table = Table(["frequency rank", "words", "median norm", "mean norm", "10th pct",
-                   "90th pct"],
-                  [[b["band"], b["n"], b["median"], b["mean"], b["q10"], b["q90"]]
-                   for b in r["bands"]], "Norms by frequency band")
-    marked = Table(["word", "rank", "norm"], [[m["word"], m["rank"], m["norm"]]
-                                              for m in r["marked"]], "Marked words")
-    fig = Figure("vectors_norms", plots.norms_by_rank(r),
-                 "Row norm against frequency rank (log scale), with the binned median.")
+            f"{r['spearman_rank_norm']:+.2f}). Dot products, unlike cosines, carry this length."
+        )
+    table = Table(
+        ["frequency rank", "words", "median norm", "mean norm", "10th pct", "90th pct"],
+        [[b["band"], b["n"], b["median"], b["mean"], b["q10"], b["q90"]] for b in r["bands"]],
+        "Norms by frequency band",
+    )
+    marked = Table(
+        ["word", "rank", "norm"],
+        [[m["word"], m["rank"], m["norm"]] for m in r["marked"]],
+        "Marked words",
+    )
+    fig = Figure(
+        "vectors_norms",
+        plots.norms_by_rank(r),
+        "Row norm against frequency rank (log scale), with the binned median.",
+    )
     return Rendered([fig], [table, marked], caption)
 
 

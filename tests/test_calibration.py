@@ -192,6 +192,7 @@ def exact_scores(u, rows):
     return s
 
 
+@pytest.mark.slow  # exact log-partitions over 300k words (about 10 s)
 def test_sketch_against_exact_log_partition(glove, unit300k, tmp_path):
     path, rows = write_sample(tmp_path / "s.txt", glove, 120, seed=3)
     r = geomlab.evaluate_analogies(glove, path, temperature=1.0)

@@ -465,6 +465,7 @@ def test_cli_analogies_errors(tmp_path, capsys):
     assert "invalid choice: 'nope'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # starts a local Dask cluster (about 14 s)
 def test_dask_local_cluster_gives_the_identical_evaluation(glove):
     distributed = pytest.importorskip("distributed")
     local = geomlab.evaluate_analogies(glove, "google", restrict_vocab=20_000, temperature=1.0)

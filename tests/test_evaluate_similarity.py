@@ -33,6 +33,7 @@ def test_reference_figures(glove):
     assert sl.n_pairs == 998
 
 
+@pytest.mark.slow  # every shared benchmark file (about 10 s)
 def test_shared_files(glove, evaldata):
     men = geomlab.evaluate_similarity(glove, evaldata / "MEN" / "MEN_dataset_natural_form_full")
     assert round(men.spearman, 4) == 0.6574 and men.n_oov == 0  # REFERENCE.md

@@ -74,6 +74,7 @@ def mutations(data: bytes):
             yield "tensor data flipped", bytes(b)
 
 
+@pytest.mark.slow  # hundreds of mutated GGUF files (about 17 s)
 def test_every_mutation_loads_soundly_or_raises_a_geomlab_error(original, tmp_path):
     outcomes = {"loaded": 0, "refused": 0}
     for name, content in mutations(original):

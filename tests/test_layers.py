@@ -19,7 +19,7 @@ ROOT = Path(geomlab.__file__).parent
 
 #: lowest first; a part may import only parts of its own layer or below
 LAYERS = [
-    {"geomlab.errors", "geomlab._version"},
+    {"geomlab.errors", "geomlab._version", "geomlab._showcase"},
     {
         "geomlab._validation",
         "geomlab._io",

@@ -103,6 +103,7 @@ def test_a_plot_needs_enough_axes(sections):
         plots.projection_panels(r, ax=ax)
 
 
+@pytest.mark.slow  # draws every figure in a fresh process (about 15 s)
 def test_no_pyplot_and_no_gui_backend(quick_report):  # noqa: F811
     # in a fresh process: drawing every figure imports neither pyplot nor a GUI toolkit
     code = f"""

@@ -30,6 +30,7 @@ def test_no_placeholder_left():
     assert not re.search(r"\b[A-Z]+_(TABLE|SECTION)\b", text)
 
 
+@pytest.mark.slow  # the tour evaluates the whole Google set with a fitted temperature (about 45 s)
 def test_python_tour_runs_and_its_comments_hold(glove):
     (tour,) = [b for b in _blocks("python") if "geomlab.load()" in b and "to_pandas" not in b]
     ns: dict = {}

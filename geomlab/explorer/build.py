@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .._io import is_report, write_text_atomic
 from .._progress import progress as _progress_bar
+from .._showcase import CAPITALS
 from .._validation import check_int
 from .._version import __version__
 from ..errors import GeomlabError, ParameterError
@@ -18,28 +19,7 @@ from .page import is_explorer_page, render
 __all__ = ["CANDIDATES", "DEFAULT_QUERY", "explore"]
 
 # the dial's default candidates: the report's capitals
-CANDIDATES = (
-    "paris",
-    "london",
-    "berlin",
-    "rome",
-    "madrid",
-    "tokyo",
-    "moscow",
-    "beijing",
-    "washington",
-    "ottawa",
-    "canberra",
-    "cairo",
-    "athens",
-    "vienna",
-    "lisbon",
-    "brussels",
-    "amsterdam",
-    "stockholm",
-    "dublin",
-    "warsaw",
-)
+CANDIDATES = CAPITALS
 DEFAULT_QUERY = "france"
 _STEPS = ("map", "dial", "analogies", "model")
 

@@ -11,28 +11,6 @@ from ...evaluation.datasets import load_analogies
 from . import Context, Unavailable
 
 # -- the probe words -------------------------------------------------------------------
-CAPITALS = (
-    "paris",
-    "london",
-    "berlin",
-    "rome",
-    "madrid",
-    "tokyo",
-    "moscow",
-    "beijing",
-    "washington",
-    "ottawa",
-    "canberra",
-    "cairo",
-    "athens",
-    "vienna",
-    "lisbon",
-    "brussels",
-    "amsterdam",
-    "stockholm",
-    "dublin",
-    "warsaw",
-)
 #: the query of the softmax and cross-entropy sections, over ``CAPITALS``, and its answer
 QUERY, EXPECTED = "france", "paris"
 #: the seed dialogue's "The capital of France is" logits

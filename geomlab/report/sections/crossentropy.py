@@ -6,13 +6,14 @@ import math
 
 import numpy as np
 
+from ..._showcase import CAPITALS
 from ...errors import GeomlabError
 from ...scoring.eml import eml, eml_echo
 from ...scoring.losses import cross_entropy, entropy, kl_divergence
 from ...scoring.losses import cross_entropy_grad as grad
 from ...scoring.softmax import free_energy, logsumexp, softmax
 from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
-from ._common import CAPITALS, QUERY, SEED_LOGITS, logits
+from ._common import QUERY, SEED_LOGITS, logits
 
 SEED_POINTS = (0.99, 0.01, 1e-3, 1e-4, 1e-6)  # the seed dialogue's probabilities
 EXPECTED_LOSS = {0.99: 0.01005, 0.01: 4.60517, 1e-4: 9.21034, 1e-6: 13.81551}

@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
+from ..._showcase import CAPITALS
 from . import Context, Figure, Rendered, Section, Table, Unavailable
-from ._common import CAPITALS, logits
+from ._common import logits
 
 PLACES = (
     "hospital",

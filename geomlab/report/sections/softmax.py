@@ -6,12 +6,13 @@ import math
 
 import numpy as np
 
+from ..._showcase import CAPITALS
 from ...geometry.preference import preference
 from ...scoring.losses import entropy
 from ...scoring.sampling import sample
 from ...scoring.softmax import softmax
 from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
-from ._common import CAPITALS, EXPECTED, QUERY, SEED_LOGITS, logits
+from ._common import EXPECTED, QUERY, SEED_LOGITS, logits
 
 BAR_TEMPERATURES = (0.5, 1.0, 2.0, 5.0, 20.0)
 SEED_WORDS = ("Paris", "London", "Berlin", "(a far token)")

@@ -24,6 +24,25 @@ def add_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
+def add_no_progress(p: argparse.ArgumentParser) -> None:
+    """``--no-progress``: sets ``args.progress`` to False (None: a bar on a terminal)."""
+    p.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        default=None,
+        help="no progress bar (the default shows one on a terminal)",
+    )
+
+
+def check_out(out: str, example: str) -> None:
+    """An empty ``--out`` would be the current folder, found out only at the end."""
+    if not out.strip():
+        from ..errors import GeomlabError
+
+        raise GeomlabError(f"--out {out!r} is empty; give a folder name such as {example}")
+
+
 def emit(args, record=None, text: str | None = None, data=None) -> None:
     """Print ``record`` (or ``data``) as JSON with ``--json``, else ``text`` (or str(record))."""
     if getattr(args, "json", False):

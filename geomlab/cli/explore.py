@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from ._util import add_json, embeddings, emit, non_negative_int, positive_int
+from ._util import (
+    add_json,
+    add_no_progress,
+    check_out,
+    embeddings,
+    emit,
+    non_negative_int,
+    positive_int,
+)
 
 
 def register(sub, parent) -> None:
@@ -64,13 +72,7 @@ def register(sub, parent) -> None:
         default=0,
         help="random seed of the map (default: %(default)s)",
     )
-    p.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        default=None,
-        help="no progress bar (the default shows one on a terminal)",
-    )
+    add_no_progress(p)
     add_json(p)
     p.set_defaults(func=run)
 
@@ -78,14 +80,10 @@ def register(sub, parent) -> None:
 def run(args) -> int:
     import time
 
-    from ..errors import GeomlabError
     from ..explorer import explore
     from ..explorer.gather import PROMPTS
 
-    if not args.out.strip():
-        raise GeomlabError(
-            f"--out {args.out!r} is empty; give a folder name such as geomlab-explore"
-        )
+    check_out(args.out, "geomlab-explore")
     t0 = time.perf_counter()
     index = explore(
         embeddings(args),

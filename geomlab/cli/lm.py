@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._util import add_json, emit, non_negative_int, positive_float, positive_int, probability
+from ._util import (
+    add_json,
+    add_no_progress,
+    emit,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    probability,
+)
 
 
 def _temperature_or_zero(text: str) -> float:
@@ -91,13 +99,7 @@ def register(sub, parent) -> None:
         "confidence, ECE, NLL, the fitted temperature, all by frequency band "
         "of the actual token",
     )
-    p.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        default=None,
-        help="no progress bar (the default shows one on a terminal)",
-    )
+    add_no_progress(p)
     add_json(p)
     p.set_defaults(func=run_score)
 
@@ -249,13 +251,7 @@ def register(sub, parent) -> None:
         default=None,
         help="a probe file (word, sense, indicators, context; default: geomlab's 37 words)",
     )
-    p.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        default=None,
-        help="no progress bar (the default shows one on a terminal)",
-    )
+    add_no_progress(p)
     add_json(p)
     p.set_defaults(func=run_polysemy)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._util import embeddings
+from ._util import add_no_progress, check_out, embeddings
 
 
 def register(sub, parent) -> None:
@@ -57,26 +57,16 @@ def register(sub, parent) -> None:
         "temperature dial, word map, analogies, attention) and link it from the "
         "sections",
     )
-    p.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        default=None,
-        help="no progress bar (the default shows one on a terminal)",
-    )
+    add_no_progress(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     import sys
 
-    from ..errors import GeomlabError
     from ..report import build
 
-    if not args.out.strip():  # '' would be the current folder, found out only at the end
-        raise GeomlabError(
-            f"--out {args.out!r} is empty; give a folder name such as geomlab-report"
-        )
+    check_out(args.out, "geomlab-report")
     index = build(
         embeddings(args),
         args.out,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._util import add_json, emit, non_negative_int, positive_float, positive_int
+from ._util import add_json, add_no_progress, emit, non_negative_int, positive_float, positive_int
 
 
 def _texts(files):
@@ -89,13 +89,7 @@ def register(sub, parent) -> None:
         help="single tokens whose rows to follow; mind the leading space "
         "(default: ' the' ' and' ' water' ' sea' ' Ishmael' ' whale')",
     )
-    p.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        default=None,
-        help="no progress bar (the default shows one on a terminal)",
-    )
+    add_no_progress(p)
     add_json(p)
     p.set_defaults(func=run_unembedding)
 
@@ -165,13 +159,7 @@ def register(sub, parent) -> None:
         default=None,
         help="words whose neighbors to follow (default: sea ship whale water man night)",
     )
-    p.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        default=None,
-        help="no progress bar (the default shows one on a terminal)",
-    )
+    add_no_progress(p)
     add_json(p)
     p.set_defaults(func=run_word2vec)
 

@@ -97,6 +97,25 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def _context_words(emb, context) -> tuple[list[str], tuple[str, ...], list[str]]:
+    """The context's words, those not in the vocabulary, and those in it (in order).
+
+    A ParameterError when the context has no word, or none the vocabulary knows.
+    """
+    tokens = _context_tokens(context)
+    if not tokens:
+        raise ParameterError(f"context must hold at least one word, got {context!r}")
+    skipped = tuple(tok for tok in tokens if tok not in emb)
+    known = [tok for tok in tokens if tok in emb]
+    if not known:
+        raise ParameterError(
+            f"none of the {len(tokens)} context words is in the vocabulary: "
+            + ", ".join(repr(s) for s in skipped[:10])
+            + (" ..." if len(skipped) > 10 else "")
+        )
+    return tokens, skipped, known
+
+
 def _context_tokens(context) -> list[str]:
     if isinstance(context, str):
         return tokenize(context)
@@ -420,17 +439,7 @@ def contextualize(
     if not isinstance(word, str):
         raise ParameterError(f"word must be a string, got {type(word).__name__}")
     row = emb.index(word)  # unknown words raise with suggestions
-    tokens = _context_tokens(context)
-    if not tokens:
-        raise ParameterError(f"context must hold at least one word, got {context!r}")
-    skipped = tuple(tok for tok in tokens if tok not in emb)
-    known = [tok for tok in tokens if tok in emb]
-    if not known:
-        raise ParameterError(
-            f"none of the {len(tokens)} context words is in the vocabulary: "
-            + ", ".join(repr(s) for s in skipped[:10])
-            + (" ..." if len(skipped) > 10 else "")
-        )
+    tokens, skipped, known = _context_words(emb, context)
     kept, dropped = [], []
     for tok in known:
         if tok == word or (drop_function_words and tok in FUNCTION_WORDS):

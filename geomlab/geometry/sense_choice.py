@@ -18,7 +18,7 @@ from ..embeddings import accepts_gensim
 from ..errors import ParameterError
 from ..scoring.losses import cross_entropy
 from ..scoring.softmax import softmax
-from .attention import FUNCTION_WORDS, _context_tokens
+from .attention import FUNCTION_WORDS, _context_words
 from .senses import Sense, _check_word, senses
 
 __all__ = ["SenseChoice", "sense_probabilities"]
@@ -170,16 +170,7 @@ def sense_probabilities(
     """
     t = check_temperature(temperature)
     _check_word(emb, word)
-    tokens = _context_tokens(context)
-    if not tokens:
-        raise ParameterError(f"context must hold at least one word, got {context!r}")
-    skipped = tuple(w for w in tokens if w not in emb)
-    known = [w for w in tokens if w in emb]
-    if not known:
-        raise ParameterError(
-            f"none of the {len(tokens)} context words is in the vocabulary: "
-            + ", ".join(repr(s) for s in skipped[:10])
-        )
+    tokens, skipped, known = _context_words(emb, context)
     kept = tuple(w for w in known if w != word and w not in FUNCTION_WORDS)
     if not kept:
         raise ParameterError(

@@ -167,15 +167,24 @@ class _TopM:
         )
 
 
-def _bins(s: np.ndarray, lo: float, hi: float, nbins: int, offsets=None) -> np.ndarray:
-    """Histogram bin of each score (clipped into the end bins), plus per-row offsets."""
+class _Heap:
+    """Per-row min-heaps of the best ``m`` (score, row), filled by the compiled sketch pass."""
+
+    def __init__(self, b: int, m: int):
+        self.vals = np.full((b, m), _NEG, dtype=np.float32)
+        self.cols = np.full((b, m), -1, dtype=np.int64)
+        self.fill = np.zeros(b, dtype=np.int64)
+        self.arrays = (self.vals, self.cols, self.fill)
+
+    sorted = _TopM.sorted  # best first, ties by row
+
+
+def _bins(s: np.ndarray, lo: float, hi: float, nbins: int) -> np.ndarray:
+    """Histogram bin of each score (clipped into the end bins)."""
     scale = nbins / (hi - lo)
     t = (s - np.float32(lo)) * np.float32(scale)
     np.clip(t, 0, nbins - 1, out=t)
-    idx = t.astype(np.intp)
-    if offsets is not None:
-        idx += offsets
-    return idx
+    return t.astype(np.intp)
 
 
 def scan(
@@ -232,6 +241,15 @@ def scan(
         out.sketch_hist = np.zeros((n, sketch[1]), dtype=np.float32)
     lo_hi = scorer.range
     bad = np.asarray(bad, dtype=np.int64)
+    if sketch:
+        from ._sketch_kernel import sketch_tile
+
+        # the bin arithmetic of _bins, in float32
+        bin_args = (
+            np.float32(lo_hi[0]),
+            np.float32(sketch[1] / (lo_hi[1] - lo_hi[0])),
+            np.float32(sketch[1] - 1),
+        )
 
     def run_block(q0: int, q1: int) -> int:
         b = q1 - q0
@@ -246,10 +264,11 @@ def scan(
         best = np.full(b, _NEG, dtype=np.float32)
         best_col = np.full(b, -1, dtype=np.int64)
         above = np.zeros(b, dtype=np.int64)
-        masked = np.zeros(b, dtype=np.int64)  # -inf cells (excluded), sketch only
-        tracker = _TopM(b, m_top) if m_top > 1 else None
-        hist = np.zeros(b * sketch[1], dtype=np.int64) if sketch else None
-        offsets = (np.arange(b, dtype=np.intp) * sketch[1])[:, None] if sketch else None
+        tracker = _TopM(b, m_top) if m_top > 1 and not sketch else None
+        if sketch:
+            heap = _Heap(b, m_top)
+            hist = np.zeros((b, sketch[1]), dtype=np.int64)
+            g32 = np.ascontiguousarray(guess[:, 0])
         buf = np.empty((b, CHUNK), dtype=np.float32)
         mask = np.empty((b, CHUNK), dtype=bool)
         for c0 in range(0, n_pool, CHUNK):
@@ -263,6 +282,10 @@ def scan(
                 s[:, bsel - c0] = _NEG
             sel = (acol >= c0) & (acol < c1)
             ans[ar[sel], ak[sel]] = s[ar[sel], acol[sel] - c0]
+            if sketch:
+                # histogram, count above the answer and running top M in one compiled pass
+                sketch_tile(s, c0, *bin_args, g32, hist, above, *heap.arrays)
+                continue
             if tracker is None:
                 j = s.argmax(axis=1)
                 v = s[arange, j]
@@ -272,14 +295,13 @@ def scan(
             else:
                 tracker.update(s, c0)
             m = mask if w == CHUNK else np.empty((b, w), dtype=bool)
-            if hist is not None:
-                masked += _rowcount(np.equal(s, _NEG, out=m))
-                hist += np.bincount(
-                    _bins(s, *lo_hi, sketch[1], offsets).ravel(), minlength=b * sketch[1]
-                )
             np.greater(s, guess, out=m)
             above += _rowcount(m)
-        if tracker is None:
+        if sketch:
+            vals, cols = heap.sorted()
+            out.top_scores[q0:q1] = vals[:, :topk]
+            out.top_rows[q0:q1] = np.where(np.isfinite(vals[:, :topk]), cols[:, :topk], -1)
+        elif tracker is None:
             out.top_scores[q0:q1, 0] = best
             out.top_rows[q0:q1, 0] = best_col
         else:
@@ -288,15 +310,12 @@ def scan(
             out.top_rows[q0:q1] = np.where(np.isfinite(vals[:, :topk]), cols[:, :topk], -1)
         out.n_above[q0:q1] = above
         out.answer_scores[q0:q1] = ans
-        if hist is not None:
-            hist = hist.reshape(b, sketch[1])
+        if sketch:
             top = vals[:, : sketch[0]]
-            # the exact top M and the masked cells (-inf, clipped into bin 0) leave the
-            # histogram
+            # the exact top M leave the histogram (the masked cells never entered it)
             fin = np.isfinite(top)
             idx = _bins(top[fin], *lo_hi, sketch[1]) + np.nonzero(fin)[0] * sketch[1]
             hist -= np.bincount(idx, minlength=b * sketch[1]).reshape(b, sketch[1])
-            hist[:, 0] -= masked
             out.sketch_top[q0:q1] = top
             out.sketch_hist[q0:q1] = hist
         return b

@@ -189,8 +189,9 @@ def evaluate_analogies(
     (``delta`` half a bin, ``f`` the histogram's share of the partition function; the mean
     over questions is reported as ``calibration_error_bound``: about 0.003 nats at the
     fitted T on the Google set). Fitting T (bounded Brent on log T) evaluates only the
-    sketches, a matrix-vector product each, so ``temperature="fit"`` costs one pass (about
-    three times a plain one: the histogram) plus milliseconds per trial T;
+    sketches, a matrix-vector product each, so ``temperature="fit"`` costs one full pass
+    (every score is binned as it is computed, in one compiled loop:
+    :mod:`geomlab.evaluation._sketch_kernel`) plus milliseconds per trial T;
     :meth:`AnalogyResult.calibration_at` gives other temperatures without a pass. Memory:
     about 6 KB per question.
 

@@ -8,6 +8,7 @@ too (1 = all of them, about 0.5 = no better than random).
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
@@ -109,7 +110,10 @@ def map_2d(
         n_jobs=1,
         init=start,
     )
-    return reducer.fit_transform(data)
+    with warnings.catch_warnings():
+        # a map needs no inverse_transform, which precomputed distances rule out
+        warnings.filterwarnings("ignore", message="using precomputed metric", category=UserWarning)
+        return reducer.fit_transform(data)
 
 
 #: umap-learn takes the all-pairs route below this many points (umap_.py, 0.5.x)

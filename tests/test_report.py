@@ -366,3 +366,28 @@ def test_vectors_without_the_probe_words(tmp_path, glove):
     assert "a map needs at least" in secs["projection"]["reason"]
     text = (tmp_path / "r" / "index.html").read_text()
     assert text.count("Not available:") == len(sections) - 1
+
+
+def test_a_section_computed_apart_gives_the_same_numbers(tmp_path, glove, monkeypatch):
+    # the maps run in a second process in the full report; the same path, on a cheap section
+    import geomlab.report._apart as apart
+
+    def numbers(folder):
+        doc = json.loads((folder / "results.json").read_text())
+        sec = doc["sections"]["relevance"]
+        sec.pop("seconds")
+        return doc["provenance"]["computed_apart"], sec
+
+    monkeypatch.setattr(apart, "APART", ())
+    build(glove, tmp_path / "here", sections=["vectors", "relevance"], progress=False)
+    monkeypatch.setattr(apart, "APART", ("relevance",))
+    monkeypatch.setattr(apart.os, "cpu_count", lambda: 2)
+    build(glove, tmp_path / "apart", sections=["vectors", "relevance"], progress=False)
+    here, apart_ = numbers(tmp_path / "here"), numbers(tmp_path / "apart")
+    assert here[0] == [] and apart_[0] == ["relevance"]
+    assert apart_[1]["status"] == "ok"
+    assert apart_[1] == here[1]
+    # a section that cannot run says why, from the other process too
+    build(glove.head(5), tmp_path / "few", sections=["vectors", "relevance"], progress=False)
+    sec = json.loads((tmp_path / "few" / "results.json").read_text())["sections"]["relevance"]
+    assert sec["status"] == "unavailable" and "are in this vocabulary" in sec["reason"]

@@ -1,4 +1,4 @@
-"""Sections computed in a second process while the report goes on with the others.
+"""Work done in a second process while the report goes on: the maps, and the figures.
 
 The maps section spends most of its time on one core: numba compiling UMAP (about 20 s in
 every fresh process; umap-learn does not cache its compiled functions) and UMAP's seeded,
@@ -7,17 +7,24 @@ part of the time, so on a machine with two or more cores the maps are computed b
 in a spawned process (not forked: the parent has BLAS and numba threads running) and
 collected when their turn comes. The numbers are the same as computed in place: the section
 sees the same vectors, seed, words and options.
+
+Drawing and writing a section's figures (matplotlib's layout and rendering, about a
+second a figure) depends only on its numbers, so the same process draws each section as
+soon as its numbers exist, while the next section computes. On one core, or for a report of
+one section, everything happens in place, in order.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
-from .sections import Context
+from .._io import REPORT_GENERATOR
+from .sections import Context, Rendered
 from .sections import get as get_section
 
-__all__ = ["APART", "Apart"]
+__all__ = ["APART", "Apart", "draw"]
 
 #: sections worth a process of their own (the quick run's maps take a few seconds: not those)
 APART = ("projection",)
@@ -31,25 +38,60 @@ def _compute(key: str, emb, quick: bool, seed: int, words: tuple[str, ...]):
     return numbers, ctx.datasets, time.perf_counter() - t0
 
 
-class Apart:
-    """The sections of ``keys`` that run apart, started now; :meth:`result` collects one.
+def _save(fig, folder: Path, name: str, svg: bool) -> dict:
+    png = folder / f"{name}.png"
+    fig.savefig(png, format="png", metadata={"Software": REPORT_GENERATOR})
+    out = {"png": f"{folder.name}/{png.name}"}
+    if svg:
+        fig.savefig(
+            folder / f"{name}.svg",
+            format="svg",
+            metadata={"Date": None, "Creator": REPORT_GENERATOR},
+        )
+        out["svg"] = f"{folder.name}/{name}.svg"
+    return out
 
-    Nothing runs apart on one core, in the quick run, or when only one section is asked
-    for (there would be nothing to overlap with).
+
+def draw(key: str, numbers: dict, figdir: Path) -> tuple[list[dict], Rendered, float]:
+    """Draw one section's figures from its numbers into ``figdir``: the figures' entries
+    (``png``, ``svg``, ``alt``), its Rendered (tables and captions; no figure objects) and
+    the seconds it took."""
+    t0 = time.perf_counter()
+    rendered = get_section(key).render(numbers)
+    figs = [{**_save(f.figure, figdir, f.name, f.svg), "alt": f.alt} for f in rendered.figures]
+    kept = Rendered(figures=[], tables=rendered.tables, caption=rendered.caption)
+    return figs, kept, time.perf_counter() - t0
+
+
+class _Done:
+    """A drawing done in place, with the interface of a pool's pending result."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def get(self):
+        return self._value
+
+
+class Apart:
+    """The second process of one report, started now (if it pays; see the module).
+
+    ``key in apart`` says whether a section's numbers come from it (:meth:`compute`);
+    :meth:`draw` draws a section's figures there, or in place without a second process.
     """
 
     def __init__(self, keys, ctx: Context):
         self._pool = None
         self._pending = {}
         self.keys: tuple[str, ...] = ()  # the sections computed apart
-        todo = [k for k in keys if k in APART]
-        if not todo or ctx.quick or len(keys) < 2 or (os.cpu_count() or 1) < 2:
+        if len(keys) < 2 or (os.cpu_count() or 1) < 2:
             return
         import multiprocessing
 
-        self.keys = tuple(todo)
         self._pool = multiprocessing.get_context("spawn").Pool(1)
-        for key in todo:
+        # the quick run's maps take seconds, less than starting them apart saves
+        self.keys = () if ctx.quick else tuple(k for k in keys if k in APART)
+        for key in self.keys:
             self._pending[key] = self._pool.apply_async(
                 _compute, (key, ctx.emb, ctx.quick, ctx.seed, ctx.words)
             )
@@ -63,6 +105,12 @@ class Apart:
         for name, entry in datasets.items():
             ctx.datasets.setdefault(name, entry)
         return numbers, seconds
+
+    def draw(self, key: str, numbers: dict, figdir: Path):
+        """Draw and write a section's figures; ``.get()`` gives :func:`draw`'s result."""
+        if self._pool is None:
+            return _Done(draw(key, numbers, figdir))
+        return self._pool.apply_async(draw, (key, numbers, figdir))
 
     def close(self) -> None:
         """Stop the child (at the end, or on an error or interrupt in the parent)."""

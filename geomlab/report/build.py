@@ -171,28 +171,17 @@ def _ordinary_permissions(folder: Path) -> None:
         os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
 
 
-def _save(fig, folder: Path, name: str, svg: bool) -> dict:
-    png = folder / f"{name}.png"
-    fig.savefig(png, format="png", metadata={"Software": GENERATOR})
-    out = {"png": f"{FIGURES}/{png.name}"}
-    if svg:
-        fig.savefig(
-            folder / f"{name}.svg", format="svg", metadata={"Date": None, "Creator": GENERATOR}
-        )
-        out["svg"] = f"{FIGURES}/{name}.svg"
-    return out
+def _run_section(sec, ctx: Context, figdir: Path, apart: Apart) -> tuple[dict, object]:
+    """Compute one section and start drawing it: (its results so far, the drawing job).
 
-
-def _run_section(sec, ctx: Context, figdir: Path, apart=None) -> tuple[dict, object]:
-    """Compute and render one section: (its results, its Rendered or None).
-
-    A section computed in the second process (``apart``) is collected here; its seconds
-    are its own compute time there plus the rendering here, not the wait.
+    The job's ``get()`` gives the figures' entries, the Rendered (tables and captions) and
+    the drawing's seconds; it is None for a section that cannot run. A section computed
+    in the second process is collected here; its seconds are its compute time there.
     """
     t0 = time.perf_counter()
     elsewhere = 0.0
     try:
-        if apart is not None and sec.key in apart:
+        if sec.key in apart:
             numbers, seconds = apart.compute(sec.key, ctx)
             elsewhere = seconds - (time.perf_counter() - t0)
         else:
@@ -203,13 +192,22 @@ def _run_section(sec, ctx: Context, figdir: Path, apart=None) -> tuple[dict, obj
         # said in the report, not hidden. Any other exception, a GeomlabError included, is
         # a bug and fails the build
         result = {"status": "unavailable", "title": sec.title, "reason": str(exc)}
-        rendered = None
+        job = None
     else:
-        rendered = sec.render(numbers)
-        figs = [{**_save(f.figure, figdir, f.name, f.svg), "alt": f.alt} for f in rendered.figures]
-        result = {"status": "ok", "title": sec.title, **numbers, "figures": figs}
+        result = {"status": "ok", "title": sec.title, **numbers}
+        job = apart.draw(sec.key, numbers, figdir)
     result["seconds"] = time.perf_counter() - t0 + elsewhere
-    return to_jsonable(result), rendered
+    return result, job
+
+
+def _finish_section(result: dict, job) -> tuple[dict, object]:
+    """Wait for a section's drawing: (its results with figures and seconds, its Rendered)."""
+    if job is None:
+        return to_jsonable(result), None
+    figs, rendered, seconds = job.get()
+    return to_jsonable(
+        {**result, "figures": figs, "seconds": result["seconds"] + seconds}
+    ), rendered
 
 
 # sections whose subject the explorer page lets the reader play with: its anchor and what
@@ -352,11 +350,16 @@ def build(
         figdir = tmp / FIGURES
         figdir.mkdir()
         try:
+            jobs = {}
             for key in bar:
                 sec = by_key[key]
                 if has_bar:
                     bar.set_description(f"report: {sec.title[:28]}")
-                results[key], rendered = _run_section(sec, ctx, figdir, apart)
+                results[key], jobs[key] = _run_section(sec, ctx, figdir, apart)
+            if has_bar:
+                bar.set_description("report: figures")
+            for key in keys:
+                results[key], rendered = _finish_section(results[key], jobs[key])
                 claims.extend({**c, "section": key} for c in results[key].get("claims", []))
                 html_sections.append(
                     template.section_html(

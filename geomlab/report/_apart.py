@@ -1,15 +1,16 @@
-"""Work done in a second process while the report goes on: the maps, and the figures.
+"""Work done in other processes while the report goes on: the maps, and the figures.
 
 The maps section spends most of its time on one core: numba compiling UMAP (about 20 s in
 every fresh process; umap-learn does not cache its compiled functions) and UMAP's seeded,
 single-threaded layout. The other sections keep both cores busy with matrix products only
-part of the time, so on a machine with two or more cores the maps are computed beside them
-in a spawned process (not forked: the parent has BLAS and numba threads running) and
-collected when their turn comes. The numbers are the same as computed in place: the section
-sees the same vectors, seed, words and options.
+part of the time, so on a machine with two or more cores the sections in :data:`APART`
+are computed beside them in a spawned process (not forked: the parent has BLAS and numba
+threads running), one after the other with one shared context, and collected when their
+turn comes. The numbers are the same as computed in place: the sections see the same
+vectors, seed, words and options.
 
 Drawing and writing a section's figures (matplotlib's layout and rendering, about a
-second a figure) depends only on its numbers, so the same process draws each section as
+second a figure) depends only on its numbers, so a third process draws each section as
 soon as its numbers exist, while the next section computes. On one core, or for a report of
 one section, everything happens in place, in order.
 """
@@ -30,10 +31,18 @@ __all__ = ["APART", "Apart", "draw"]
 APART = ("projection",)
 
 
-def _compute(key: str, emb, quick: bool, seed: int, words: tuple[str, ...]):
+_CHILD: dict = {}  # in the child: the report's context, shared by the sections it computes
+
+
+def _start(emb, quick: bool, seed: int, words: tuple[str, ...]) -> None:
+    """In the child, once: the same vectors and options as the parent's context."""
+    _CHILD["ctx"] = Context(emb=emb, quick=quick, seed=seed, words=words)
+
+
+def _compute(key: str):
     """In the child: one section's numbers, the datasets it read, and its seconds."""
     t0 = time.perf_counter()
-    ctx = Context(emb=emb, quick=quick, seed=seed, words=words)
+    ctx = _CHILD["ctx"]
     numbers = get_section(key).compute(ctx)
     return numbers, ctx.datasets, time.perf_counter() - t0
 
@@ -74,27 +83,31 @@ class _Done:
 
 
 class Apart:
-    """The second process of one report, started now (if it pays; see the module).
+    """The helper processes of one report, started now (if they pay; see the module).
 
     ``key in apart`` says whether a section's numbers come from it (:meth:`compute`);
     :meth:`draw` draws a section's figures there, or in place without a second process.
     """
 
     def __init__(self, keys, ctx: Context):
-        self._pool = None
+        self._pools = []
+        self._draw_pool = None
         self._pending = {}
         self.keys: tuple[str, ...] = ()  # the sections computed apart
         if len(keys) < 2 or (os.cpu_count() or 1) < 2:
             return
         import multiprocessing
 
-        self._pool = multiprocessing.get_context("spawn").Pool(1)
+        spawn = multiprocessing.get_context("spawn")
         # the quick run's maps take seconds, less than starting them apart saves
         self.keys = () if ctx.quick else tuple(k for k in keys if k in APART)
-        for key in self.keys:
-            self._pending[key] = self._pool.apply_async(
-                _compute, (key, ctx.emb, ctx.quick, ctx.seed, ctx.words)
-            )
+        if self.keys:
+            pool = spawn.Pool(1, _start, (ctx.emb, ctx.quick, ctx.seed, ctx.words))
+            self._pools.append(pool)
+            for key in self.keys:
+                self._pending[key] = pool.apply_async(_compute, (key,))
+        self._draw_pool = spawn.Pool(1)
+        self._pools.append(self._draw_pool)
 
     def __contains__(self, key: str) -> bool:
         return key in self._pending
@@ -108,16 +121,16 @@ class Apart:
 
     def draw(self, key: str, numbers: dict, figdir: Path):
         """Draw and write a section's figures; ``.get()`` gives :func:`draw`'s result."""
-        if self._pool is None:
+        if self._draw_pool is None:
             return _Done(draw(key, numbers, figdir))
-        return self._pool.apply_async(draw, (key, numbers, figdir))
+        return self._draw_pool.apply_async(draw, (key, numbers, figdir))
 
     def close(self) -> None:
-        """Stop the child (at the end, or on an error or interrupt in the parent)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        """Stop the children (at the end, or on an error or interrupt in the parent)."""
+        for pool in self._pools:
+            pool.terminate()
+            pool.join()
+        self._pools, self._draw_pool = [], None
 
     def __enter__(self):
         return self

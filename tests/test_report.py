@@ -380,7 +380,7 @@ def test_a_section_computed_apart_gives_the_same_numbers(tmp_path, glove, monkey
 
     monkeypatch.setattr(apart, "APART", ())
     build(glove, tmp_path / "here", sections=["vectors", "relevance"], progress=False)
-    monkeypatch.setattr(apart, "APART", ("relevance",))
+    monkeypatch.setattr(apart, "APART", (("relevance",),))
     monkeypatch.setattr(apart.os, "cpu_count", lambda: 2)
     build(glove, tmp_path / "apart", sections=["vectors", "relevance"], progress=False)
     here, apart_ = numbers(tmp_path / "here"), numbers(tmp_path / "apart")

@@ -27,8 +27,11 @@ from .sections import get as get_section
 
 __all__ = ["APART", "Apart", "draw"]
 
-#: sections worth a process of their own (the quick run's maps take a few seconds: not those)
-APART = ("projection",)
+#: groups of sections computed apart, each group in its own process, in order (a group
+#: shares one context: the model loads once for its four sections)
+APART: tuple[tuple[str, ...], ...] = (("projection",),)
+#: what the quick run leaves in place: its maps take seconds, less than starting them apart
+IN_PLACE_WHEN_QUICK = ("projection",)
 
 
 _CHILD: dict = {}  # in the child: the report's context, shared by the sections it computes
@@ -99,13 +102,15 @@ class Apart:
         import multiprocessing
 
         spawn = multiprocessing.get_context("spawn")
-        # the quick run's maps take seconds, less than starting them apart saves
-        self.keys = () if ctx.quick else tuple(k for k in keys if k in APART)
-        if self.keys:
+        for group in APART:
+            todo = [k for k in group if k in keys and not (ctx.quick and k in IN_PLACE_WHEN_QUICK)]
+            if not todo:
+                continue
             pool = spawn.Pool(1, _start, (ctx.emb, ctx.quick, ctx.seed, ctx.words))
             self._pools.append(pool)
-            for key in self.keys:
+            for key in todo:
                 self._pending[key] = pool.apply_async(_compute, (key,))
+        self.keys = tuple(k for k in keys if k in self._pending)
         self._draw_pool = spawn.Pool(1)
         self._pools.append(self._draw_pool)
 

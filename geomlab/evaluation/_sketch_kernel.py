@@ -78,37 +78,46 @@ def sketch_tile(s, c0, lo, scale, top_bin, guess, hist, above, hv, hc, hn):
     # four interleaved partial histograms: consecutive scores often fall in the same bin,
     # and one counter would make each increment wait for the previous one
     part = np.zeros((4, nbins), dtype=np.int32)
+    bins = np.empty(w, dtype=np.int32)
     for i in range(b):
         srow = s[i]
         g = guess[i]
         n = hn[i]
         floor = hv[i, 0] if n == m else neg
+        # 1: bins and counts, branch-free (the compiler vectorises it); -inf (excluded)
+        # clamps into bin 0 and is taken out again below
         count = 0
+        excluded = 0
+        beats = 0
         for j in range(w):
             v = srow[j]
-            if not v > neg:  # -inf: excluded (NaN never occurs: zero rows are excluded)
-                continue
-            t = (v - lo) * scale
-            if t < zero:
-                t = zero
-            if t > top_bin:
-                t = top_bin
-            part[j & 3, np.uint64(t)] += 1
+            t = min(max((v - lo) * scale, zero), top_bin)
+            bins[j] = np.int32(t)
             count += v > g
-            if v > floor:  # rare once the heap is full
-                if n < m:
-                    hv[i, n] = v
-                    hc[i, n] = c0 + j
-                    n += 1
-                    if n == m:  # heapify once full
-                        for k in range(m // 2 - 1, -1, -1):
-                            _sift_down(hv, hc, i, k, m)
+            excluded += v == neg
+            beats += v > floor
+        # 2: the increments
+        for j in range(w):
+            part[j & 3, bins[j]] += 1
+        part[0, 0] -= excluded
+        # 3: the heap, only when something in the tile beats its smallest
+        if beats:
+            for j in range(w):
+                v = srow[j]
+                if v > floor:
+                    if n < m:
+                        hv[i, n] = v
+                        hc[i, n] = c0 + j
+                        n += 1
+                        if n == m:  # heapify once full
+                            for k in range(m // 2 - 1, -1, -1):
+                                _sift_down(hv, hc, i, k, m)
+                            floor = hv[i, 0]
+                    else:
+                        hv[i, 0] = v
+                        hc[i, 0] = c0 + j
+                        _sift_down(hv, hc, i, 0, m)
                         floor = hv[i, 0]
-                else:
-                    hv[i, 0] = v
-                    hc[i, 0] = c0 + j
-                    _sift_down(hv, hc, i, 0, m)
-                    floor = hv[i, 0]
         hn[i] = n
         above[i] += count
         hrow = hist[i]

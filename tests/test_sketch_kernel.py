@@ -12,6 +12,7 @@ import pytest
 
 from geomlab.evaluation import _scan
 from geomlab.evaluation._sketch_kernel import sketch_tile
+from geomlab.geometry._compiled import heaps, sorted_heaps
 
 NEG = np.float32(-np.inf)
 
@@ -35,15 +36,15 @@ def _reference(tiles, lo, hi, nbins, m, guess):
 
 def _compiled(tiles, lo, hi, nbins, m, guess):
     b = tiles[0].shape[0]
-    heap = _scan._Heap(b, m)
+    heap = heaps(b, m)
     hist = np.zeros((b, nbins), dtype=np.int64)
     above = np.zeros(b, dtype=np.int64)
     args = (np.float32(lo), np.float32(nbins / (hi - lo)), np.float32(nbins - 1))
     c0 = 0
     for s in tiles:
-        sketch_tile(np.ascontiguousarray(s), c0, *args, guess, hist, above, *heap.arrays)
+        sketch_tile(np.ascontiguousarray(s), c0, *args, guess, hist, above, *heap)
         c0 += s.shape[1]
-    vals, cols = heap.sorted()
+    vals, cols = sorted_heaps(*heap[:2])
     return hist, above, vals, cols
 
 

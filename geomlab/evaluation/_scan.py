@@ -167,18 +167,6 @@ class _TopM:
         )
 
 
-class _Heap:
-    """Per-row min-heaps of the best ``m`` (score, row), filled by the compiled sketch pass."""
-
-    def __init__(self, b: int, m: int):
-        self.vals = np.full((b, m), _NEG, dtype=np.float32)
-        self.cols = np.full((b, m), -1, dtype=np.int64)
-        self.fill = np.zeros(b, dtype=np.int64)
-        self.arrays = (self.vals, self.cols, self.fill)
-
-    sorted = _TopM.sorted  # best first, ties by row
-
-
 def _bins(s: np.ndarray, lo: float, hi: float, nbins: int) -> np.ndarray:
     """Histogram bin of each score (clipped into the end bins)."""
     scale = nbins / (hi - lo)
@@ -242,6 +230,7 @@ def scan(
     lo_hi = scorer.range
     bad = np.asarray(bad, dtype=np.int64)
     if sketch:
+        from ..geometry._compiled import heaps, sorted_heaps
         from ._sketch_kernel import sketch_tile
 
         # the bin arithmetic of _bins, in float32
@@ -266,7 +255,7 @@ def scan(
         above = np.zeros(b, dtype=np.int64)
         tracker = _TopM(b, m_top) if m_top > 1 and not sketch else None
         if sketch:
-            heap = _Heap(b, m_top)
+            heap = heaps(b, m_top)
             hist = np.zeros((b, sketch[1]), dtype=np.int64)
             g32 = np.ascontiguousarray(guess[:, 0])
         buf = np.empty((b, CHUNK), dtype=np.float32)
@@ -284,7 +273,7 @@ def scan(
             ans[ar[sel], ak[sel]] = s[ar[sel], acol[sel] - c0]
             if sketch:
                 # histogram, count above the answer and running top M in one compiled pass
-                sketch_tile(s, c0, *bin_args, g32, hist, above, *heap.arrays)
+                sketch_tile(s, c0, *bin_args, g32, hist, above, *heap)
                 continue
             if tracker is None:
                 j = s.argmax(axis=1)
@@ -298,7 +287,7 @@ def scan(
             np.greater(s, guess, out=m)
             above += _rowcount(m)
         if sketch:
-            vals, cols = heap.sorted()
+            vals, cols = sorted_heaps(*heap[:2])
             out.top_scores[q0:q1] = vals[:, :topk]
             out.top_rows[q0:q1] = np.where(np.isfinite(vals[:, :topk]), cols[:, :topk], -1)
         elif tracker is None:

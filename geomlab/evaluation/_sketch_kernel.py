@@ -20,31 +20,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..geometry._compiled import push
+
 __all__ = ["sketch_tile"]
-
-
-@numba.njit(nogil=True, cache=True)
-def _sift_down(hv, hc, i, pos, size):
-    # min-heap on value; among equal values the larger row sits nearer the root, so it is
-    # the one evicted first and the earlier row stays (as the running maxima keep it)
-    while True:
-        left = 2 * pos + 1
-        if left >= size:
-            return
-        child = left
-        right = left + 1
-        if right < size and (
-            hv[i, right] < hv[i, left]
-            or (hv[i, right] == hv[i, left] and hc[i, right] > hc[i, left])
-        ):
-            child = right
-        if hv[i, child] < hv[i, pos] or (hv[i, child] == hv[i, pos] and hc[i, child] > hc[i, pos]):
-            v, c = hv[i, pos], hc[i, pos]
-            hv[i, pos], hc[i, pos] = hv[i, child], hc[i, child]
-            hv[i, child], hc[i, child] = v, c
-            pos = child
-        else:
-            return
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -105,20 +83,7 @@ def sketch_tile(s, c0, lo, scale, top_bin, guess, hist, above, hv, hc, hn):
             for j in range(w):
                 v = srow[j]
                 if v > floor:
-                    if n < m:
-                        hv[i, n] = v
-                        hc[i, n] = c0 + j
-                        n += 1
-                        if n == m:  # heapify once full
-                            for k in range(m // 2 - 1, -1, -1):
-                                _sift_down(hv, hc, i, k, m)
-                            floor = hv[i, 0]
-                    else:
-                        hv[i, 0] = v
-                        hc[i, 0] = c0 + j
-                        _sift_down(hv, hc, i, 0, m)
-                        floor = hv[i, 0]
-        hn[i] = n
+                    floor = push(hv, hc, hn, i, v, c0 + j)
         above[i] += count
         hrow = hist[i]
         for k in range(nbins):

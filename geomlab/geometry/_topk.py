@@ -5,9 +5,9 @@ vectors becomes one matrix product against the candidate rows (BLAS), exclusions
 written into the score block as ``-inf``, and the best ``k`` per query are found without a
 full sort. Memory is bounded by the block size: the dense route holds one float32
 ``block x n_rows`` score block at a time; the tiled route (many queries against many rows)
-only ``TILE x block`` scores plus the ``block x n_rows / 64`` column maxima.
+only ``TILE x block`` scores plus a heap of ``k`` per query and thread.
 
-Top-k selection ("chunk maxima"): the score row of length ``n`` is viewed as ``c`` strided
+Top-k selection of a dense block ("chunk maxima"): the score row of length ``n`` is viewed as ``c`` strided
 slices (column ``j`` of slice ``t`` is row ``t * m + j``, ``m = n // c``). An element among
 the ``k`` best is at least as large as the ``k``-th best value, so its column's maximum is
 too; hence the ``k`` columns with the largest maxima hold all ``k`` best elements. The
@@ -138,10 +138,11 @@ def topk_scores(
     -----
     Few queries, small candidate sets or large ``k`` take the dense route: one ``(block, n)`` score
     block per matrix product, then :func:`topk_rows`. Large ones are tiled: the rows are
-    visited in tiles of :data:`TILE` rows that stay in cache, each tile's scores are
-    reduced at once to strided-column maxima (see the module notes), and only the
-    ``k * 64`` rows of the best columns are scored again, exactly, to pick the ``k`` best.
-    The full score matrix never exists, so memory stays at a few MiB per block.
+    visited in tiles of :data:`TILE` rows that stay in cache, and each tile's scores are
+    folded into a running top-``k`` heap per query by a compiled loop
+    (:mod:`geomlab.geometry._compiled`) that does work only for the few scores beating a
+    query's current ``k``-th best. The full score matrix never exists, so memory stays at
+    a few MiB per block.
 
     Examples
     --------
@@ -169,8 +170,8 @@ def topk_scores(
     # a few queries are memory-bound (one pass over the rows): the dense route is cheaper
     tiled = q >= 8 and n >= 4 * TILE and kk * _CHUNK * 8 <= n
     if block is None:
-        if tiled:  # the exact re-scoring gathers k * 64 rows per query
-            block = min(256, default_block(kk * _CHUNK * (dim + 2)))
+        if tiled:  # a tile's scores, TILE x block float32, stay in cache
+            block = 256
         else:
             block = default_block(n)
     block = max(1, int(block))
@@ -211,69 +212,46 @@ def _dense(rows, qb, k, inv, ex):
 
 
 def _tiled(rows, qb, k, inv, ex):
+    from ._compiled import fold_tile, heaps, sorted_heaps
+
     n, dim = rows.shape
     b = qb.shape[0]
-    c = _CHUNK
     scale_rows = inv is not None and b > dim  # cheaper to scale a tile than its scores
 
     def scan(lo: int, hi: int):
-        """Column maxima of the tiles starting in rows [lo, hi)."""
-        bases, strides, maxima, tails = [], [], [], []
+        """Each query's k best among the rows of the tiles starting in [lo, hi)."""
+        hv, hc, hn = heaps(b, k)
+        floor = np.full(b, -np.inf, dtype=np.float32)
         for t0 in range(lo, hi, TILE):
             t1 = min(n, t0 + TILE)
             tile = rows[t0:t1]
             if scale_rows:
                 tile = tile * inv[t0:t1, None]
-            # rows x queries: the strided-column maxima are then a reduction over the first
-            # axis, an elementwise max of c contiguous slabs (far faster than a middle axis)
-            s = tile @ qb.T
+            s = tile @ qb.T  # rows x queries: one row of the tile is contiguous
             if inv is not None and not scale_rows:
                 s *= inv[t0:t1, None]
             if ex is not None:
                 hit = (ex[1] >= t0) & (ex[1] < t1)
                 if hit.any():
                     s[ex[1][hit] - t0, ex[0][hit]] = -np.inf
-            m = (t1 - t0) // c
-            if m:
-                maxima.append(s[: c * m].reshape(c, m, b).max(axis=0))
-                bases.append(np.arange(t0, t0 + m))
-                strides.append(np.full(m, m))
-            if t0 + c * m < t1:
-                tails.append(np.arange(t0 + c * m, t1))
-        return bases, strides, maxima, tails
+            fold_tile(s, t0, floor, hv, hc, hn)
+        return hv, hc
 
     n_tiles = -(-n // TILE)
     n_workers = min(workers(), n_tiles)
     if n_workers > 1:
         # one thread per core over disjoint tile ranges, each with single-threaded BLAS:
-        # numpy releases the GIL in matmul and max, and many small multi-threaded BLAS
-        # calls would spin against each other (badly so on a busy machine)
+        # numpy releases the GIL in matmul and numba in the fold, and many small
+        # multi-threaded BLAS calls would spin against each other (badly so on a busy machine)
         cuts = [TILE * (n_tiles * i // n_workers) for i in range(n_workers + 1)]
         with blas_threads(1), ThreadPoolExecutor(n_workers) as pool:
             parts = list(pool.map(scan, cuts[:-1], cuts[1:]))
     else:
         parts = [scan(0, n)]
-    bases = [x for p in parts for x in p[0]]
-    strides = [x for p in parts for x in p[1]]
-    maxima = [x for p in parts for x in p[2]]
-    tails = [x for p in parts for x in p[3]]
-    colmax = np.ascontiguousarray(np.concatenate(maxima, axis=0).T)  # (b, n_columns)
-    base, stride = np.concatenate(bases), np.concatenate(strides)
-    ncol = colmax.shape[1]
-    cols = np.argpartition(colmax, ncol - k, axis=1)[:, ncol - k :]  # (b, k) best columns
-    cand = (base[cols][:, :, None] + stride[cols][:, :, None] * np.arange(c)).reshape(b, k * c)
-    if tails:
-        tail = np.concatenate(tails)
-        cand = np.concatenate([cand, np.broadcast_to(tail, (b, tail.size))], axis=1)
-    # score the candidates again, exactly: the maxima above only located them
-    vals = np.matmul(rows[cand], qb[:, :, None])[:, :, 0]
-    if inv is not None:
-        vals *= inv[cand]
-    if ex is not None:
-        keys = ex[0] * n + ex[1]
-        vals[np.isin(np.arange(b)[:, None] * n + cand, keys)] = -np.inf
-    best, top = topk_rows(vals, k)
-    return np.take_along_axis(cand, best, axis=1), top
+    vals, cols = sorted_heaps(
+        np.concatenate([p[0] for p in parts], axis=1), np.concatenate([p[1] for p in parts], axis=1)
+    )
+    return cols[:, :k], vals[:, :k]
 
 
 def merge_topk(

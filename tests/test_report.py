@@ -378,16 +378,17 @@ def test_a_section_computed_apart_gives_the_same_numbers(tmp_path, glove, monkey
         sec.pop("seconds")
         return doc["provenance"]["computed_apart"], sec
 
+    emb = glove.head(50_000)  # the probe words, and less to send to the other process
     monkeypatch.setattr(apart, "APART", ())
-    build(glove, tmp_path / "here", sections=["vectors", "relevance"], progress=False)
+    build(emb, tmp_path / "here", quick=True, sections=["vectors", "relevance"], progress=False)
     monkeypatch.setattr(apart, "APART", (("relevance",),))
     monkeypatch.setattr(apart.os, "cpu_count", lambda: 2)
-    build(glove, tmp_path / "apart", sections=["vectors", "relevance"], progress=False)
+    build(emb, tmp_path / "apart", quick=True, sections=["vectors", "relevance"], progress=False)
     here, apart_ = numbers(tmp_path / "here"), numbers(tmp_path / "apart")
     assert here[0] == [] and apart_[0] == ["relevance"]
     assert apart_[1]["status"] == "ok"
     assert apart_[1] == here[1]
     # a section that cannot run says why, from the other process too
-    build(glove.head(5), tmp_path / "few", sections=["vectors", "relevance"], progress=False)
+    build(glove.head(5), tmp_path / "few", quick=True, sections=["vectors", "relevance"])
     sec = json.loads((tmp_path / "few" / "results.json").read_text())["sections"]["relevance"]
     assert sec["status"] == "unavailable" and "are in this vocabulary" in sec["reason"]

@@ -392,3 +392,26 @@ def test_a_section_computed_apart_gives_the_same_numbers(tmp_path, glove, monkey
     build(glove.head(5), tmp_path / "few", quick=True, sections=["vectors", "relevance"])
     sec = json.loads((tmp_path / "few" / "results.json").read_text())["sections"]["relevance"]
     assert sec["status"] == "unavailable" and "are in this vocabulary" in sec["reason"]
+
+
+def _child_fails(*args):
+    raise RuntimeError("this child cannot start")
+
+
+def test_a_child_that_cannot_start_leaves_the_work_to_the_parent(tmp_path, glove, monkeypatch):
+    # a spawned child can fail to start (a script read from stdin cannot be re-imported):
+    # its sections and figures are then computed in place, nothing is lost
+    import geomlab.report._apart as apart
+
+    monkeypatch.setattr(apart, "APART", (("relevance",),))
+    monkeypatch.setattr(apart, "_one_thread", _child_fails)
+    monkeypatch.setattr(apart, "_start", _child_fails)
+    monkeypatch.setattr(apart.os, "cpu_count", lambda: 2)
+    out = tmp_path / "r"
+    build(glove.head(50_000), out, quick=True, sections=["vectors", "relevance"], progress=False)
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["provenance"]["computed_apart"] == []  # sent apart, computed here
+    for key in ("vectors", "relevance"):
+        sec = doc["sections"][key]
+        assert sec["status"] == "ok" and sec["figures"], key
+        assert all((out / f["png"]).stat().st_size > 0 for f in sec["figures"])

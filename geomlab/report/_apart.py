@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 from .._io import REPORT_GENERATOR
@@ -37,9 +38,33 @@ IN_PLACE_WHEN_QUICK = ("projection",)
 _CHILD: dict = {}  # in the child: the report's context, shared by the sections it computes
 
 
+def _one_thread() -> None:
+    """In a child, once: BLAS, OpenMP and numba on one thread each.
+
+    The parent keeps both cores busy with its own threads; a child's threads on top would
+    oversubscribe them, and OpenMP's and OpenBLAS's waiting threads spin: t-SNE's OpenMP
+    gradient took 71 s beside the parent instead of 8 s alone.
+    """
+    from threadpoolctl import threadpool_limits
+
+    # libraries loaded later (scikit-learn's OpenMP, numba) read these when they load; the
+    # ones loaded already (numpy's BLAS) are limited by threadpoolctl
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[var] = "1"
+    _CHILD["limits"] = threadpool_limits(1)  # kept: the limit lasts while the object lives
+
+
 def _start(emb, quick: bool, seed: int, words: tuple[str, ...]) -> None:
     """In the child, once: the same vectors and options as the parent's context."""
+    _one_thread()
     _CHILD["ctx"] = Context(emb=emb, quick=quick, seed=seed, words=words)
+
+
+def _in_place(key: str, ctx: Context):
+    """A section computed here after all (see :class:`_Job`), as :func:`_compute` returns it."""
+    t0 = time.perf_counter()
+    numbers = get_section(key).compute(ctx)
+    return numbers, {}, time.perf_counter() - t0
 
 
 def _compute(key: str):
@@ -75,43 +100,60 @@ def draw(key: str, numbers: dict, figdir: Path) -> tuple[list[dict], Rendered, f
     return figs, kept, time.perf_counter() - t0
 
 
-class _Done:
-    """A drawing done in place, with the interface of a pool's pending result."""
+class _Job:
+    """A result from a child, or from ``fallback()`` in place when the child could not run.
 
-    def __init__(self, value):
-        self._value = value
+    A spawned child imports the parent's main module; when that cannot be done (a script
+    read from standard input, an embedding host), or the child dies, the pool is broken and
+    the work is done here instead: slower, never lost.
+    """
+
+    def __init__(self, future, fallback):
+        self._future, self._fallback = future, fallback
+        self.in_place = future is None
 
     def get(self):
-        return self._value
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._future is not None:
+            try:
+                return self._future.result()
+            except BrokenProcessPool:
+                self.in_place = True
+        return self._fallback()
 
 
 class Apart:
     """The helper processes of one report, started now (if they pay; see the module).
 
-    ``key in apart`` says whether a section's numbers come from it (:meth:`compute`);
-    :meth:`draw` draws a section's figures there, or in place without a second process.
+    ``key in apart`` says whether a section's numbers come from a child (:meth:`compute`);
+    :meth:`draw` draws a section's figures in a child, or in place without one.
     """
 
     def __init__(self, keys, ctx: Context):
         self._pools = []
         self._draw_pool = None
         self._pending = {}
-        self.keys: tuple[str, ...] = ()  # the sections computed apart
+        self.sent: tuple[str, ...] = ()  # the sections sent to a child
+        self.computed: list[str] = []  # those a child computed (not in place after all)
         if len(keys) < 2 or (os.cpu_count() or 1) < 2:
             return
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         spawn = multiprocessing.get_context("spawn")
         for group in APART:
             todo = [k for k in group if k in keys and not (ctx.quick and k in IN_PLACE_WHEN_QUICK)]
             if not todo:
                 continue
-            pool = spawn.Pool(1, _start, (ctx.emb, ctx.quick, ctx.seed, ctx.words))
+            pool = ProcessPoolExecutor(
+                1, spawn, initializer=_start, initargs=(ctx.emb, ctx.quick, ctx.seed, ctx.words)
+            )
             self._pools.append(pool)
             for key in todo:
-                self._pending[key] = pool.apply_async(_compute, (key,))
-        self.keys = tuple(k for k in keys if k in self._pending)
-        self._draw_pool = spawn.Pool(1)
+                self._pending[key] = _Job(pool.submit(_compute, key), partial(_in_place, key, ctx))
+        self.sent = tuple(k for k in keys if k in self._pending)
+        self._draw_pool = ProcessPoolExecutor(1, spawn, initializer=_one_thread)
         self._pools.append(self._draw_pool)
 
     def __contains__(self, key: str) -> bool:
@@ -119,26 +161,36 @@ class Apart:
 
     def compute(self, key: str, ctx: Context) -> tuple[dict, float]:
         """The section's numbers (its exceptions re-raised here) and its compute seconds."""
-        numbers, datasets, seconds = self._pending.pop(key).get()
+        job = self._pending.pop(key)
+        numbers, datasets, seconds = job.get()
+        if not job.in_place:
+            self.computed.append(key)
         for name, entry in datasets.items():
             ctx.datasets.setdefault(name, entry)
         return numbers, seconds
 
-    def draw(self, key: str, numbers: dict, figdir: Path):
+    def draw(self, key: str, numbers: dict, figdir: Path) -> _Job:
         """Draw and write a section's figures; ``.get()`` gives :func:`draw`'s result."""
+        here = partial(draw, key, numbers, figdir)
         if self._draw_pool is None:
-            return _Done(draw(key, numbers, figdir))
-        return self._draw_pool.apply_async(draw, (key, numbers, figdir))
+            return _Job(None, here)
+        return _Job(self._draw_pool.submit(draw, key, numbers, figdir), here)
 
-    def close(self) -> None:
-        """Stop the children (at the end, or on an error or interrupt in the parent)."""
+    def close(self, *, stop: bool = False) -> None:
+        """Shut the children down: at the end (everything collected), or ``stop`` them on an
+        error or interrupt in the parent, without waiting for their work."""
         for pool in self._pools:
-            pool.terminate()
-            pool.join()
+            if stop:
+                # ProcessPoolExecutor has no public terminate before Python 3.14
+                procs = getattr(pool, "_processes", None) or {}
+                for proc in list(procs.values()):
+                    if proc.is_alive():
+                        proc.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
         self._pools, self._draw_pool = [], None
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        self.close(stop=exc_type is not None)

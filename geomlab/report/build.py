@@ -399,7 +399,7 @@ def build(
             },
             # sections computed in a second process, beside the others (their timings
             # overlap the rest)
-            "computed_apart": list(apart.keys),
+            "computed_apart": list(apart.computed),
             "timings": {
                 **{k: r["seconds"] for k, r in results.items()},
                 **({"explore": explore_s} if explore else {}),

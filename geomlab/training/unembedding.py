@@ -20,7 +20,6 @@ import numpy as np
 
 from .._record import Record, format_table, to_jsonable
 from ..errors import ParameterError, ShapeError
-from ..scoring.losses import cross_entropy, cross_entropy_grad
 
 __all__ = [
     "COUNT_BANDS",
@@ -51,9 +50,12 @@ def unembedding_loss_grad(hidden, targets, unembedding) -> tuple[float, np.ndarr
     Returns
     -------
     loss : float
-        ``mean_i -ln softmax(h_i U^T)[y_i]`` in nats (:func:`geomlab.cross_entropy`).
+        ``mean_i -ln softmax(h_i U^T)[y_i]`` in nats, as :func:`geomlab.cross_entropy`
+        computes it (to 1e-12 for float64 inputs; for float32 inputs, a model's, the
+        exponentials are float32 and the sums float64: within about 1e-6 nats).
     grad : ndarray, shape (vocab, d)
-        ``(P - Y)^T H / n``, with ``P - Y`` from :func:`geomlab.cross_entropy_grad`.
+        ``(P - Y)^T H / n``, the rows of ``P - Y`` as :func:`geomlab.cross_entropy_grad`
+        gives them (in the inputs' precision).
 
     Examples
     --------
@@ -64,16 +66,35 @@ def unembedding_loss_grad(hidden, targets, unembedding) -> tuple[float, np.ndarr
     """
     h, y, u = _check(hidden, targets, unembedding)
     z = h @ u.T  # in the inputs' precision: float32 for a model, twice as fast
-    g = cross_entropy_grad(z, y)
-    # -ln p_t read off the same softmax (p_t = 1 + g_t, to 1e-10 nats when p_t >= 1e-6)
-    # saves a second pass over the vocabulary; smaller p_t go to cross_entropy itself
+    nll = _nll_softmax(z, y, probs=True)
+    return float(nll.mean()), _grad(z, y, h)
+
+
+def _nll_softmax(z: np.ndarray, y: np.ndarray, *, probs: bool) -> np.ndarray:
+    """``-ln softmax(z)[y]`` per row (float64), and with ``probs`` the softmax itself
+    written over ``z``, in ``z``'s own precision.
+
+    One pass over the vocabulary instead of :func:`geomlab.cross_entropy` and
+    :func:`geomlab.cross_entropy_grad` (each converts the logits to float64 and takes its
+    own softmax): ``-ln p_t = ln sum_j exp(z_j - max z) - (z_t - max z)``, the sum
+    accumulated in float64 and ``z_t - max z`` exact in float64, so tiny ``p_t`` lose
+    nothing. For float64 logits every step is the public functions' own arithmetic.
+    """
     rows = np.arange(len(y))
-    p_t = 1.0 + g[rows, y]
-    nll = -np.log(np.maximum(p_t, 1e-300))
-    tiny = p_t < 1e-6
-    if tiny.any():
-        nll[tiny] = cross_entropy(z[tiny], y[tiny])
-    return float(nll.mean()), (g.astype(h.dtype).T @ h) / len(y)
+    zmax = z.max(axis=1, keepdims=True)
+    zt = z[rows, y].astype(np.float64) - zmax[:, 0].astype(np.float64)
+    z -= zmax
+    np.exp(z, out=z)
+    total = z.sum(axis=1, keepdims=True, dtype=np.float64)
+    if probs:
+        z /= total.astype(z.dtype)
+    return np.log(total[:, 0]) - zt
+
+
+def _grad(p: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """``(P - Y)^T H / n`` from the softmax rows ``p`` (overwritten by ``P - Y``)."""
+    p[np.arange(len(y)), y] -= 1
+    return (p.T @ h) / len(y)
 
 
 def _check(hidden, targets, unembedding):
@@ -355,22 +376,29 @@ def train_unembedding(
         train_loss, held_loss, band_curves, watched_curves = [], [], [], []
 
         diff = np.empty_like(u)
+        # the training and held-out rows' logits in one product per step; the held-out
+        # ones only give their loss, the training ones also the gradient
+        h_all = np.concatenate([h_tr, h_te])
+        n_tr = len(y_tr)
 
-        def record(loss):
-            train_loss.append(loss)
-            held_loss.append(float(np.mean(cross_entropy(h_te @ u.T, y_te))))
+        def losses(last: bool):
+            z = h_all @ u.T
+            nll_tr = _nll_softmax(z[:n_tr], y_tr, probs=not last)
+            train_loss.append(float(nll_tr.mean()))
+            held_loss.append(float(_nll_softmax(z[n_tr:], y_te, probs=False).mean()))
             np.subtract(u, u0, out=diff)
             moved = np.sqrt(np.einsum("ij,ij->i", diff, diff))
             band_curves.append(
                 [float(moved[m].mean()) if m.any() else float("nan") for _, m in bands]
             )
             watched_curves.append(moved[sel])
+            return z[:n_tr]
 
         for _ in bar(range(steps), desc="unembedding", enabled=progress, unit="step"):
-            loss, grad = unembedding_loss_grad(h_tr, y_tr, u)
-            record(loss)
-            u -= np.float32(lr) * grad
-        record(unembedding_loss_grad(h_tr, y_tr, u)[0])
+            grad = _grad(losses(last=False), y_tr, h_tr)
+            grad *= np.float32(lr)
+            u -= grad
+        losses(last=True)
 
     movement = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     from scipy.stats import spearmanr

@@ -158,7 +158,6 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
             "tokens x vocabulary) figures: use at most 1,024 tokens"
         )
     fwd = lm.forward(ids, residuals=True, logits="none")
-    U = lm.unembedding
     n_layers, T = fwd.residuals.shape[0], len(ids)
     shape = (n_layers, T)
     top_ids = np.zeros(shape, np.int64)
@@ -168,7 +167,7 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
     final_ids = None
     for layer in range(n_layers - 1, -1, -1):  # the last first: it defines the final ids
         hidden = fwd.hidden if layer == n_layers - 1 else lm.final_norm(fwd.residuals[layer])
-        logp = log_softmax((hidden @ U.T).astype(np.float64))
+        logp = log_softmax(lm._unembed(hidden).astype(np.float64))
         top = logp.argmax(axis=1)
         if final_ids is None:
             final_ids = top

@@ -31,6 +31,8 @@ __all__ = [
 
 #: tokens whose rows and neighbors are followed by default: frequent, once, never an answer
 DEFAULT_WATCH = (" the", " and", " water", " sea", " Ishmael", " whale")
+#: vocabulary rows per task of a gradient step
+_VOCAB_ROWS = 4096
 #: bands of a token's count as an answer in the training text
 COUNT_BANDS = ((0, 0, "0"), (1, 1, "1"), (2, 4, "2-4"), (5, 9, "5-9"), (10, None, "10+"))
 
@@ -350,6 +352,7 @@ def train_unembedding(
     from .._progress import progress as bar
     from .._validation import check_int
     from ..lm.analysis import _check_lm
+    from ..lm.model import _ROWS, _task_runner
 
     lm = _check_lm(lm)
     tokens = check_int(tokens, "tokens")
@@ -375,32 +378,53 @@ def train_unembedding(
         sel = np.array([w for _, w in watched_ids], dtype=np.int64)
         train_loss, held_loss, band_curves, watched_curves = [], [], [], []
 
-        diff = np.empty_like(u)
-        # the training and held-out rows' logits in one product per step; the held-out
-        # ones only give their loss, the training ones also the gradient
-        h_all = np.concatenate([h_tr, h_te])
-        n_tr = len(y_tr)
+        # Each step: the training and held-out rows' logits, a block of rows per task,
+        # each block's losses (and for training rows the softmax, over the logits) read
+        # off right away; then per block of vocabulary rows the gradient, the update and
+        # the movement. Tasks on the model's thread pool, BLAS on one thread (see
+        # LanguageModel._forward): every figure is its own row's or token's arithmetic.
+        n_tr, n_all, vocab = len(y_tr), len(y_tr) + len(y_te), u.shape[0]
+        h_all, y_all = np.concatenate([h_tr, h_te]), np.concatenate([y_tr, y_te])
+        z = np.empty((n_all, vocab), dtype=np.float32)
+        p = z[:n_tr]  # the training rows' softmax, then P - Y
+        nll, moved, diff = np.empty(n_all), np.empty(vocab), np.empty_like(u)
+        rows = [(lo, min(n_tr, lo + _ROWS), True) for lo in range(0, n_tr, _ROWS)]
+        rows += [(lo, min(n_all, lo + _ROWS), False) for lo in range(n_tr, n_all, _ROWS)]
+        cols = [(lo, min(vocab, lo + _VOCAB_ROWS)) for lo in range(0, vocab, _VOCAB_ROWS)]
+        rate = np.float32(lr)
 
-        def losses(last: bool):
-            z = h_all @ u.T
-            nll_tr = _nll_softmax(z[:n_tr], y_tr, probs=not last)
-            train_loss.append(float(nll_tr.mean()))
-            held_loss.append(float(_nll_softmax(z[n_tr:], y_te, probs=False).mean()))
-            np.subtract(u, u0, out=diff)
-            moved = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        def logits(lo, hi, train, probs):
+            np.matmul(h_all[lo:hi], u.T, out=z[lo:hi])
+            nll[lo:hi] = _nll_softmax(z[lo:hi], y_all[lo:hi], probs=train and probs)
+
+        def update(lo, hi, step):
+            d = diff[lo:hi]
+            np.subtract(u[lo:hi], u0[lo:hi], out=d)  # the movement before this step
+            moved[lo:hi] = np.sqrt(np.einsum("ij,ij->i", d, d))
+            if step:  # (P - Y)^T H / n for these rows, times the rate
+                grad = p[:, lo:hi].T @ h_tr
+                grad /= n_tr
+                grad *= rate
+                u[lo:hi] -= grad
+
+        def step(run, last: bool):
+            run(logits, [(lo, hi, train, not last) for lo, hi, train in rows])
+            if not last:
+                p[np.arange(n_tr), y_tr] -= 1
+            run(update, [(lo, hi, not last) for lo, hi in cols])
+            train_loss.append(float(nll[:n_tr].mean()))
+            held_loss.append(float(nll[n_tr:].mean()))
             band_curves.append(
                 [float(moved[m].mean()) if m.any() else float("nan") for _, m in bands]
             )
             watched_curves.append(moved[sel])
-            return z[:n_tr]
 
-        for _ in bar(range(steps), desc="unembedding", enabled=progress, unit="step"):
-            grad = _grad(losses(last=False), y_tr, h_tr)
-            grad *= np.float32(lr)
-            u -= grad
-        losses(last=True)
+        with _task_runner(parallel=True) as run:
+            for _ in bar(range(steps), desc="unembedding", enabled=progress, unit="step"):
+                step(run, last=False)
+            step(run, last=True)
 
-    movement = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    movement = moved
     from scipy.stats import spearmanr
 
     band_rows = tuple(

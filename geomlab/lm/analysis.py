@@ -344,8 +344,8 @@ def _score_block(z: np.ndarray, targets: np.ndarray, sketch: bool) -> tuple:
     probability, the target's logit (and the sketch rows).
 
     The exponentials are float32 and their sums float64 (``ln sum exp(z - max z)`` within
-    about 1e-7 of a float64 pass over the same logits, which costs four times as long);
-    ranks and the argmax compare the logits themselves."""
+    1e-6 of a float64 pass over the same logits, tests/test_lm_blocks.py); ranks and the
+    argmax compare the logits themselves."""
     idx = np.arange(len(targets))
     pred = z.argmax(axis=1)
     zmax = z[idx, pred]

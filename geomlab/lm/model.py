@@ -228,6 +228,11 @@ class LanguageModel:
             "output.weight" if "output.weight" in self.weights else "token_embd.weight"
         ]
 
+    @cached_property
+    def _unembedding_norms(self) -> np.ndarray:
+        """The rows' Euclidean norms (each neighbor query of the unembedding reads them)."""
+        return np.linalg.norm(self.unembedding, axis=1)
+
     def weight(self, name: str) -> np.ndarray:
         """A tensor by its GGUF name (``blk.3.attn_q.weight``), as (rows, columns)."""
         if name in self.weights:

@@ -163,8 +163,14 @@ def _task_runner(parallel: bool):
                 if len(items) == 1:
                     fn(*items[0])
                     return
-                for f in [pool.submit(fn, *item) for item in items]:
-                    f.result()
+                futures = [pool.submit(fn, *item) for item in items]
+                try:
+                    for f in futures:
+                        f.result()
+                except BaseException:  # an error or Ctrl-C: the tasks not started never start
+                    for f in futures:
+                        f.cancel()
+                    raise
 
             yield run
 

@@ -17,7 +17,7 @@ from .._record import Record
 from .._validation import check_int, check_temperature
 from ..errors import ParameterError
 from ..scoring.losses import entropy as _entropy
-from ..scoring.softmax import log_softmax, logsumexp
+from ..scoring.softmax import log_softmax
 from .model import LanguageModel
 
 __all__ = ["NextToken", "TextScore", "next_token", "score_text"]
@@ -319,46 +319,68 @@ SKETCH_BINS = 2048
 SKETCH_RANGE = (-40.0, 48.0)  # SmolLM2's logits on Moby-Dick lie in [-33.4, 37.4]
 
 
-def _sketch_rows(z: np.ndarray, rows: int = 128):
-    """Exact top ``SKETCH_TOP`` logits (best first) and a histogram of the others, computed
-    ``rows`` positions at a time (a whole window at once would take gigabytes)."""
+def _sketch_block(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top ``SKETCH_TOP`` logits of each row (best first) and a histogram of the
+    others: every logit's bin counted, then the top ones' bins taken off again (the top
+    values are one multiset whichever of several equal logits a partition picks, so the
+    counts are those of leaving the top entries out)."""
     k = min(SKETCH_TOP, z.shape[1])
     lo, hi = SKETCH_RANGE
-    tops, hists = [], []
-    for r0 in range(0, len(z), rows):
-        block = z[r0 : r0 + rows]
-        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
-        top = -np.sort(-np.take_along_axis(block, part, axis=1), axis=1)
-        idx = np.clip(
-            ((block - lo) * (SKETCH_BINS / (hi - lo))).astype(np.int32), 0, SKETCH_BINS - 1
-        )
-        np.put_along_axis(idx, part, SKETCH_BINS, axis=1)  # the top ones: an extra bin
-        idx += (np.arange(len(block), dtype=np.int32) * (SKETCH_BINS + 1))[:, None]
-        hist = np.bincount(idx.ravel(), minlength=len(block) * (SKETCH_BINS + 1))
-        tops.append(top.astype(np.float32))
-        hists.append(hist.reshape(len(block), SKETCH_BINS + 1)[:, :SKETCH_BINS].astype(np.float32))
-    return np.concatenate(tops), np.concatenate(hists)
+    top = -np.partition(-z, k - 1, axis=1)[:, :k]
+    top = -np.sort(-top, axis=1)
+
+    def bins(v):
+        return np.clip(((v - lo) * (SKETCH_BINS / (hi - lo))).astype(np.int32), 0, SKETCH_BINS - 1)
+
+    rows = (np.arange(len(z), dtype=np.int32) * SKETCH_BINS)[:, None]
+    size = len(z) * SKETCH_BINS
+    hist = np.bincount((bins(z) + rows).ravel(), minlength=size)
+    hist -= np.bincount((bins(top) + rows).ravel(), minlength=size)
+    return top.astype(np.float32), hist.reshape(len(z), SKETCH_BINS).astype(np.float32)
+
+
+def _score_block(z: np.ndarray, targets: np.ndarray, sketch: bool) -> tuple:
+    """Per row of float32 logits: -ln p(target), p(target), rank of target, argmax, max
+    probability, the target's logit (and the sketch rows).
+
+    The exponentials are float32 and their sums float64 (``ln sum exp(z - max z)`` within
+    1e-6 of a float64 pass over the same logits, tests/test_lm_blocks.py); ranks and the
+    argmax compare the logits themselves."""
+    idx = np.arange(len(targets))
+    pred = z.argmax(axis=1)
+    zmax = z[idx, pred]
+    zt = z[idx, targets]
+    ranks = 1 + (z > zt[:, None]).sum(axis=1)
+    e = z - zmax[:, None]
+    np.exp(e, out=e)
+    total = e.sum(axis=1, dtype=np.float64)
+    lse = zmax.astype(np.float64) + np.log(total)
+    nll = lse - zt.astype(np.float64)
+    out = (nll, np.exp(-nll), ranks.astype(np.int64), pred.astype(np.int64), 1.0 / total, zt)
+    return out + _sketch_block(z) if sketch else out
 
 
 def _score_positions(
-    logits: np.ndarray, targets: np.ndarray, sketch: bool = False, rows: int = 256
+    lm: LanguageModel, hidden: np.ndarray, lo: int, hi: int, targets: np.ndarray, sketch: bool
 ):
-    """Per row: -ln p(target), p(target), rank of target, argmax, max probability, the
-    target's logit (and the sketch rows); ``rows`` positions at a time in float64."""
-    parts = []
-    for r0 in range(0, len(targets), rows):
-        z = logits[r0 : r0 + rows].astype(np.float64)
-        tg = targets[r0 : r0 + rows]
-        idx = np.arange(len(tg))
-        lse = logsumexp(z, axis=-1, keepdims=True)[:, 0]
-        zt = z[idx, tg]
-        nll = lse - zt
-        ranks = 1 + (z > zt[:, None]).sum(axis=1)
-        pred = z.argmax(axis=1)
-        conf = np.exp(z[idx, pred] - lse)
-        parts.append((nll, np.exp(-nll), ranks.astype(np.int64), pred.astype(np.int64), conf, zt))
-    out = tuple(np.concatenate(x) for x in zip(*parts))
-    return out + _sketch_rows(logits) if sketch else out
+    """:func:`_score_block` for the positions ``lo:hi`` of a window, their logits
+    ``hidden @ U.T`` computed a block of rows at a time on the model's task threads (the
+    whole logits of a window would take 200 MB). The blocks are those of
+    :meth:`LanguageModel.forward`, so the logits are bit for bit the forward pass's."""
+    from .model import _ROWS, _task_runner
+
+    U = lm.unembedding
+    starts = [r for r in range(0, hi, _ROWS) if r + _ROWS > lo]
+    parts: list = [None] * len(starts)
+
+    def score(i, r0):
+        a, b = max(r0, lo), min(r0 + _ROWS, hi)
+        z = hidden[r0 : r0 + _ROWS] @ U.T
+        parts[i] = _score_block(z[a - r0 : b - r0], targets[a - lo : b - lo], sketch)
+
+    with _task_runner(parallel=True) as run:
+        run(score, list(enumerate(starts)))
+    return tuple(np.concatenate(x) for x in zip(*parts))
 
 
 def score_text(
@@ -416,8 +438,9 @@ def score_text(
     for _ in bar:
         chunk = ids[start : start + window]
         first = done - start  # the first position in the chunk not yet scored
-        logits = lm.forward(chunk).logits[first - 1 : len(chunk) - 1]
-        parts.append(_score_positions(logits, chunk[first:], sketch))
+        # the logits of the positions scored in this window only
+        hidden = lm.forward(chunk, logits="none").hidden
+        parts.append(_score_positions(lm, hidden, first - 1, len(chunk) - 1, chunk[first:], sketch))
         done = start + len(chunk)
         start = done - (window - stride)  # keep window - stride tokens of context
         if done >= n:

@@ -21,7 +21,7 @@ from ..errors import ParameterError
 from ..scoring.losses import entropy
 from ..scoring.softmax import log_softmax, softmax
 from .analysis import _check_lm, _check_text
-from .model import _F32, LanguageModel, _rmsnorm
+from .model import _F32, LanguageModel, _rmsnorm, _task_runner
 
 __all__ = ["AttentionMap", "LogitLens", "attention_map", "logit_lens"]
 
@@ -158,7 +158,6 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
             "tokens x vocabulary) figures: use at most 1,024 tokens"
         )
     fwd = lm.forward(ids, residuals=True, logits="none")
-    U = lm.unembedding
     n_layers, T = fwd.residuals.shape[0], len(ids)
     shape = (n_layers, T)
     top_ids = np.zeros(shape, np.int64)
@@ -168,7 +167,7 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
     final_ids = None
     for layer in range(n_layers - 1, -1, -1):  # the last first: it defines the final ids
         hidden = fwd.hidden if layer == n_layers - 1 else lm.final_norm(fwd.residuals[layer])
-        logp = log_softmax((hidden @ U.T).astype(np.float64))
+        logp = log_softmax(lm._unembed(hidden).astype(np.float64))
         top = logp.argmax(axis=1)
         if final_ids is None:
             final_ids = top
@@ -331,8 +330,14 @@ def attention_map(
     T, hd = len(ids), c.head_dim
     h = _rmsnorm(fwd.residuals[layer], lm.weights[f"blk.{layer}.attn_norm.weight"], lm._eps)
     cos, sin = lm._rope(np.arange(T))
-    q = lm._apply_rope((h @ lm.weight(f"blk.{layer}.attn_q.weight").T).reshape(T, -1, hd), cos, sin)
-    k = lm._apply_rope((h @ lm.weight(f"blk.{layer}.attn_k.weight").T).reshape(T, -1, hd), cos, sin)
+    # the block's query and key rows (stored fused with the values), in one product run as
+    # the forward pass runs it (BLAS on one thread): float32 rounds a product by its shape
+    d, kd = c.d_model, c.n_kv_heads * hd
+    with _task_runner(parallel=True):
+        qkv = h @ lm.weights[f"blk.{layer}.attn_qkv"].T
+    q, k = qkv[:, :d], qkv[:, d : d + kd]
+    q = lm._apply_rope(q.reshape(T, -1, hd), cos, sin)
+    k = lm._apply_rope(k.reshape(T, -1, hd), cos, sin)
     heads = tuple(range(c.n_heads)) if head is None else (int(head),)
     causal = np.triu(np.ones((T, T), dtype=bool), k=1)
     scores = np.stack([(q[:, j] @ k[:, j // c.group].T) / _F32(np.sqrt(hd)) for j in heads])

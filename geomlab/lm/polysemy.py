@@ -186,7 +186,7 @@ def _static(lm: LanguageModel, word: str) -> np.ndarray:
 
 def _neighbors(lm: LanguageModel, vector: np.ndarray, k: int):
     U = lm.unembedding
-    cos = (U @ vector) / (np.linalg.norm(U, axis=1) * max(np.linalg.norm(vector), 1e-30))
+    cos = (U @ vector) / (lm._unembedding_norms * max(np.linalg.norm(vector), 1e-30))
     top = np.argpartition(-cos, k - 1)[:k]
     top = top[np.argsort(-cos[top], kind="stable")]
     return top, cos[top]

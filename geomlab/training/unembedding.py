@@ -20,7 +20,6 @@ import numpy as np
 
 from .._record import Record, format_table, to_jsonable
 from ..errors import ParameterError, ShapeError
-from ..scoring.losses import cross_entropy, cross_entropy_grad
 
 __all__ = [
     "COUNT_BANDS",
@@ -32,6 +31,8 @@ __all__ = [
 
 #: tokens whose rows and neighbors are followed by default: frequent, once, never an answer
 DEFAULT_WATCH = (" the", " and", " water", " sea", " Ishmael", " whale")
+#: vocabulary rows per task of a gradient step
+_VOCAB_ROWS = 4096
 #: bands of a token's count as an answer in the training text
 COUNT_BANDS = ((0, 0, "0"), (1, 1, "1"), (2, 4, "2-4"), (5, 9, "5-9"), (10, None, "10+"))
 
@@ -51,9 +52,12 @@ def unembedding_loss_grad(hidden, targets, unembedding) -> tuple[float, np.ndarr
     Returns
     -------
     loss : float
-        ``mean_i -ln softmax(h_i U^T)[y_i]`` in nats (:func:`geomlab.cross_entropy`).
+        ``mean_i -ln softmax(h_i U^T)[y_i]`` in nats, as :func:`geomlab.cross_entropy`
+        computes it (to 1e-12 for float64 inputs; for float32 inputs, a model's, the
+        exponentials are float32 and the sums float64: within about 1e-6 nats).
     grad : ndarray, shape (vocab, d)
-        ``(P - Y)^T H / n``, with ``P - Y`` from :func:`geomlab.cross_entropy_grad`.
+        ``(P - Y)^T H / n``, the rows of ``P - Y`` as :func:`geomlab.cross_entropy_grad`
+        gives them (in the inputs' precision).
 
     Examples
     --------
@@ -64,16 +68,35 @@ def unembedding_loss_grad(hidden, targets, unembedding) -> tuple[float, np.ndarr
     """
     h, y, u = _check(hidden, targets, unembedding)
     z = h @ u.T  # in the inputs' precision: float32 for a model, twice as fast
-    g = cross_entropy_grad(z, y)
-    # -ln p_t read off the same softmax (p_t = 1 + g_t, to 1e-10 nats when p_t >= 1e-6)
-    # saves a second pass over the vocabulary; smaller p_t go to cross_entropy itself
+    nll = _nll_softmax(z, y, probs=True)
+    return float(nll.mean()), _grad(z, y, h)
+
+
+def _nll_softmax(z: np.ndarray, y: np.ndarray, *, probs: bool) -> np.ndarray:
+    """``-ln softmax(z)[y]`` per row (float64), and with ``probs`` the softmax itself
+    written over ``z``, in ``z``'s own precision.
+
+    One pass over the vocabulary instead of :func:`geomlab.cross_entropy` and
+    :func:`geomlab.cross_entropy_grad` (each converts the logits to float64 and takes its
+    own softmax): ``-ln p_t = ln sum_j exp(z_j - max z) - (z_t - max z)``, the sum
+    accumulated in float64 and ``z_t - max z`` exact in float64, so tiny ``p_t`` lose
+    nothing. For float64 logits every step is the public functions' own arithmetic.
+    """
     rows = np.arange(len(y))
-    p_t = 1.0 + g[rows, y]
-    nll = -np.log(np.maximum(p_t, 1e-300))
-    tiny = p_t < 1e-6
-    if tiny.any():
-        nll[tiny] = cross_entropy(z[tiny], y[tiny])
-    return float(nll.mean()), (g.astype(h.dtype).T @ h) / len(y)
+    zmax = z.max(axis=1, keepdims=True)
+    zt = z[rows, y].astype(np.float64) - zmax[:, 0].astype(np.float64)
+    z -= zmax
+    np.exp(z, out=z)
+    total = z.sum(axis=1, keepdims=True, dtype=np.float64)
+    if probs:
+        z /= total.astype(z.dtype)
+    return np.log(total[:, 0]) - zt
+
+
+def _grad(p: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """``(P - Y)^T H / n`` from the softmax rows ``p`` (overwritten by ``P - Y``)."""
+    p[np.arange(len(y)), y] -= 1
+    return (p.T @ h) / len(y)
 
 
 def _check(hidden, targets, unembedding):
@@ -329,6 +352,7 @@ def train_unembedding(
     from .._progress import progress as bar
     from .._validation import check_int
     from ..lm.analysis import _check_lm
+    from ..lm.model import _ROWS, _task_runner
 
     lm = _check_lm(lm)
     tokens = check_int(tokens, "tokens")
@@ -354,25 +378,53 @@ def train_unembedding(
         sel = np.array([w for _, w in watched_ids], dtype=np.int64)
         train_loss, held_loss, band_curves, watched_curves = [], [], [], []
 
-        diff = np.empty_like(u)
+        # Each step: the training and held-out rows' logits, a block of rows per task,
+        # each block's losses (and for training rows the softmax, over the logits) read
+        # off right away; then per block of vocabulary rows the gradient, the update and
+        # the movement. Tasks on the model's thread pool, BLAS on one thread (see
+        # LanguageModel._forward): every figure is its own row's or token's arithmetic.
+        n_tr, n_all, vocab = len(y_tr), len(y_tr) + len(y_te), u.shape[0]
+        h_all, y_all = np.concatenate([h_tr, h_te]), np.concatenate([y_tr, y_te])
+        z = np.empty((n_all, vocab), dtype=np.float32)
+        p = z[:n_tr]  # the training rows' softmax, then P - Y
+        nll, moved, diff = np.empty(n_all), np.empty(vocab), np.empty_like(u)
+        rows = [(lo, min(n_tr, lo + _ROWS), True) for lo in range(0, n_tr, _ROWS)]
+        rows += [(lo, min(n_all, lo + _ROWS), False) for lo in range(n_tr, n_all, _ROWS)]
+        cols = [(lo, min(vocab, lo + _VOCAB_ROWS)) for lo in range(0, vocab, _VOCAB_ROWS)]
+        rate = np.float32(lr)
 
-        def record(loss):
-            train_loss.append(loss)
-            held_loss.append(float(np.mean(cross_entropy(h_te @ u.T, y_te))))
-            np.subtract(u, u0, out=diff)
-            moved = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        def logits(lo, hi, train, probs):
+            np.matmul(h_all[lo:hi], u.T, out=z[lo:hi])
+            nll[lo:hi] = _nll_softmax(z[lo:hi], y_all[lo:hi], probs=train and probs)
+
+        def update(lo, hi, step):
+            d = diff[lo:hi]
+            np.subtract(u[lo:hi], u0[lo:hi], out=d)  # the movement before this step
+            moved[lo:hi] = np.sqrt(np.einsum("ij,ij->i", d, d))
+            if step:  # (P - Y)^T H / n for these rows, times the rate
+                grad = p[:, lo:hi].T @ h_tr
+                grad /= n_tr
+                grad *= rate
+                u[lo:hi] -= grad
+
+        def step(run, last: bool):
+            run(logits, [(lo, hi, train, not last) for lo, hi, train in rows])
+            if not last:
+                p[np.arange(n_tr), y_tr] -= 1
+            run(update, [(lo, hi, not last) for lo, hi in cols])
+            train_loss.append(float(nll[:n_tr].mean()))
+            held_loss.append(float(nll[n_tr:].mean()))
             band_curves.append(
                 [float(moved[m].mean()) if m.any() else float("nan") for _, m in bands]
             )
             watched_curves.append(moved[sel])
 
-        for _ in bar(range(steps), desc="unembedding", enabled=progress, unit="step"):
-            loss, grad = unembedding_loss_grad(h_tr, y_tr, u)
-            record(loss)
-            u -= np.float32(lr) * grad
-        record(unembedding_loss_grad(h_tr, y_tr, u)[0])
+        with _task_runner(parallel=True) as run:
+            for _ in bar(range(steps), desc="unembedding", enabled=progress, unit="step"):
+                step(run, last=False)
+            step(run, last=True)
 
-    movement = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    movement = moved
     from scipy.stats import spearmanr
 
     band_rows = tuple(

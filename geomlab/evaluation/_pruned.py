@@ -94,7 +94,7 @@ class PruneStats:
 
 def supported(method: str, topk: int, sketch) -> bool:
     """Whether the pruned pass gives this evaluation's outputs (else the full pass)."""
-    return topk == 1 and sketch is None and method in QSCALE
+    return topk == 1 and sketch is None and (method in QSCALE or method == "pairdirection")
 
 
 # -- the estimate terms -------------------------------------------------------------------------

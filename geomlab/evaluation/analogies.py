@@ -23,7 +23,7 @@ from ..scoring.calibration import (
     ScoreSketch,
     fit_temperature,
 )
-from . import _pruned, _scan
+from . import _pruned, _pruned_pair, _scan
 from .analogy_records import (
     AnalogyResult,
     SectionScore,
@@ -246,7 +246,8 @@ def evaluate_analogies(
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
     stats = None
     if client is None and _pruned.supported(method, topk, sketch):
-        out, stats = _pruned.scan(
+        pruned_scan = _pruned_pair.scan if method == "pairdirection" else _pruned.scan
+        out, stats = pruned_scan(
             scorer,
             queries,
             inputs,

@@ -46,7 +46,7 @@ import contextlib
 import numpy as np
 
 from .._parallel import blas_threads, run_blocks, workers
-from ..geometry._analogy_scores import Scorer
+from ..geometry._analogy_scores import SAME_AS_C, Scorer
 from . import _scan
 from ._pruned import PruneStats, _keys
 
@@ -87,8 +87,8 @@ def _interval(p: np.ndarray, c: np.ndarray, k: np.ndarray):
 
     ``p`` = x.u and ``c`` = x.c (each within :data:`EPS_COS` of the exact value), ``k`` =
     c.u (float64). Widened by 1e-6 relative for the exact score's rounding to float32.
-    Where ``x.c`` may reach 1 (x = c: the exact rule gives -inf) the interval is
-    everything.
+    Where x may count as c (``2 - 2 x.c`` near :data:`SAME_AS_C`: the exact rule gives
+    -inf) the interval is everything.
     """
     e = EPS_COS
     p, c = p.astype(np.float64), c.astype(np.float64)
@@ -98,7 +98,8 @@ def _interval(p: np.ndarray, c: np.ndarray, k: np.ndarray):
         den_hi = np.sqrt(np.maximum(2 - 2 * (c - e), 0))
         lo = np.where(num_lo >= 0, num_lo / den_hi, num_lo / den_lo)
         hi = np.where(num_hi >= 0, num_hi / den_lo, num_hi / den_hi)
-    open_ = ~(den_lo > 0) | np.isnan(lo) | np.isnan(hi)
+    # x.c may reach 1 - SAME_AS_C / 2 (x counts as c: -inf) or NaN (zero rows)
+    open_ = ~(den_lo * den_lo > 2 * SAME_AS_C) | np.isnan(lo) | np.isnan(hi)
     lo = np.where(open_, -np.inf, lo - 1e-6 * (1 + np.abs(lo)))
     hi = np.where(open_, np.inf, hi + 1e-6 * (1 + np.abs(hi)))
     return lo, hi
@@ -308,7 +309,6 @@ def scan(
         out.n_above[idx] = part.n_above - (part.answer_scores > answer_guess[idx, None]).sum(axis=1)
         out.answer_scores[idx] = part.answer_scores
     return out, PruneStats(n, n_pool, len(idx), n_exact, full)
-
 
 
 _KERNEL = None

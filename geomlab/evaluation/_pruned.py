@@ -13,7 +13,8 @@ section's pairs), so a whole section is one broadcast comparison of ``pair rows`
 Three stages per candidate and question, each keeping every candidate that could beat
 the expected answer's exact score ``t``:
 
-1. int16: the rows rounded up to steps of 1/4096 (3CosMul: logarithms, 1/1024), against
+1. int16: the rows rounded up to steps of 1/4096 (3CosMul: logarithms, 1/1024, read from
+   two int16 tables over 65,536 cosine bins rather than computed: see _log_tables), against
    the block's thresholds rounded down (``t`` times the query length, less a margin ten
    times the proven float32 error of the rows; one shift per pair plus one per word,
    never above any question's own threshold): one comparison per cell;
@@ -30,9 +31,11 @@ rounds each product by the BLAS kernel's own blocking, so two candidates within 
 could order differently from one block shape to another). Ties are broken by row, the
 lowest first, as in the tiled pass.
 
-PairDirection is not pruned: ``(x - c) . d / |x - c|`` does not split into one row per
-pair plus one per word, and most of its answers lie deep in the list (the Google set:
-6,772 of 19,486 below rank 3,000), so a bound would leave most candidates to score.
+PairDirection has its own pruned pass (:mod:`geomlab.evaluation._pruned_pair`): its score
+``(x - c) . u / |x - c|`` does not split into one row per pair plus one per word, but the
+test "x scores at least t" does, once ``t`` multiplies the word row ``|x - c|``; and most
+of its answers lie deep in the list (the Google set: 6,772 of 19,486 below rank 3,000),
+so that pass counts the cells surely above the answer instead of listing them.
 
 Questions whose answer lies deep in the candidate list (more than :data:`CAP`
 candidates above it, predicted from a 1-in-:data:`STRIDE` sample of the pool), whose
@@ -93,7 +96,8 @@ class PruneStats:
 
 
 def supported(method: str, topk: int, sketch) -> bool:
-    """Whether the pruned pass gives this evaluation's outputs (else the full pass)."""
+    """Whether a pruned pass gives this evaluation's outputs (else the full pass); for
+    PairDirection that is :func:`geomlab.evaluation._pruned_pair.scan`."""
     return topk == 1 and sketch is None and (method in QSCALE or method == "pairdirection")
 
 

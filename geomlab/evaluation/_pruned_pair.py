@@ -9,31 +9,31 @@ one row per distinct (a, b) pair of the benchmark and ``x.c`` one row per distin
 
     ``V = P[pair, x] - (t * S[c, x] + c.u) >= 0``
 
-(``S >= 0``), three float32 operations per cell against 2 x 50 multiply-adds and a
-square root, a division and the masking of the full pass. ``V`` is within 3.4e-5 of its
-exact value (the cosines within 3.05e-6, taken as 1e-5; ``S`` within 2.1e-5 where it is
-at least :data:`S_MIN`; the float32 operations within 1.5e-6), against a margin
-:data:`MARGIN` of 3e-4. Cells with ``S < S_MIN`` (candidates within about 29 degrees of
-c) are never decided by ``V``.
+(``S >= 0``): two float32 operations and a comparison per cell, against the full pass's
+2 x 50 multiply-adds, square root, division and masking. ``V`` is within 3.4e-5 of its
+exact value where ``S >= S_MIN`` (the cosines within 3.05e-6, taken as 1e-5; ``S`` within
+2.1e-5; the float32 operations within 1.5e-6), against a margin :data:`MARGIN` of 3e-4;
+cells with ``S < S_MIN`` (x within 29 degrees of c) are never decided by ``V``.
 
 Per question, with ``t`` the exact score of the expected answer:
 
-1. the cells with ``V > MARGIN`` score above ``t`` (rounded to float32: more than 1e-4
-   above): they are counted, row by row, without their indices (a PairDirection answer
-   often lies deep in the list: the Google set has 6,772 of 19,486 below rank 3,000);
-   the cells with ``|V| <= MARGIN`` (or ``S < S_MIN``) are kept;
-2. the kept cells get a float64 interval for the exact score from their two float32
-   cosines; those it places above or below ``t`` are decided;
+1. cells with ``V > MARGIN`` score above ``t`` (rounded to float32): they are counted,
+   without their indices (PairDirection's answers often lie deep in the list: the Google
+   set has 6,772 of 19,486 below rank 3,000); cells with ``|V| <= MARGIN`` or
+   ``S < S_MIN`` are kept, the rest score below ``t``;
+2. kept cells get a float64 interval for the exact score from their two float32
+   cosines (:func:`_interval`); those it places above or below ``t`` are decided;
 3. the rest get the exact score (:meth:`Scorer.exact`).
 
-The top answer: a lower bound ``L`` of the best score comes from a 1-in-:data:`STRIDE`
-sample of the pool (the best approximate score less 1e-3, far more than its 6.6e-5
-error); where ``L <= t`` (the sample has nothing clearly above the answer) the cells
-with ``V >= -MARGIN`` hold every candidate scoring at least ``t`` and are kept whole
-(their stage 2 and 3 give both the rank and the top); otherwise a second test with ``L``
-for ``t`` keeps the cells that can score at least ``L``, and the top is the best exact
-score among those whose interval reaches the best lower end. Ties go to the lowest row.
+The top answer: each question carries a lower bound ``L >= t`` of its best score, from
+a 1-in-:data:`STRIDE` sample of the pool (the best approximate score less 1e-3, far more
+than its 6.6e-5 error) and raised the same way by every candidate the pass meets. The
+cells with ``P - (L S + c.u) >= -MARGIN`` hold every candidate scoring ``L`` or more,
+hence the best; the top is the best exact score among those whose interval reaches the
+best lower end, ties to the lowest row.
 
+The per-cell loop is a small numba kernel (:func:`_kernel`; numba comes with
+umap-learn), compiled on first use and cached on disk, one pool chunk per thread.
 *Exact* is :mod:`geomlab.evaluation._pruned`'s rule: the score in float64 from the
 float32 vectors, rounded once to float32. Questions with a degenerate relation (a = b)
 or no answer among the candidates take the full pass.
@@ -52,7 +52,7 @@ from ._pruned import PruneStats, _keys
 
 __all__ = ["MARGIN", "S_MIN", "STRIDE", "scan"]
 
-#: pool rows per chunk of the pass (a multiple of 1024: see _scan._rowcount)
+#: pool rows per chunk of the pass
 WIDTH = 4096
 #: one pool row in STRIDE is sampled for the lower bound of each question's best score
 STRIDE = 64
@@ -318,16 +318,17 @@ def _kernel():
     """The first stage, compiled with numba (imported here: ``import geomlab`` stays light).
 
     ``kernel(pmat, smat, pq, cq, t, k, floor, ex, c0, margin, top_margin, n_hi, cells)``
-    runs every question (pair row ``pq``, c row ``cq``) over one pool chunk and returns
-    ``(n_rank, n_top)``. Per cell, ``V = P - (t S + k)`` in float32: ``V > margin`` adds
-    to ``n_hi``; ``|V| <= margin``, or a NaN S of a nonzero row (``S < S_MIN``), gives a
-    rank cell (``cells[0:2]``: question position, column); ``P - (L S + k) >= -margin``
-    (or the NaN S) a top cell (``cells[2:4]``). Excluded rows (``ex``: each question's,
-    sorted, padded with a large value) and zero rows (NaN P) are skipped. ``floor`` (L) is
-    raised to the approximate score less ``top_margin`` of every top cell with ``S >=
-    S_MIN`` (a lower bound of that candidate's exact score, hence of the best); other
-    threads may do the same, and every value written is such a bound. Cells past ``cells``'
-    capacity are counted, not written: the caller retries with room for them.
+    runs every question (pair row ``pq``, c row ``cq``) over one pool chunk starting at
+    row ``c0`` and returns ``(n_rank, n_top)``. Per cell, ``V = P - (t S + k)`` in
+    float32: ``V > margin`` adds to ``n_hi``; ``|V| <= margin`` makes a rank cell
+    (``cells[0:2]``: question position, column); ``P - (L S + k) >= -margin`` a top cell
+    (``cells[2:4]``). NaN decides nothing: S < S_MIN (the caller keeps those cells), zero
+    rows (NaN P), and each question's excluded rows (``ex``, -1 pads), set to NaN in a
+    copy of the pair row. ``floor`` (L) is raised to the approximate score less
+    ``top_margin`` of every top cell (a lower bound of that candidate's exact score, hence
+    of the best); other threads may do the same, and every value written is such a
+    bound. Cells past ``cells``' capacity are counted, not written: the caller retries
+    with room for them.
     """
     global _KERNEL
     if _KERNEL is None:

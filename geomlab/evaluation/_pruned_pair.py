@@ -334,7 +334,7 @@ def _kernel():
     if _KERNEL is None:
         import numba
 
-        @numba.njit(nogil=True, cache=True)
+        @numba.njit(nogil=True, cache=True, error_model="numpy")
         def kernel(pmat, smat, pq, cq, t, k, floor, ex, c0, margin, top_margin, n_hi, cells):
             w = pmat.shape[1]
             cap = cells.shape[1]

@@ -10,10 +10,13 @@ one row per distinct (a, b) pair of the benchmark and ``x.c`` one row per distin
     ``V = P[pair, x] - (t * S[c, x] + c.u) >= 0``
 
 (``S >= 0``): two float32 operations and a comparison per cell, against the full pass's
-2 x 50 multiply-adds, square root, division and masking. ``V`` is within 3.4e-5 of its
-exact value where ``S >= S_MIN`` (the cosines within 3.05e-6, taken as 1e-5; ``S`` within
-2.1e-5; the float32 operations within 1.5e-6), against a margin :data:`MARGIN` of 3e-4;
-cells with ``S < S_MIN`` (x within 29 degrees of c) are never decided by ``V``.
+2 x 50 multiply-adds, square root, division and masking. ``V`` is within 1.02e-5 of its
+exact value where ``S >= S_MIN``: ``x.u`` within 3.1e-6 (the cosines' bound, see
+:func:`geomlab.evaluation._pruned._cosines`, and ``u``'s rounding), ``c.u`` within 6e-8,
+``S`` within 6.5e-6 (``x.c`` within 3.05e-6, ``2 - 2 x.c`` rounded within 2.4e-7, divided
+by ``S + S* >= 0.99``, and the square root's rounding), ``|t| <= 1``, and the three
+float32 operations within 5e-7; the margin :data:`MARGIN` is ten times that. Cells with
+``S < S_MIN`` (x within 29 degrees of c) are never decided by ``V``.
 
 Per question, with ``t`` the exact score of the expected answer:
 
@@ -26,8 +29,9 @@ Per question, with ``t`` the exact score of the expected answer:
 3. the rest get the exact score (:meth:`Scorer.exact`).
 
 The top answer: each question carries a lower bound ``L >= t`` of its best score, from
-a 1-in-:data:`STRIDE` sample of the pool (the best approximate score less 1e-3, far more
-than its 6.6e-5 error) and raised the same way by every candidate the pass meets. The
+a 1-in-:data:`STRIDE` sample of the pool (the best approximate score ``(P - c.u) / S``
+less :data:`TOP_MARGIN`, ten times its error: the numerator's 1.02e-5 over ``S >= 0.5``)
+and raised the same way by every candidate the pass meets. The
 cells with ``P - (L S + c.u) >= -MARGIN`` hold every candidate scoring ``L`` or more,
 hence the best; the top is the best exact score among those whose interval reaches the
 best lower end, ties to the lowest row.
@@ -56,14 +60,14 @@ __all__ = ["MARGIN", "S_MIN", "STRIDE", "scan"]
 WIDTH = 4096
 #: one pool row in STRIDE is sampled for the lower bound of each question's best score
 STRIDE = 64
-#: the first stage's margin on V, about 10x its proven error (3.4e-5)
-MARGIN = np.float32(3e-4)
+#: the first stage's margin on V, ten times its proven error (1.02e-5)
+MARGIN = np.float32(1.1e-4)
 #: the bound used on each float32 cosine's error (the proven one is 3.05e-6)
 EPS_COS = 1e-5
 #: below this |x - c| the first stage decides nothing (its error grows as 1 / S)
 S_MIN = np.float32(0.5)
-#: taken off the sample's best approximate score (its error is under 6.6e-5)
-TOP_MARGIN = 1e-3
+#: taken off an approximate score for a lower bound of the exact one (10x its 2.1e-5)
+TOP_MARGIN = 2.5e-4
 
 
 def _rows(keys: np.ndarray):
@@ -109,8 +113,9 @@ def _top_floor(scorer, up, uc, k32, p_of_q, c_of_q, exclude, n_pool):
     """Per question a lower bound of its best exact score, from a sample of the pool.
 
     The best float32 score ``(P - c.u) / S`` over every STRIDE-th row (excluded rows and
-    rows with ``S < S_MIN`` aside) is within 6.6e-5 of that row's exact score; 1e-3 less
-    is below it, hence below the best. -inf where the sample has no candidate.
+    rows with ``S < S_MIN`` aside) is within 2.1e-5 of that row's exact score;
+    :data:`TOP_MARGIN` less is below it, hence below the best. -inf where the sample has
+    no candidate.
     """
     sample = np.arange(0, n_pool, STRIDE)
     with np.errstate(divide="ignore", invalid="ignore"):

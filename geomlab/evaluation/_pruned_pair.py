@@ -4,7 +4,7 @@ PairDirection scores a candidate x for a : b :: c : ? by ``cos(x - c, b - a)``. 
 ``u = (b - a) / |b - a|`` and unit rows (see :mod:`geomlab.geometry._analogy_scores`)
 that is ``E(x) = (x.u - c.u) / S(x)`` with ``S(x) = |x - c| = sqrt(2 - 2 x.c)``. ``x.u`` is
 one row per distinct (a, b) pair of the benchmark and ``x.c`` one row per distinct c word
-(the Google set: 530 pairs, 904 words), so both are small products per pool chunk, as in
+(the Google set: 549 pairs, 474 c words), so both are small products per pool chunk, as in
 :mod:`geomlab.evaluation._pruned`. A question's test "x scores at least ``t``" is then
 
     ``V = P[pair, x] - (t * S[c, x] + c.u) >= 0``

@@ -549,10 +549,19 @@ def analogy_text(results: dict) -> str:
     if other:
         for m, name in (("3cosmul", "3CosMul"), ("pairdirection", "PairDirection")):
             o = other[m]
+            share = o["scored_exactly"]
+            share = f"{share:.2%}" if share >= 1e-3 else f"{share:.5%}"  # PairDirection's
+            cpu = o.get("cpu_times") or other.get("cpu_times")
+            cpu_add = add.get("cpu_median")
+            cpu_text = (
+                f"; CPU {statistics.median(cpu):.2f} s, {statistics.median(cpu) / cpu_add:.2f}x"
+                if cpu and cpu_add
+                else ""
+            )
             text += (
                 f" {name}: {_fmt_s(o['median'])} ({o['median'] / add['median']:.2f}x "
-                f"3CosAdd's time; target <= 2x), {o['correct']:,} correct, "
-                f"{o['scored_exactly']:.2%} scored exactly."
+                f"3CosAdd's time{cpu_text}; target <= 2x), {o['correct']:,} correct, "
+                f"{share} scored exactly."
             )
     return text
 

@@ -12,7 +12,7 @@ from geomlab.evaluation import _pruned, _scan
 from geomlab.evaluation.datasets import load_analogies
 from geomlab.geometry._analogy_scores import Scorer
 
-METHODS = ("3cosadd", "3cosmul")  # the pruned ones; PairDirection takes the full pass
+METHODS = ("3cosadd", "3cosmul")  # PairDirection's own pass: tests/test_pruned_pair.py
 
 
 def write_questions(path, quads, name="s") -> str:
@@ -165,10 +165,13 @@ def test_quantized_comparison_keeps_every_pass(x, y, thr):
     assert (bq >= -xq + alpha)[x.astype(np.float64) + y >= thr].all()
 
 
-def test_pairdirection_takes_the_full_pass(tmp_path):
+def test_pairdirection_is_pruned_too(tmp_path):
     emb = tied_embeddings()
     path = write_questions(tmp_path / "q.txt", [("a", "b", "c", "d"), ("b", "a", "c", "x3")])
     r = geomlab.evaluate_analogies(emb, path, method="pairdirection")
+    assert r.scored_exactly < 1.0 and not r._q.full_pass.any()
+    # a temperature needs every score: the full pass
+    r = geomlab.evaluate_analogies(emb, path, method="pairdirection", temperature=1.0)
     assert r.scored_exactly == 1.0 and r._q.full_pass.all()
 
 

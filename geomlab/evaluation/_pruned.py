@@ -13,7 +13,8 @@ section's pairs), so a whole section is one broadcast comparison of ``pair rows`
 Three stages per candidate and question, each keeping every candidate that could beat
 the expected answer's exact score ``t``:
 
-1. int16: the rows rounded up to steps of 1/4096 (3CosMul: logarithms, 1/1024), against
+1. int16: the rows rounded up to steps of 1/4096 (3CosMul: logarithms, 1/1024, read from
+   two int16 tables over 65,536 cosine bins rather than computed: see _log_tables), against
    the block's thresholds rounded down (``t`` times the query length, less a margin ten
    times the proven float32 error of the rows; one shift per pair plus one per word,
    never above any question's own threshold): one comparison per cell;
@@ -30,9 +31,11 @@ rounds each product by the BLAS kernel's own blocking, so two candidates within 
 could order differently from one block shape to another). Ties are broken by row, the
 lowest first, as in the tiled pass.
 
-PairDirection is not pruned: ``(x - c) . d / |x - c|`` does not split into one row per
-pair plus one per word, and most of its answers lie deep in the list (the Google set:
-6,772 of 19,486 below rank 3,000), so a bound would leave most candidates to score.
+PairDirection has its own pruned pass (:mod:`geomlab.evaluation._pruned_pair`): its score
+``(x - c) . u / |x - c|`` does not split into one row per pair plus one per word, but the
+test "x scores at least t" does, once ``t`` multiplies the word row ``|x - c|``; and most
+of its answers lie deep in the list (the Google set: 6,772 of 19,486 below rank 3,000),
+so that pass counts the cells surely above the answer instead of listing them.
 
 Questions whose answer lies deep in the candidate list (more than :data:`CAP`
 candidates above it, predicted from a 1-in-:data:`STRIDE` sample of the pool), whose
@@ -93,8 +96,9 @@ class PruneStats:
 
 
 def supported(method: str, topk: int, sketch) -> bool:
-    """Whether the pruned pass gives this evaluation's outputs (else the full pass)."""
-    return topk == 1 and sketch is None and method in QSCALE
+    """Whether a pruned pass gives this evaluation's outputs (else the full pass); for
+    PairDirection that is :func:`geomlab.evaluation._pruned_pair.scan`."""
+    return topk == 1 and sketch is None and (method in QSCALE or method == "pairdirection")
 
 
 # -- the estimate terms -------------------------------------------------------------------------
@@ -230,12 +234,15 @@ def scan(
 
     def run_chunk(c0: int, c1: int) -> int:
         cos = _cosines(uw, pool[c0:c1], norms[c0:c1])
-        x, y = _terms(method, cos, pa, pb)
         # first stage: int16 comparisons of two rows against one shift per grid row
         # x and y quantized up, so that -x is rounded down (their ranges fit: see _plan)
-        with np.errstate(invalid="ignore"):
-            bq = _quantize(y, qscale)
-            xq = _quantize(x, qscale)
+        if method == "3cosmul":
+            xq, bq = _log_terms(cos, pa, pb)
+        else:
+            x, y = _terms(method, cos, pa, pb)
+            with np.errstate(invalid="ignore"):
+                bq = _quantize(y, qscale)
+                xq = _quantize(x, qscale)
         qs, js = [], []
         for gp, gc, blocks in plans:
             # y - beta >= alpha - x, in steps: y rounded up, x up, alpha and beta down
@@ -253,8 +260,9 @@ def scan(
                 js.append(j[ok])
         for q0 in range(0, len(rest), 256):
             qq = rest[q0 : q0 + 256]
-            est = x[p_of_q[qq]] + y[c_of_q[qq]]
-            i, j = np.nonzero(est >= thr[qq, None])
+            # in steps: x and y rounded up, the threshold down
+            est = xq[p_of_q[qq]].astype(np.int32) + bq[c_of_q[qq]]
+            i, j = np.nonzero(est >= np.floor(thr[qq, None].astype(np.float64) * qscale))
             qs.append(qq[i])
             js.append(j)
         if qs:
@@ -349,6 +357,52 @@ def _interval(method, ca, cb, cc, length):
             lo = (np.maximum(sb_lo, 0) * np.maximum(sc_lo, 0) - 1e-7) / (sa_hi + eps)
     tol = 1e-5 * (1 + np.abs(lo)), 1e-5 * (1 + np.abs(hi))
     return np.where(np.isnan(lo), -np.inf, lo - tol[0]), np.where(np.isnan(hi), np.inf, hi + tol[1])
+
+
+#: 3CosMul's first-stage logarithms come from tables over this many bins of the cosine
+LOG_BINS = 1 << 16
+_LOG_TABLES: list = []
+
+
+def _log_tables() -> tuple[np.ndarray, np.ndarray]:
+    """int16 tables of 3CosMul's two logarithms (see :func:`_terms`) over cosine bins.
+
+    Bin ``i`` holds the cosines in ``[e_i, e_(i+1))``, ``e_i = 2 i / LOG_BINS - 1``.
+    ``hi[i]`` is ``log((1 + e) / 2 + 2e-6)`` at the upper edge of bin ``i + 1``, times
+    :data:`QSCALE` and rounded up; ``lo[i]`` is ``log(max((1 + e) / 2 - 2e-6, 0) + 1e-6)``
+    at the lower edge of bin ``i - 1``, rounded down (float64). The bin of a float32
+    cosine is computed within a hundredth of a bin, so one bin of slack on each side
+    makes ``hi`` an upper and ``lo`` a lower bound of the logarithms :func:`_terms`
+    takes (cosines beyond +-1 fall in the end bins, whose edges are +-(1 + 1e-5)).
+    """
+    if not _LOG_TABLES:
+        k = LOG_BINS
+        e = 2.0 * np.arange(k + 1) / k - 1
+        up = np.r_[e[2:], [1 + 1e-5, 1 + 1e-5]]  # upper edge of bin i + 1
+        down = np.r_[[-1 - 1e-5, -1 - 1e-5], e[: k - 1]]  # lower edge of bin i - 1
+        with np.errstate(divide="ignore"):
+            hi = np.log((1 + up) / 2 + 2e-6)
+            lo = np.log(np.maximum((1 + down) / 2 - 2e-6, 0) + COSMUL_EPS)
+        scale = QSCALE["3cosmul"]
+        _LOG_TABLES[:] = [
+            np.ceil(hi * scale).astype(np.int16),
+            np.floor(lo * scale).astype(np.int16),
+        ]
+    return _LOG_TABLES[0], _LOG_TABLES[1]
+
+
+def _log_terms(cos: np.ndarray, pa: np.ndarray, pb: np.ndarray):
+    """3CosMul's first-stage rows in int16 steps, from :func:`_log_tables`: ``xq`` (one
+    row per pair) at least ``ceil(X * 1024)`` and ``bq`` (one per word) at least
+    ``ceil(Y * 1024)``, X and Y as :func:`_terms` gives them, with no logarithm computed.
+    NaN (zero rows) falls in bin 0: those rows are masked afterwards."""
+    hi, lo = _log_tables()
+    half = np.float32(LOG_BINS // 2)
+    with np.errstate(invalid="ignore"):
+        b = ((cos + np.float32(1)) * half).astype(np.int32)  # truncation: floor for >= 0
+    np.clip(b, 0, LOG_BINS - 1, out=b)
+    bq = hi[b]
+    return bq[pb] - lo[b][pa], bq
 
 
 def _quantize(v: np.ndarray, scale: float) -> np.ndarray:

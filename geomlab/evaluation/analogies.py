@@ -23,7 +23,7 @@ from ..scoring.calibration import (
     ScoreSketch,
     fit_temperature,
 )
-from . import _pruned, _scan
+from . import _pruned, _pruned_pair, _scan
 from .analogy_records import (
     AnalogyResult,
     SectionScore,
@@ -117,24 +117,30 @@ def evaluate_analogies(
     answers; gensim's quirk of looking at only the 5 best non-input candidates is
     reproduced.
 
-    For 3CosAdd and 3CosMul with ``topk=1`` and no temperature (gensim's accuracy, the
-    rank and score of the answer) the pass is *pruned*: it scores exactly only the
-    candidates that can beat the expected answer (the Google set, 3CosAdd: 2.6% of the
-    scores, nearly all for the 509 questions that take the full pass; see
-    :mod:`geomlab.evaluation._pruned`): each candidate's score is first bounded from
-    its cosines with the input words (one product per distinct word, not per question),
-    and the bound, with a margin ten times its proven float32 error, rules the rest out.
-    Questions whose answer lies deep in the list (more than about 3,000 candidates above
+    With ``topk=1`` and no temperature (gensim's accuracy, the rank and score of the
+    answer) the pass is *pruned*: it scores exactly only the candidates that can beat the
+    expected answer (the Google set, 3CosAdd: 2.6% of the scores, nearly all for the 509
+    questions that take the full pass; see :mod:`geomlab.evaluation._pruned`): each
+    candidate's score is first bounded from its cosines with the input words (one product
+    per distinct word, not per question), and the bound, with a margin ten times its
+    proven float32 error, rules the rest out. PairDirection's score does not split into
+    such bounds, but its test against the answer's score does (``x.u - t |x - c| >=
+    c.u`` with ``u`` the unit relation: one row per pair, one per word; see
+    :mod:`geomlab.evaluation._pruned_pair`): the cells surely above the answer are
+    counted (its answers often lie deep in the list), the rest ruled out, and under
+    0.002% of the scores computed exactly on the Google set. For 3CosAdd and 3CosMul,
+    questions whose answer lies deep in the list (more than about 3,000 candidates above
     it) and every other case take the full pass: one matrix product per block of
     ``block_size`` questions and 4,096 candidates, exclusions by masking, running maxima
     instead of sorts, blocks on all cores. A temperature needs every candidate's score
-    (the log-partition sketch below), ``topk > 1`` the best ``topk``, and PairDirection's
-    score does not split into per-word bounds, so those keep the full pass. The pruned
-    pass's exact score is computed in float64 from the float32 vectors and rounded once;
-    the full pass's float32 products can order two candidates within an ulp of each other
-    differently from one BLAS block shape to another, so on such near-ties the two may
-    differ (the Google set: identical predictions and ranks for 3CosAdd; 4 ranks of
-    19,486 differ by one for 3CosMul, where the pruned pass agrees with the float64 rule).
+    (the log-partition sketch below) and ``topk > 1`` the best ``topk``, so those keep the
+    full pass. The pruned pass's exact score is computed in float64 from the float32
+    vectors and rounded once; the full pass's float32 products can order two candidates
+    within an ulp of each other differently from one BLAS block shape to another, so on
+    such near-ties the two may differ (the Google set: identical predictions and ranks for
+    3CosAdd; 4 ranks of 19,486 differ by one for 3CosMul, and 133 by one or two for
+    PairDirection, whose predictions are identical; on each of those the pruned pass
+    agrees with the float64 rule).
     ``AnalogyResult.scored_exactly`` gives the share of scores computed exactly. Memory
     stays at a few MB per block whatever the vocabulary.
 
@@ -247,7 +253,8 @@ def evaluate_analogies(
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
     stats = None
     if client is None and _pruned.supported(method, topk, sketch):
-        out, stats = _pruned.scan(
+        pruned_scan = _pruned_pair.scan if method == "pairdirection" else _pruned.scan
+        out, stats = pruned_scan(
             scorer,
             queries,
             inputs,

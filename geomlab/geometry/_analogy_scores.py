@@ -16,8 +16,10 @@ candidate norms. For a question a : b :: c : ? with unit inputs:
   ``s_b * s_c / (s_a + 1e-6)`` (gensim's ``most_similar_cosmul``).
 - ``"pairdirection"``: two rows ``d = b - a`` and ``c``; the score is
   ``(x.d - c.d) / (|d| |x - c|)`` for unit x, with ``|x - c|^2 = 2 - 2 x.c``. x = c has no
-  direction from c (-inf); a = b gives the relation no direction, so every candidate
-  scores 0.
+  direction from c (-inf), and neither has a candidate with ``2 - 2 x.c`` below
+  :data:`SAME_AS_C` (c's own row or a copy of it: rounding leaves ``x.c`` a few ulps from
+  1 there, and the ratio of two rounding errors would be an arbitrary score); a = b
+  gives the relation no direction, so every candidate scores 0.
 
 Zero candidate rows divide by a zero norm. The benchmark passes mask them (as gensim's
 evaluation leaves them out); :func:`geomlab.analogy` passes a norm of 1 for them instead,
@@ -30,11 +32,13 @@ import numpy as np
 
 from .._validation import check_choice
 
-__all__ = ["CHUNK", "COSMUL_EPS", "METHODS", "Scorer", "check_method", "unit"]
+__all__ = ["CHUNK", "COSMUL_EPS", "METHODS", "SAME_AS_C", "Scorer", "check_method", "unit"]
 
 METHODS = ("3cosadd", "3cosmul", "pairdirection")
 #: the epsilon of 3CosMul's denominator (as gensim's ``most_similar_cosmul``)
 COSMUL_EPS = 1e-6
+#: PairDirection: below this ``|x - c|^2`` (``x.c`` above 0.999995) x counts as c (-inf)
+SAME_AS_C = 1e-5
 #: candidate rows per tile of :meth:`Scorer.full`
 CHUNK = 4096
 _NEG = np.float32(-np.inf)
@@ -176,11 +180,12 @@ class Scorer:
         dd = np.einsum("ij,ij->i", qq[:, 0], qq[:, 0])
         cd = np.einsum("ij,ij->i", qq[:, 1], qq[:, 0])
         den = np.maximum(two - two * cos[:, 1], cos.dtype.type(0))
+        same = den < cos.dtype.type(SAME_AS_C)
         den *= dd[:, None]
         np.sqrt(den, out=den)
         with np.errstate(divide="ignore", invalid="ignore"):
             s = np.divide(cos[:, 0] - cd[:, None], den, out=out)
-        s[~np.isfinite(s)] = -np.inf  # x == c: no direction from c to x
+        s[~np.isfinite(s) | same] = -np.inf  # x == c: no direction from c to x
         # a == b: the relation has no direction, so no candidate is preferred
         s[dd <= 1e-12] = 0
         return s

@@ -151,6 +151,29 @@ def _threshold(method: str, t: np.ndarray, length: np.ndarray) -> np.ndarray:
 
 
 # -- the pass -----------------------------------------------------------------------------------
+def _empty_output(n: int, answers: np.ndarray) -> _scan.ScanOutput:
+    """A pruned pass's output before the pass: no top answer, nothing counted."""
+    return _scan.ScanOutput(
+        top_scores=np.full((n, 1), -np.inf, dtype=np.float32),
+        top_rows=np.full((n, 1), -1, dtype=np.int64),
+        n_above=np.zeros(n, dtype=np.int64),
+        answer_scores=np.full(answers.shape, -np.inf, dtype=np.float32),
+    )
+
+
+def _answer_scores(scorer: Scorer, queries, answers, exclude):
+    """The answer rows' exact scores (-inf: pads and excluded rows), each question's best
+    of them ``t``, and the excluded cells as keys (question * pool + row)."""
+    n_pool = len(scorer.pool)
+    ar, ak = np.nonzero(answers >= 0)
+    arow = answers[ar, ak]
+    ans = np.full(answers.shape, -np.inf, dtype=np.float32)
+    ans[ar, ak] = scorer.exact(queries, ar, arow)
+    ex_keys = _keys(exclude, n_pool)
+    ans[ar, ak] = np.where(np.isin(ar * n_pool + arow, ex_keys), -np.inf, ans[ar, ak])
+    return ans, ans.max(axis=1), ex_keys
+
+
 def scan(
     scorer: Scorer,
     queries: np.ndarray,
@@ -174,22 +197,12 @@ def scan(
     n = len(queries)
     n_pool = len(scorer.pool)
     pool, norms = scorer.pool, scorer.norms
-    out = _scan.ScanOutput(
-        top_scores=np.full((n, 1), -np.inf, dtype=np.float32),
-        top_rows=np.full((n, 1), -1, dtype=np.int64),
-        n_above=np.zeros(n, dtype=np.int64),
-        answer_scores=np.full(answers.shape, -np.inf, dtype=np.float32),
-    )
+    out = _empty_output(n, answers)
     if n == 0:
         return out, PruneStats(0, n_pool, 0, 0)
 
-    ar, ak = np.nonzero(answers >= 0)
-    arow = answers[ar, ak]
-    ans = np.full(answers.shape, -np.inf, dtype=np.float32)
-    ans[ar, ak] = scorer.exact(queries, ar, arow)
-    ex_keys = _keys(exclude, n_pool)
-    ans[ar, ak] = np.where(np.isin(ar * n_pool + arow, ex_keys), -np.inf, ans[ar, ak])
-    t = ans.max(axis=1)
+    # the exact scores of the answer rows; t: the best one
+    ans, t, ex_keys = _answer_scores(scorer, queries, answers, exclude)
 
     words, inv = np.unique(inputs, return_inverse=True)
     inv = inv.reshape(inputs.shape)

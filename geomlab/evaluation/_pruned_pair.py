@@ -52,7 +52,7 @@ import numpy as np
 from .._parallel import blas_threads, run_blocks, workers
 from ..geometry._analogy_scores import SAME_AS_C, Scorer
 from . import _scan
-from ._pruned import PruneStats, _keys
+from ._pruned import PruneStats, _answer_scores, _empty_output, _keys
 
 __all__ = ["MARGIN", "S_MIN", "STRIDE", "scan"]
 
@@ -163,23 +163,12 @@ def scan(
     n = len(queries)
     n_pool = len(scorer.pool)
     pool, norms = scorer.pool, scorer.norms
-    out = _scan.ScanOutput(
-        top_scores=np.full((n, 1), -np.inf, dtype=np.float32),
-        top_rows=np.full((n, 1), -1, dtype=np.int64),
-        n_above=np.zeros(n, dtype=np.int64),
-        answer_scores=np.full(answers.shape, -np.inf, dtype=np.float32),
-    )
+    out = _empty_output(n, answers)
     if n == 0:
         return out, PruneStats(0, n_pool, 0, 0)
 
     # the exact scores of the answer rows; t: the best one
-    ar, ak = np.nonzero(answers >= 0)
-    arow = answers[ar, ak]
-    ans = np.full(answers.shape, -np.inf, dtype=np.float32)
-    ans[ar, ak] = scorer.exact(queries, ar, arow)
-    ex_keys = _keys(exclude, n_pool)
-    ans[ar, ak] = np.where(np.isin(ar * n_pool + arow, ex_keys), -np.inf, ans[ar, ak])
-    t = ans.max(axis=1)
+    ans, t, ex_keys = _answer_scores(scorer, queries, answers, exclude)
 
     # one row per distinct (a, b) pair, one per distinct c word, taken from the queries
     # themselves (d = b - a and c, float32); k = c.u as Scorer.combine computes it

@@ -132,7 +132,8 @@ class Scorer:
             r = rows[i : i + chunk]
             safe = np.where(r >= 0, r, 0)
             cos = np.einsum("nrd,nkd->nrk", q[i : i + chunk], self.pool[safe])
-            cos /= self.norms[safe][:, None, :]
+            with np.errstate(divide="ignore", invalid="ignore"):  # zero rows: as in tile
+                cos /= self.norms[safe][:, None, :]
             out[i : i + chunk] = self.combine(cos, q[i : i + chunk])
         out[rows < 0] = _NEG
         return out

@@ -45,6 +45,20 @@ def reference(emb, quads, method, *, exclude_inputs=True, n_pool=None):
     return np.array(top), np.array(rank)
 
 
+def google_sample(tmp_path):
+    """Every 9th question of each Google section, as a question file."""
+    ds = load_analogies("google")
+    path = tmp_path / "sample.txt"
+    path.write_text(
+        "".join(
+            f": {s.name}\n" + "".join(" ".join(q) + "\n" for q in s.questions[::9])
+            for s in ds.sections
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
 def full_pass(monkeypatch, *args, **kwargs):
     """The evaluation with the pruned pass switched off (every candidate scored)."""
     with monkeypatch.context() as m:
@@ -179,15 +193,7 @@ def test_pairdirection_is_pruned_too(tmp_path):
 @pytest.mark.parametrize("method", METHODS)
 def test_google_subset_same_as_the_full_pass(glove, tmp_path, monkeypatch, method):
     """Every 9th Google question, 30,000 candidates: identical predictions and ranks."""
-    ds = load_analogies("google")
-    path = tmp_path / "sample.txt"
-    path.write_text(
-        "".join(
-            f": {s.name}\n" + "".join(" ".join(q) + "\n" for q in s.questions[::9])
-            for s in ds.sections
-        ),
-        encoding="utf-8",
-    )
+    path = google_sample(tmp_path)
     kw = {"method": method, "restrict_vocab": 30_000}
     pruned = geomlab.evaluate_analogies(glove, str(path), **kw)
     full = full_pass(monkeypatch, glove, str(path), **kw)

@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_pruned import full_pass, reference, tied_embeddings, write_questions
+from test_pruned import full_pass, google_sample, reference, tied_embeddings, write_questions
 
 import geomlab
 from geomlab.evaluation import _pruned_pair, _scan
-from geomlab.evaluation.datasets import load_analogies
 from geomlab.geometry._analogy_scores import Scorer, unit
 
 PD = "pairdirection"
@@ -178,15 +177,7 @@ def test_google_subset_same_as_the_full_pass(glove, tmp_path, monkeypatch):
     """Every 9th Google question, 30,000 candidates: the full pass's answers and ranks,
     except where its float32 rounding orders candidates within an ulp (there the exact
     rule decides, and the pruned pass follows it)."""
-    ds = load_analogies("google")
-    path = tmp_path / "sample.txt"
-    path.write_text(
-        "".join(
-            f": {s.name}\n" + "".join(" ".join(q) + "\n" for q in s.questions[::9])
-            for s in ds.sections
-        ),
-        encoding="utf-8",
-    )
+    path = google_sample(tmp_path)
     kw = {"method": PD, "restrict_vocab": 30_000}
     pruned = geomlab.evaluate_analogies(glove, str(path), **kw)
     full = full_pass(monkeypatch, glove, str(path), **kw)

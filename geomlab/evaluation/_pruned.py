@@ -319,6 +319,13 @@ def scan(
     out.answer_scores[:] = ans
     n_exact = int(need.sum())
 
+    n_full = _full_pass(out, full, scorer, queries, exclude, answers, answer_guess, bad, block_size)
+    return out, PruneStats(n, n_pool, n_full, n_exact, full)
+
+
+def _full_pass(out, full, scorer, queries, exclude, answers, answer_guess, bad, block_size) -> int:
+    """The questions marked ``full`` through the full tiled pass, written into ``out``
+    (their rank counts the answer rows aside, as the pruned pass does); how many."""
     idx = np.flatnonzero(full)
     if len(idx):
         part = _scan.scan(
@@ -335,7 +342,7 @@ def scan(
         out.top_rows[idx] = part.top_rows
         out.n_above[idx] = part.n_above - (part.answer_scores > answer_guess[idx, None]).sum(axis=1)
         out.answer_scores[idx] = part.answer_scores
-    return out, PruneStats(n, n_pool, len(idx), n_exact, full)
+    return len(idx)
 
 
 def _keys(rows: np.ndarray, n_pool: int) -> np.ndarray:

@@ -51,8 +51,7 @@ import numpy as np
 
 from .._parallel import blas_threads, run_blocks, workers
 from ..geometry._analogy_scores import SAME_AS_C, Scorer
-from . import _scan
-from ._pruned import PruneStats, _answer_scores, _empty_output, _keys
+from ._pruned import PruneStats, _answer_scores, _empty_output, _full_pass, _keys
 
 __all__ = ["MARGIN", "S_MIN", "STRIDE", "scan"]
 
@@ -286,23 +285,8 @@ def scan(
     out.n_above[:] = n_above
     out.answer_scores[:] = ans
 
-    idx = np.flatnonzero(full)
-    if len(idx):
-        part = _scan.scan(
-            scorer,
-            queries[idx],
-            exclude=exclude[idx],
-            answers=answers[idx],
-            answer_guess=answer_guess[idx],
-            bad=bad,
-            block_size=block_size,
-            progress=False,
-        )
-        out.top_scores[idx] = part.top_scores
-        out.top_rows[idx] = part.top_rows
-        out.n_above[idx] = part.n_above - (part.answer_scores > answer_guess[idx, None]).sum(axis=1)
-        out.answer_scores[idx] = part.answer_scores
-    return out, PruneStats(n, n_pool, len(idx), n_exact, full)
+    n_full = _full_pass(out, full, scorer, queries, exclude, answers, answer_guess, bad, block_size)
+    return out, PruneStats(n, n_pool, n_full, n_exact, full)
 
 
 _KERNEL = None

@@ -282,11 +282,8 @@ def scan(
             found.append(second(np.concatenate(qs), np.concatenate(js), cos, c0))
         return c1 - c0
 
-    chunks = [(c0, min(n_pool, c0 + WIDTH)) for c0 in range(0, n_pool, WIDTH)]
-    n_workers = max(1, min(len(chunks), workers()))
     if len(todo):
-        with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():
-            run_blocks(run_chunk, chunks, n_workers, progress=progress, desc="analogies")
+        _over_chunks(run_chunk, n_pool, WIDTH, progress)
     sq, sr, lo, hi = (
         (np.concatenate(v) for v in zip(*found))
         if found
@@ -321,6 +318,15 @@ def scan(
 
     n_full = _full_pass(out, full, scorer, queries, exclude, answers, answer_guess, bad, block_size)
     return out, PruneStats(n, n_pool, n_full, n_exact, full)
+
+
+def _over_chunks(run_chunk, n_pool: int, width: int, progress) -> None:
+    """``run_chunk(c0, c1)`` over the pool in chunks of ``width`` rows, on all cores (BLAS
+    on one thread each)."""
+    chunks = [(c0, min(n_pool, c0 + width)) for c0 in range(0, n_pool, width)]
+    n_workers = max(1, min(len(chunks), workers()))
+    with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():
+        run_blocks(run_chunk, chunks, n_workers, progress=progress, desc="analogies")
 
 
 def _full_pass(out, full, scorer, queries, exclude, answers, answer_guess, bad, block_size) -> int:

@@ -45,13 +45,10 @@ or no answer among the candidates take the full pass.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
-from .._parallel import blas_threads, run_blocks, workers
 from ..geometry._analogy_scores import SAME_AS_C, Scorer
-from ._pruned import PruneStats, _answer_scores, _empty_output, _full_pass, _keys
+from ._pruned import PruneStats, _answer_scores, _empty_output, _full_pass, _keys, _over_chunks
 
 __all__ = ["MARGIN", "S_MIN", "STRIDE", "scan"]
 
@@ -235,11 +232,8 @@ def scan(
             dest.append((todo[qi], j + c0, lo_, hi_))
         return c1 - c0
 
-    chunks = [(c0, min(n_pool, c0 + WIDTH)) for c0 in range(0, n_pool, WIDTH)]
-    n_workers = max(1, min(len(chunks), workers()))
     if len(todo):
-        with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():
-            run_blocks(run_chunk, chunks, n_workers, progress=progress, desc="analogies")
+        _over_chunks(run_chunk, n_pool, WIDTH, progress)
 
     def gather(parts):
         if not parts:

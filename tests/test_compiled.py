@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from geomlab.geometry import _topk
-from geomlab.geometry._compiled import fold_tile, heaps, sorted_heaps
+from geomlab.geometry._compiled import fold_tile, heaps
+from geomlab.geometry._topk import best_first
 
 
 def _brute(scores: np.ndarray, k: int):
@@ -27,7 +28,7 @@ def test_fold_tile_keeps_the_k_best_ties_by_row(k, ties, excluded):
     floor = np.full(b, -np.inf, dtype=np.float32)
     for r0 in range(0, n, 64):  # tiles are rows x queries
         fold_tile(np.ascontiguousarray(scores[:, r0 : r0 + 64].T), r0, floor, hv, hc, hn)
-    vals, rows = sorted_heaps(hv, hc)
+    vals, rows = best_first(hv, hc)
     want_rows, want_vals = _brute(scores, k)
     np.testing.assert_array_equal(vals, want_vals)
     np.testing.assert_array_equal(rows, want_rows)
@@ -37,7 +38,7 @@ def test_fold_tile_with_fewer_candidates_than_k():
     scores = np.array([[0.5, -np.inf, 0.2]], dtype=np.float32)
     hv, hc, hn = heaps(1, 4)
     fold_tile(np.ascontiguousarray(scores.T), 10, np.full(1, -np.inf, np.float32), hv, hc, hn)
-    vals, rows = sorted_heaps(hv, hc)
+    vals, rows = best_first(hv, hc)
     assert rows[0].tolist() == [10, 12, -1, -1]
     assert vals[0, :2].tolist() == [0.5, np.float32(0.2)] and np.isneginf(vals[0, 2:]).all()
 

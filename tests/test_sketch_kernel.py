@@ -12,7 +12,8 @@ import pytest
 
 from geomlab.evaluation import _scan
 from geomlab.evaluation._sketch_kernel import sketch_tile
-from geomlab.geometry._compiled import heaps, sorted_heaps
+from geomlab.geometry._compiled import heaps
+from geomlab.geometry._topk import best_first
 
 NEG = np.float32(-np.inf)
 
@@ -44,7 +45,7 @@ def _compiled(tiles, lo, hi, nbins, m, guess):
     for s in tiles:
         sketch_tile(np.ascontiguousarray(s), c0, *args, guess, hist, above, *heap)
         c0 += s.shape[1]
-    vals, cols = sorted_heaps(*heap[:2])
+    vals, cols = best_first(*heap[:2])
     return hist, above, vals, cols
 
 

@@ -29,6 +29,7 @@ from .._parallel import blas_threads, run_blocks, workers
 from .._progress import progress as _progress
 from ..embeddings import Embeddings
 from ..geometry._analogy_scores import CHUNK, Scorer
+from ..geometry._topk import best_first
 
 __all__ = ["ScanOutput", "Vocab", "gensim_norms", "pad", "scan", "scan_distributed"]
 
@@ -160,11 +161,7 @@ class _TopM:
         self.thr[rows] = self.vals[rows].min(axis=1)
 
     def sorted(self) -> tuple[np.ndarray, np.ndarray]:
-        order = np.lexsort((self.cols, -self.vals.astype(np.float64)), axis=1)
-        return (
-            np.take_along_axis(self.vals, order, axis=1),
-            np.take_along_axis(self.cols, order, axis=1),
-        )
+        return best_first(self.vals, self.cols)
 
 
 def _bins(s: np.ndarray, lo: float, hi: float, nbins: int) -> np.ndarray:
@@ -230,7 +227,7 @@ def scan(
     lo_hi = scorer.range
     bad = np.asarray(bad, dtype=np.int64)
     if sketch:
-        from ..geometry._compiled import heaps, sorted_heaps
+        from ..geometry._compiled import heaps
         from ._sketch_kernel import sketch_tile
 
         # the bin arithmetic of _bins, in float32
@@ -287,7 +284,7 @@ def scan(
             np.greater(s, guess, out=m)
             above += _rowcount(m)
         if sketch:
-            vals, cols = sorted_heaps(*heap[:2])
+            vals, cols = best_first(*heap[:2])
             out.top_scores[q0:q1] = vals[:, :topk]
             out.top_rows[q0:q1] = np.where(np.isfinite(vals[:, :topk]), cols[:, :topk], -1)
         elif tracker is None:

@@ -11,6 +11,7 @@ stays numpy-only. Compiled functions are cached beside the module (numba's ``cac
 The heaps are min-heaps on (value, row) stored as two arrays per query: ``hv`` (values),
 ``hc`` (rows) and ``hn`` (fill). Among equal values the larger row sits nearer the root, so
 it is evicted first: ties keep the earlier row, as a stable sort would.
+:func:`geomlab.geometry._topk.best_first` reads them out best first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["fold_tile", "heaps", "push", "sorted_heaps"]
+__all__ = ["fold_tile", "heaps", "push"]
 
 
 def heaps(b: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -28,12 +29,6 @@ def heaps(b: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         np.full((b, k), -1, dtype=np.int64),
         np.zeros(b, dtype=np.int64),
     )
-
-
-def sorted_heaps(hv: np.ndarray, hc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's entries best first, ties by row (empty slots: -inf and -1, last)."""
-    order = np.lexsort((hc, -hv.astype(np.float64)), axis=1)
-    return np.take_along_axis(hv, order, axis=1), np.take_along_axis(hc, order, axis=1)
 
 
 @numba.njit(nogil=True, cache=True)

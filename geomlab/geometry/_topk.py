@@ -30,7 +30,15 @@ import numpy as np
 from .._parallel import blas_threads, workers
 from ..errors import ShapeError
 
-__all__ = ["BLOCK_BYTES", "TILE", "default_block", "merge_topk", "topk_rows", "topk_scores"]
+__all__ = [
+    "BLOCK_BYTES",
+    "TILE",
+    "best_first",
+    "default_block",
+    "merge_topk",
+    "topk_rows",
+    "topk_scores",
+]
 
 #: memory one block of float32 scores may take (the ``block`` default is derived from it)
 BLOCK_BYTES = 64 * 2**20
@@ -48,6 +56,12 @@ def default_block(n_rows: int, *, block_bytes: int = BLOCK_BYTES) -> int:
 def _inverse(norms: np.ndarray) -> np.ndarray:
     # zero rows have dot product 0 with everything; dividing by 1 keeps their score 0
     return (1.0 / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def best_first(vals: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's (value, row) entries best first, ties by row (``-inf`` slots last)."""
+    order = np.lexsort((rows, -vals.astype(np.float64)), axis=1)
+    return np.take_along_axis(vals, order, axis=1), np.take_along_axis(rows, order, axis=1)
 
 
 def topk_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -212,7 +226,7 @@ def _dense(rows, qb, k, inv, ex):
 
 
 def _tiled(rows, qb, k, inv, ex):
-    from ._compiled import fold_tile, heaps, sorted_heaps
+    from ._compiled import fold_tile, heaps
 
     n, dim = rows.shape
     b = qb.shape[0]
@@ -248,7 +262,7 @@ def _tiled(rows, qb, k, inv, ex):
             parts = list(pool.map(scan, cuts[:-1], cuts[1:]))
     else:
         parts = [scan(0, n)]
-    vals, cols = sorted_heaps(
+    vals, cols = best_first(
         np.concatenate([p[0] for p in parts], axis=1), np.concatenate([p[1] for p in parts], axis=1)
     )
     return cols[:, :k], vals[:, :k]

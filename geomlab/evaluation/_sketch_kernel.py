@@ -22,7 +22,7 @@ import numpy as np
 
 from ..geometry._compiled import push
 
-__all__ = ["sketch_tile"]
+__all__ = ["sketch_cosines", "sketch_tile"]
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -85,6 +85,79 @@ def sketch_tile(s, c0, lo, scale, top_bin, guess, hist, above, hv, hc, hn):
                 if v > floor:
                     floor = push(hv, hc, hn, i, v, c0 + j)
         above[i] += count
+        hrow = hist[i]
+        for k in range(nbins):
+            hrow[k] += part[0, k] + part[1, k] + part[2, k] + part[3, k]
+            part[0, k] = part[1, k] = part[2, k] = part[3, k] = 0
+
+
+@numba.njit(nogil=True, cache=True, error_model="numpy")
+def sketch_cosines(cos, ia, ib, ic, f, ex, badc, c0, lo, scale, top_bin, hist, hv, hc, hn):
+    """Fold one chunk of pool rows into the sketch of a block of 3CosAdd questions, each
+    score made from three word cosines instead of a product of its own.
+
+    Parameters
+    ----------
+    cos : float32 (words, w)
+        The block's words' cosines with pool rows ``c0 .. c0 + w`` (finite: the columns of
+        zero rows hold 0 and are listed in ``badc``).
+    ia, ib, ic : int64 (b,)
+        Each question's a, b and c row in ``cos``.
+    f : float32 (b,)
+        ``1 / |b + c - a|``: the score is ``((cos_b - cos_a) + cos_c) * f``, in float32.
+    ex : int64 (b, E)
+        Pool rows that are not candidates of each question (-1 pads).
+    badc : int64 (k,)
+        Columns of ``cos`` (zero pool rows) that are no question's candidates.
+    lo, scale, top_bin : float32
+        Bin of a score, as in :func:`sketch_tile`.
+    hist : int32 (b, bins)
+        Running histograms of every candidate score (the caller removes the top ones).
+    hv, hc, hn :
+        Per question a min-heap of the best (score, row) so far, as in :func:`sketch_tile`.
+    """
+    b = ia.shape[0]
+    w = cos.shape[1]
+    m = hv.shape[1]
+    nbins = hist.shape[1]
+    neg = np.float32(-np.inf)
+    zero = np.float32(0.0)
+    part = np.zeros((4, nbins), dtype=np.int32)
+    bins = np.empty(w, dtype=np.int32)
+    vals = np.empty(w, dtype=np.float32)
+    for i in range(b):
+        ra = cos[ia[i]]
+        rb = cos[ib[i]]
+        rc = cos[ic[i]]
+        fi = f[i]
+        floor = hv[i, 0] if hn[i] == m else neg
+        # 1: scores and bins, branch-free (vectorised)
+        beats = 0
+        for j in range(w):
+            v = ((rb[j] - ra[j]) + rc[j]) * fi
+            vals[j] = v
+            t = min(max((v - lo) * scale, zero), top_bin)
+            bins[j] = np.int32(t)
+            beats += v > floor
+        # 2: the increments, then the cells that are not candidates taken out again
+        for j in range(w):
+            part[j & 3, bins[j]] += 1
+        for e in range(ex.shape[1]):
+            r = ex[i, e] - c0
+            if r >= 0 and r < w and vals[r] != neg:  # (a row listed twice goes once)
+                part[0, bins[r]] -= 1
+                vals[r] = neg
+        for e in range(badc.shape[0]):
+            r = badc[e]
+            if vals[r] != neg:  # not already taken out as an excluded row
+                part[0, bins[r]] -= 1
+                vals[r] = neg
+        # 3: the heap, only when something in the chunk beats its smallest
+        if beats:
+            for j in range(w):
+                v = vals[j]
+                if v > floor:
+                    floor = push(hv, hc, hn, i, v, c0 + j)
         hrow = hist[i]
         for k in range(nbins):
             hrow[k] += part[0, k] + part[1, k] + part[2, k] + part[3, k]

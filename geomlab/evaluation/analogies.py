@@ -23,7 +23,7 @@ from ..scoring.calibration import (
     ScoreSketch,
     fit_temperature,
 )
-from . import _pruned, _pruned_pair, _scan
+from . import _pruned, _pruned_pair, _scan, _sketch_pass
 from .analogy_records import (
     AnalogyResult,
     SectionScore,
@@ -37,6 +37,8 @@ __all__ = ["evaluate_analogies"]
 #: the log-partition sketch kept per question with a temperature: exact top scores, bins
 SKETCH_TOP = 128
 SKETCH_BINS = 1024
+#: 3CosAdd's sketch from word cosines beside the pruned pass (False: the full pass's own)
+_WORD_COSINE_SKETCH = True
 _GENSIM_TOPN = 5  # gensim asks most_similar for 5 answers, then skips input words
 
 
@@ -251,8 +253,17 @@ def evaluate_analogies(
         queries = np.zeros((0, 1, emb.dim), dtype=np.float32)
         guess = np.zeros(0, dtype=np.float32)
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
+    # 3CosAdd's sketch is made beside the pruned pass, from word cosines (_sketch_pass)
+    apart = (
+        _WORD_COSINE_SKETCH
+        and sketch is not None
+        and method == "3cosadd"
+        and topk == 1
+        and client is None
+    )
     stats = None
-    if client is None and _pruned.supported(method, topk, sketch):
+    slack = 0.0
+    if client is None and _pruned.supported(method, topk, None if apart else sketch):
         pruned_scan = _pruned_pair.scan if method == "pairdirection" else _pruned.scan
         out, stats = pruned_scan(
             scorer,
@@ -267,6 +278,17 @@ def evaluate_analogies(
             block_size=block_size,
             progress=progress,
         )
+        if apart and n:
+            out.sketch_top, out.sketch_hist, slack = _sketch_pass.sketch_3cosadd(
+                scorer,
+                queries,
+                inputs,
+                unit=scorer.unit,
+                exclude=exclude,
+                bad=bad,
+                sketch=sketch,
+                progress=progress,
+            )
     else:
         scan = _scan.scan if client is None else partial(_scan.scan_distributed, client)
         out = scan(
@@ -311,7 +333,9 @@ def evaluate_analogies(
     if temperature is not None and n == 0:  # nothing to calibrate
         t_used = None if temperature == "fit" else temperature
     elif temperature is not None:
-        sk = ScoreSketch(out.sketch_top, out.sketch_hist, *scorer.range, targets=out.answer_scores)
+        sk = ScoreSketch(
+            out.sketch_top, out.sketch_hist, *scorer.range, targets=out.answer_scores, slack=slack
+        )
         t_used = fit_temperature(sk).temperature if temperature == "fit" else temperature
         cal = _calibration(sk, t_used, correct1)
         logp = sk.log_prob(t_used)

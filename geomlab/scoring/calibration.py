@@ -61,9 +61,12 @@ class ScoreSketch:
     targets : ndarray, shape (n, A), optional
         Exact scores of each row's target(s) (``-inf`` pads); the probability of a row's
         target is the summed probability of its target scores.
+    slack : float or ndarray, shape (n,), optional
+        How far a counted score may be from the exact one (a histogram binned from scores
+        computed another way): added to every row's ``delta_q``.
     """
 
-    def __init__(self, top, hist, lo: float, hi: float, targets=None):
+    def __init__(self, top, hist, lo: float, hi: float, targets=None, slack=0.0):
         top = np.asarray(top, dtype=np.float64)
         hist = np.asarray(hist, dtype=np.float32)  # counts: exact up to 2**24 per bin
         if top.ndim != 2 or hist.ndim != 2 or len(top) != len(hist):
@@ -84,7 +87,10 @@ class ScoreSketch:
                 raise ShapeError(f"targets {targets.shape} and top {top.shape} differ in rows")
         self.targets = targets
         # per-row bound on |score - bin centre| for the histogram part
-        delta = np.full(len(top), self.width / 2 + 1e-6)
+        slack = np.broadcast_to(np.asarray(slack, dtype=np.float64), (len(top),))
+        if not (np.isfinite(slack).all() and (slack >= 0).all()):
+            raise ParameterError("slack must be finite and non-negative")
+        delta = self.width / 2 + 1e-6 + slack
         finite_top = np.where(np.isfinite(top), top, np.inf).min(axis=1)
         clipped = (hist[:, -1] > 0) & np.isfinite(finite_top) & (finite_top > self.hi)
         delta[clipped] = np.maximum(delta[clipped], finite_top[clipped] - self.centres[-1] + 1e-6)

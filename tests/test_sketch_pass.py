@@ -141,7 +141,7 @@ def test_pass_keeps_the_log_partition_within_its_bound():
 
 def test_fit_matches_the_full_pass_sketch(monkeypatch):
     emb = geomlab.load()
-    kw = dict(restrict_vocab=4000, temperature="fit", progress=False)
+    kw = {"restrict_vocab": 4000, "temperature": "fit", "progress": False}
     new = geomlab.evaluate_analogies(emb, "google", **kw)
     monkeypatch.setattr(analogies_module, "_WORD_COSINE_SKETCH", False)
     old = geomlab.evaluate_analogies(emb, "google", **kw)

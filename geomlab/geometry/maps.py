@@ -100,6 +100,7 @@ def map_2d(
         # distances from one matrix product, handed over as umap's precomputed_knn, take
         # milliseconds; the rest of the fit (the fuzzy graph, the layout) is umap's own.
         knn = _cosine_knn(x, k)
+    _cache_umap_loops(umap)
     reducer = umap.UMAP(
         n_components=2,
         n_neighbors=k,
@@ -115,6 +116,28 @@ def map_2d(
         # a map never transforms new points, which umap needs its own search index for
         warnings.filterwarnings("ignore", message="precomputed_knn", category=UserWarning)
         return reducer.fit_transform(x)
+
+
+def _cache_umap_loops(umap) -> None:
+    """Keep umap-learn's compiled loops on disk, as numba keeps geomlab's own.
+
+    umap-learn compiles its fuzzy-graph and layout loops with numba in every fresh process
+    without caching them: about 15 s of each report's map (measured; 12 s of it
+    ``smooth_knn_dist``). numba can store the machine code beside the source (or in
+    ``NUMBA_CACHE_DIR``), keyed by the source file, as it does for functions declared with
+    ``cache=True``; later processes load it in milliseconds. Only loops not yet compiled
+    are switched; a module numba cannot cache for is left as it is.
+    """
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    for module in (umap.umap_, umap.layouts, umap.utils):
+        for f in vars(module).values():
+            if isinstance(f, Dispatcher) and isinstance(f._cache, NullCache) and not f.overloads:
+                try:
+                    f.enable_caching()
+                except RuntimeError:  # no writable place for this file's cache
+                    return
 
 
 #: umap-learn takes the all-pairs route below this many points (umap_.py, 0.5.x)

@@ -219,3 +219,43 @@ def test_google_subset_same_as_the_full_pass(glove, tmp_path, monkeypatch, metho
     np.testing.assert_allclose(q.score, f.score, atol=1e-5)
     assert 0 < pruned.scored_exactly < 0.2
     assert full.scored_exactly == 1.0
+
+
+# -- both sets of candidates from one pass ----------------------------------------------------------
+def _same_answers(a, b):
+    for name in ("pred_rows", "pred_scores", "correct", "correct1", "rank", "score"):
+        np.testing.assert_array_equal(getattr(a._q, name), getattr(b._q, name), err_msg=name)
+    assert [s.accuracy for s in a.sections] == [s.accuracy for s in b.sections]
+    assert (a.n_correct, a.n_evaluated, a.exclude_inputs) == (b.n_correct, b.n_evaluated, False)
+
+
+@pytest.mark.parametrize("method", [*METHODS, "pairdirection"])
+def test_inputs_kept_from_the_same_pass(tmp_path, method):
+    """With inputs_kept, the inputs-kept result is what a pass of its own gives; the
+    convention result is unchanged."""
+    emb = geomlab.load()
+    path = google_sample(tmp_path)
+    kw = {"method": method, "restrict_vocab": 30_000, "progress": False}
+    both = geomlab.evaluate_analogies(emb, path, inputs_kept=True, **kw)
+    alone = geomlab.evaluate_analogies(emb, path, exclude_inputs=False, **kw)
+    conv = geomlab.evaluate_analogies(emb, path, **kw)
+    _same_answers(both.inputs_kept, alone)
+    np.testing.assert_array_equal(both._q.rank, conv._q.rank)
+    assert both.n_correct == conv.n_correct and conv.inputs_kept is None
+    assert both.inputs_kept.accuracy < both.accuracy  # the inputs take answers away
+
+
+def test_inputs_kept_on_ties_and_answers_among_the_inputs(tmp_path):
+    emb = tied_embeddings(seed=2)
+    quads = [
+        ("a", "b", "c", "d"),
+        ("a", "b", "c", "b"),
+        ("x5", "a", "x7", "d2"),
+        ("a", "b", "a", "d"),
+    ]
+    path = write_questions(tmp_path / "q.txt", quads)
+    both = geomlab.evaluate_analogies(emb, path, inputs_kept=True, case_insensitive=False)
+    alone = geomlab.evaluate_analogies(emb, path, exclude_inputs=False, case_insensitive=False)
+    _same_answers(both.inputs_kept, alone)
+    top, _ = reference(emb, quads, "3cosadd", exclude_inputs=False)
+    np.testing.assert_array_equal(both.inputs_kept._q.pred_rows[:, 0], top)

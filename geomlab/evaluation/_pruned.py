@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -187,11 +188,16 @@ def scan(
     section: np.ndarray,
     block_size: int = 256,
     progress=None,
+    kept: bool = False,
 ):
     """The top answer, its score and the answer's rank for every question, pruned.
 
     Returns ``(ScanOutput, PruneStats)``; ``ScanOutput.n_above`` counts the candidates
-    other than the answer rows scoring strictly above the best answer row.
+    other than the answer rows scoring strictly above the best answer row. With ``kept``
+    the same pass also gives them with no row excluded (the inputs kept as candidates):
+    ``(ScanOutput, PruneStats, ScanOutput, PruneStats)``. Its survivors serve both: a
+    candidate that can beat the answer's score with exclusions can beat it without, and
+    an answer row freed from the exclusions only raises the score to beat.
     """
     method = scorer.method
     n = len(queries)
@@ -199,7 +205,8 @@ def scan(
     pool, norms = scorer.pool, scorer.norms
     out = _empty_output(n, answers)
     if n == 0:
-        return out, PruneStats(0, n_pool, 0, 0)
+        empty = (out, PruneStats(0, n_pool, 0, 0))
+        return empty + (_empty_output(n, answers), PruneStats(0, n_pool, 0, 0)) if kept else empty
 
     # the exact scores of the answer rows; t: the best one
     ans, t, ex_keys = _answer_scores(scorer, queries, answers, exclude)
@@ -284,11 +291,42 @@ def scan(
 
     if len(todo):
         _over_chunks(run_chunk, n_pool, WIDTH, progress)
-    sq, sr, lo, hi = (
-        (np.concatenate(v) for v in zip(*found))
+    survivors = (
+        tuple(np.concatenate(v) for v in zip(*found))
         if found
         else (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     )
+    settle = partial(
+        _settle, scorer, queries, answers, answer_guess, bad, full, block_size, survivors
+    )
+    done = settle(out, exclude, ans, t, ex_keys)
+    if not kept:
+        return done
+    none = np.full((n, 1), -1, dtype=np.int64)
+    ans_k, t_k, keys_k = _answer_scores(scorer, queries, answers, none)
+    return done + settle(_empty_output(n, answers), none, ans_k, t_k, keys_k)
+
+
+def _settle(
+    scorer,
+    queries,
+    answers,
+    answer_guess,
+    bad,
+    full,
+    block_size,
+    survivors,
+    out,
+    exclude,
+    ans,
+    t,
+    ex_keys,
+):
+    """The pruned pass's answers from its survivors ``(question, row, lo, hi)``, for one
+    set of excluded rows: the top answer, the answer's rank and the exact scores they
+    need; the questions marked ``full`` through the full pass. ``(out, PruneStats)``."""
+    n, n_pool = len(queries), len(scorer.pool)
+    sq, sr, lo, hi = survivors
     # drop the excluded rows
     keep = ~np.isin(sq * n_pool + sr, ex_keys)
     if len(bad):

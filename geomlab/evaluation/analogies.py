@@ -10,7 +10,7 @@ allowed, and the probability of the expected answer under ``softmax(score / T)``
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -107,6 +107,7 @@ def evaluate_analogies(
     progress: bool | None = None,
     on_error: str = "raise",
     client=None,
+    inputs_kept: bool = False,
 ) -> AnalogyResult:
     """Accuracy on an analogy benchmark, exactly as gensim's ``evaluate_word_analogies``.
 
@@ -180,6 +181,11 @@ def evaluate_analogies(
     client : dask.distributed.Client, optional
         Run the question blocks as tasks on this Dask cluster (the candidate rows are
         scattered to every worker once); the result is identical. Needs ``geomlab[dask]``.
+    inputs_kept : bool
+        With ``exclude_inputs``, also evaluate with the inputs kept as candidates (the
+        honest rate), in :attr:`AnalogyResult.inputs_kept` (no temperature). The pruned
+        3CosAdd and 3CosMul passes give both from one pass (the same answers as a pass of
+        its own); otherwise it takes a second pass.
 
     Returns
     -------
@@ -237,21 +243,19 @@ def evaluate_analogies(
     scorer = Scorer(method, pool, norms, unit=lambda rows: unit(pool[rows], norms[rows]))
     inputs = np.array(qs.rows, dtype=np.int64).reshape(n, 3)
     answers = vocab.expand(_scan.pad(qs.answers))
-    if exclude_inputs:
-        exclude = vocab.expand(inputs)
-        # case variants of the inputs (rows that are not an input's own row)
-        n_variants = (
-            (exclude >= 0) & ~(exclude[:, :, None] == inputs[:, None, :]).any(axis=2)
-        ).sum(axis=1)
-    else:
-        exclude = np.full((n, 1), -1, dtype=np.int64)
-        n_variants = np.zeros(n, dtype=np.int64)
     if n:
         queries = scorer.queries(inputs[:, 0], inputs[:, 1], inputs[:, 2])
         guess = scorer.pairwise(queries, answers).max(axis=1)
     else:
         queries = np.zeros((0, 1, emb.dim), dtype=np.float32)
         guess = np.zeros(0, dtype=np.float32)
+    run = _Run(
+        emb, ds, qs, oov, vocab, scorer, queries, inputs, answers, guess, bad, n_pool,
+        bool(case_insensitive), topk,
+    )  # fmt: skip
+    exclude, n_variants = _exclusions(run, exclude_inputs)
+    both = bool(inputs_kept) and bool(exclude_inputs)
+    kept = None
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
     # 3CosAdd's sketch is made beside the pruned pass, from word cosines (_sketch_pass)
     apart = (
@@ -265,7 +269,8 @@ def evaluate_analogies(
     slack = 0.0
     if client is None and _pruned.supported(method, topk, None if apart else sketch):
         pruned_scan = _pruned_pair.scan if method == "pairdirection" else _pruned.scan
-        out, stats = pruned_scan(
+        shared = both and method != "pairdirection"  # one pass, both sets of candidates
+        out, stats, *kept = pruned_scan(
             scorer,
             queries,
             inputs,
@@ -277,6 +282,7 @@ def evaluate_analogies(
             section=np.array(qs.section, dtype=np.int64),
             block_size=block_size,
             progress=progress,
+            **({"kept": True} if shared else {}),
         )
         if apart and n:
             out.sketch_top, out.sketch_hist, slack = _sketch_pass.sketch_3cosadd(
@@ -304,6 +310,74 @@ def evaluate_analogies(
             progress=progress,
         )
 
+    seconds = time.perf_counter() - t0
+    result = _finish(
+        run, out, stats, slack, n_variants, exclude_inputs=exclude_inputs,
+        temperature=temperature, seconds=seconds,
+    )  # fmt: skip
+    if not both:
+        return result
+    if kept:
+        _, none = _exclusions(run, False)
+        also = _finish(
+            run, *kept, 0.0, none, exclude_inputs=False, temperature=None, seconds=seconds
+        )
+    else:  # a pass of its own
+        also = evaluate_analogies(
+            emb, ds, method=method, restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive, exclude_inputs=False, topk=topk,
+            block_size=block_size, progress=progress, client=client,
+        )  # fmt: skip
+    return replace(result, _kept=also)
+
+
+@dataclass
+class _Run:
+    """What every result of one evaluation shares: its questions, pool and scorer."""
+
+    emb: Embeddings
+    ds: AnalogySet
+    qs: _Questions
+    oov: list[int]
+    vocab: _scan.Vocab
+    scorer: Scorer
+    queries: np.ndarray
+    inputs: np.ndarray
+    answers: np.ndarray
+    guess: np.ndarray
+    bad: np.ndarray
+    n_pool: int
+    case_insensitive: bool
+    topk: int
+
+
+def _exclusions(run: _Run, exclude_inputs: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per question the rows that are not candidates (-1 pads) and how many of them are
+    case variants of the inputs rather than their own rows."""
+    inputs, n = run.inputs, len(run.inputs)
+    if not exclude_inputs:
+        return np.full((n, 1), -1, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    exclude = run.vocab.expand(inputs)
+    n_variants = ((exclude >= 0) & ~(exclude[:, :, None] == inputs[:, None, :]).any(axis=2)).sum(
+        axis=1
+    )
+    return exclude, n_variants
+
+
+def _finish(
+    run: _Run, out, stats, slack, n_variants, *, exclude_inputs: bool, temperature, seconds: float
+) -> AnalogyResult:
+    """The result of one pass: answers, ranks, sections and the temperature's calibration."""
+    emb, ds, qs, oov, vocab = run.emb, run.ds, run.qs, run.oov, run.vocab
+    scorer, queries, inputs, answers, bad = (
+        run.scorer,
+        run.queries,
+        run.inputs,
+        run.answers,
+        run.bad,
+    )
+    guess, n, topk, method = run.guess, len(run.inputs), run.topk, run.scorer.method
+    n_pool, case_insensitive = run.n_pool, run.case_insensitive
     pred_rows, pred_scores = out.top_rows, out.top_scores
     # gensim looks at only the 5 best candidates that are not the inputs' own rows; with 5
     # or more case variants of the inputs among the candidates its answer can be a variant
@@ -325,7 +399,6 @@ def evaluate_analogies(
         n_above = n_above - (out.answer_scores > guess[:, None]).sum(axis=1)
     rank = np.where(answerable, 1 + n_above, 0)
     rank[correct1] = 1
-    seconds = time.perf_counter() - t0
 
     section = np.array(qs.section, dtype=np.int64)
     cal = sk = logp = conf = None

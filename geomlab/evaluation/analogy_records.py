@@ -188,6 +188,13 @@ class AnalogyResult(Record):
     _q: _QuestionArrays | None = field(default=None, repr=False, compare=False)
     _words: tuple = field(default=(), repr=False, compare=False)
     _sketch: ScoreSketch | None = field(default=None, repr=False, compare=False)
+    _kept: AnalogyResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def inputs_kept(self) -> AnalogyResult | None:
+        """The same evaluation with the inputs kept as candidates (the honest rate), when
+        asked for with ``evaluate_analogies(..., inputs_kept=True)``; else None."""
+        return self._kept
 
     # -- views ------------------------------------------------------------------------------
     @property

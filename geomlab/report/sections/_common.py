@@ -32,7 +32,10 @@ def logits(emb, query: str, candidates) -> tuple[list[str], list[float]]:
 
 def analogy_evaluation(ctx: Context, method: str, *, exclude_inputs: bool = True):
     """The Google benchmark under ``method``, computed once per run. The convention run of
-    3CosAdd also fits a softmax temperature, so the calibration section reads it."""
+    3CosAdd also fits a softmax temperature, so the calibration section reads it, and
+    gives the run with the inputs kept from the same pass."""
+    if not exclude_inputs and method == "3cosadd":
+        return analogy_evaluation(ctx, method).inputs_kept
     from ...evaluation.analogies import evaluate_analogies
 
     dataset = ctx.once("google", lambda: load_analogies("google"))
@@ -49,6 +52,7 @@ def analogy_evaluation(ctx: Context, method: str, *, exclude_inputs: bool = True
             exclude_inputs=exclude_inputs,
             temperature=fit,
             progress=ctx.progress,
+            inputs_kept=fit is not None,
         ),
     )
 

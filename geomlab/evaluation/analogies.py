@@ -136,8 +136,10 @@ def evaluate_analogies(
     it) and every other case take the full pass: one matrix product per block of
     ``block_size`` questions and 4,096 candidates, exclusions by masking, running maxima
     instead of sorts, blocks on all cores. A temperature needs every candidate's score
-    (the log-partition sketch below) and ``topk > 1`` the best ``topk``, so those keep the
-    full pass. The pruned pass's exact score is computed in float64 from the float32
+    (the log-partition sketch below): for 3CosAdd a second pass bins them, each made from
+    three word cosines (:mod:`geomlab.evaluation._sketch_pass`), beside the pruned one;
+    other methods keep the full pass for it, and ``topk > 1`` (the best ``topk``) too.
+    The pruned pass's exact score is computed in float64 from the float32
     vectors and rounded once; the full pass's float32 products can order two candidates
     within an ulp of each other differently from one BLAS block shape to another, so on
     such near-ties the two may differ (the Google set: identical predictions and ranks for
@@ -203,8 +205,8 @@ def evaluate_analogies(
     (``delta`` half a bin, ``f`` the histogram's share of the partition function; the mean
     over questions is reported as ``calibration_error_bound``: about 0.003 nats at the
     fitted T on the Google set). Fitting T (bounded Brent on log T) evaluates only the
-    sketches, a matrix-vector product each, so ``temperature="fit"`` costs one full pass
-    (every score is binned as it is computed, in one compiled loop:
+    sketches, a matrix-vector product each, so ``temperature="fit"`` costs one pass over
+    every score (each binned as it is computed, in one compiled loop:
     :mod:`geomlab.evaluation._sketch_kernel`) plus milliseconds per trial T;
     :meth:`AnalogyResult.calibration_at` gives other temperatures without a pass. Memory:
     about 6 KB per question.

@@ -68,13 +68,16 @@ class ScoreSketch:
 
     def __init__(self, top, hist, lo: float, hi: float, targets=None, slack=0.0):
         top = np.asarray(top, dtype=np.float64)
-        hist = np.asarray(hist, dtype=np.float32)  # counts: exact up to 2**24 per bin
+        # counts, in float64 once: every temperature tried multiplies them (a fit tries
+        # about 20; converting per trial took most of its time)
+        hist = np.asarray(hist, dtype=np.float64)
         if top.ndim != 2 or hist.ndim != 2 or len(top) != len(hist):
             raise ShapeError(f"top {top.shape} and hist {hist.shape} must be (n, M) and (n, bins)")
         if not hi > lo:
             raise ParameterError(f"the histogram range needs lo < hi, got [{lo}, {hi}]")
         self.top = top
         self.hist = hist
+        self._n_hist = hist.sum(axis=1)
         self.lo, self.hi = float(lo), float(hi)
         bins = hist.shape[1]
         self.width = (self.hi - self.lo) / bins
@@ -116,21 +119,12 @@ class ScoreSketch:
             # sum_b h_b exp((c_b - m)/T) = exp((hi - m)/T) * (hist @ exp((c_b - hi)/T)):
             # one matrix-vector product instead of a rows x bins exponential
             w = np.exp((self.centres - self.hi) / t)
-            g = (
-                np.concatenate(
-                    [  # float64 products, a few thousand rows at a time
-                        self.hist[i : i + 4096].astype(np.float64) @ w
-                        for i in range(0, len(self.hist), 4096)
-                    ]
-                )
-                if len(self.hist)
-                else np.zeros(0)
-            )
+            g = self.hist @ w
             log_h = np.log(g) + (self.hi - m) / t
             # Every histogram score lies at or below the row's lowest exact top score, so
             # log H can be at most that score's term times the count. A bin centre up to
             # half a bin above it breaks this bound at very low T (e^(width/2T) overflows).
-            n_hist = self.hist.sum(axis=1)
+            n_hist = self._n_hist
             ceiling = np.where(np.isfinite(self.top[:, -1]), self.top[:, -1], m)
             limit = (ceiling - m) / t + np.log(np.maximum(n_hist, 1))
             bad = (~np.isfinite(log_h) | (g < _TINY) | (log_h > limit + 1e-9)) & (n_hist > 0)

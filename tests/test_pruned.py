@@ -259,3 +259,62 @@ def test_inputs_kept_on_ties_and_answers_among_the_inputs(tmp_path):
     _same_answers(both.inputs_kept, alone)
     top, _ = reference(emb, quads, "3cosadd", exclude_inputs=False)
     np.testing.assert_array_equal(both.inputs_kept._q.pred_rows[:, 0], top)
+
+
+# -- 3CosAdd with a temperature: one pass from word cosines (_sketch_pass) ---------------------------
+def _check_kept(emb, quads, r):
+    """The inputs-kept result against the exact rule, on the questions answered exactly."""
+    top, rank = reference(emb, quads, "3cosadd", exclude_inputs=False)
+    k = r.inputs_kept._q
+    exact = ~k.full_pass
+    want_rank = np.where(top == np.array([emb.get_index(q[3]) for q in quads]), 1, rank)
+    np.testing.assert_array_equal(k.pred_rows[exact, 0], top[exact])
+    np.testing.assert_array_equal(np.where(k.correct1, 1, k.rank)[exact], want_rank[exact])
+
+
+def test_one_pass_with_a_temperature_ties_and_inputs(tmp_path):
+    emb = tied_embeddings()
+    quads = [
+        ("a", "b", "c", "d"),
+        ("a", "b", "c", "d2"),
+        ("b", "a", "c", "x3"),
+        ("c", "a", "b", "y1"),
+        ("a", "b", "c", "b"),
+    ]
+    path = write_questions(tmp_path / "q.txt", quads)
+    r = check_against_reference(emb, quads, "3cosadd", path, temperature=1.0, inputs_kept=True)
+    assert not r._q.full_pass[:4].any() and r.scored_exactly < 1.0
+    assert [x.predicted[0] for x in r.questions[:2]] == ["d", "d"]
+    _check_kept(emb, quads, r)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**31 - 1), dup=st.integers(0, 12))
+def test_one_pass_with_a_temperature_matches_the_exact_reference(tmp_path, seed, dup):
+    rng = np.random.default_rng(seed)
+    n, dim = 80, 6
+    vecs = rng.normal(size=(n, dim)).astype(np.float32)
+    src = rng.integers(0, n, size=dup)
+    vecs = np.vstack([vecs, vecs[src] * rng.choice([1.0, 2.0, 0.5], size=(dup, 1))])
+    words = [f"w{i}" for i in range(len(vecs))]
+    emb = geomlab.Embeddings(words, vecs.astype(np.float32))
+    pairs = [tuple(words[i] for i in rng.choice(len(words), 2, replace=False)) for _ in range(6)]
+    quads = [(a, b, c, d) for a, b in pairs for c, d in pairs if (a, b) != (c, d)]
+    path = write_questions(tmp_path / f"q{seed}.txt", quads)
+    r = check_against_reference(emb, quads, "3cosadd", path, temperature=0.1, inputs_kept=True)
+    _check_kept(emb, quads, r)
+
+
+def test_one_pass_on_the_google_subset(glove, tmp_path):
+    """Every 9th Google question, 30,000 candidates: the same answers and ranks as the
+    pruned pass without a temperature, and the inputs-kept ones too."""
+    path = google_sample(tmp_path)
+    kw = {"restrict_vocab": 30_000, "inputs_kept": True}
+    one = geomlab.evaluate_analogies(glove, str(path), temperature="fit", **kw)
+    pruned = geomlab.evaluate_analogies(glove, str(path), **kw)
+    for a, b in ((one, pruned), (one.inputs_kept, pruned.inputs_kept)):
+        np.testing.assert_array_equal(a._q.pred_rows, b._q.pred_rows)
+        np.testing.assert_array_equal(a._q.rank, b._q.rank)
+    assert one._q.full_pass.sum() < 0.01 * one.n_evaluated  # answered exactly, nearly all

@@ -15,6 +15,7 @@ import geomlab
 from geomlab.evaluation import _scan, _sketch_pass
 from geomlab.evaluation import analogies as analogies_module
 from geomlab.evaluation._sketch_kernel import sketch_cosines
+from geomlab.evaluation._sketch_pass import BAND
 from geomlab.geometry._analogy_scores import Scorer
 from geomlab.geometry._compiled import heaps
 from geomlab.geometry._topk import best_first
@@ -24,10 +25,14 @@ LO, HI, NBINS, M = -1.0, 1.0, 64, 5
 ARGS = (np.float32(LO), np.float32(NBINS / (HI - LO)), np.float32(NBINS - 1))
 
 
+def _scores(chunks, ia, ib, ic, f):
+    return np.concatenate([((c[ib] - c[ia]) + c[ic]) * f[:, None] for c in chunks], axis=1)
+
+
 def _reference(chunks, ia, ib, ic, f, ex, bad):
     """Histograms and best (value, row) of the same float32 scores, in numpy."""
     b = len(ia)
-    scores = np.concatenate([((c[ib] - c[ia]) + c[ic]) * f[:, None] for c in chunks], axis=1)
+    scores = _scores(chunks, ia, ib, ic, f)
     hist = np.zeros((b, NBINS), dtype=np.int64)
     vals = np.full((b, M), -np.inf, dtype=np.float32)
     rows = np.full((b, M), -1, dtype=np.int64)
@@ -43,20 +48,24 @@ def _reference(chunks, ia, ib, ic, f, ex, bad):
     return hist, vals, rows
 
 
-def _compiled(chunks, ia, ib, ic, f, ex, bad):
+def _compiled(chunks, ia, ib, ic, f, ex, bad, hi_t=None, lo_t=None, cap=BAND):
     b = len(ia)
     hv, hc, hn = heaps(b, M)
     hist = np.zeros((b, NBINS), dtype=np.int32)
+    inf = np.full(b, np.inf, dtype=np.float32)
+    hi_t, lo_t = (inf if x is None else x for x in (hi_t, lo_t))
+    above, band, nb = np.zeros(b, np.int64), np.full((b, cap), -1, np.int64), np.zeros(b, np.int64)
     c0 = 0
     for c in chunks:
         w = c.shape[1]
         badc = bad[(bad >= c0) & (bad < c0 + w)] - c0
         sketch_cosines(
-            np.ascontiguousarray(c), ia, ib, ic, f, ex, badc, c0, *ARGS, hist, hv, hc, hn
-        )
+            np.ascontiguousarray(c), ia, ib, ic, f, ex, badc, c0, *ARGS, hist, hv, hc, hn,
+            hi_t, lo_t, above, band, nb,
+        )  # fmt: skip
         c0 += w
     vals, rows = best_first(hv, hc)
-    return hist, vals, rows
+    return hist, vals, rows, above, band, nb
 
 
 @pytest.mark.parametrize("ties", [False, True])
@@ -77,12 +86,28 @@ def test_loop_bins_what_numpy_bins(ties):
     ex[:, 1] = ex[:, 0]  # a row listed twice is taken out once
     ex[2, 2] = 13  # the first row of a chunk
     bad = np.array([0, 55, n - 1], dtype=np.int64)
-    got = _compiled(chunks, ia, ib, ic, f, ex, bad)
+    scores = _scores(chunks, ia, ib, ic, f)
+    # thresholds: counted above hi, listed within [lo, hi]; the last question none
+    hi_t = np.quantile(scores, 0.8, axis=1).astype(np.float32)
+    lo_t = (hi_t - np.float32(0.1)).astype(np.float32)
+    hi_t[-1] = lo_t[-1] = np.inf
+    got = _compiled(chunks, ia, ib, ic, f, ex, bad, hi_t, lo_t, cap=6)
     want = _reference(chunks, ia, ib, ic, f, ex, bad)
     assert np.array_equal(got[0], want[0])
     assert np.array_equal(got[1], want[1])
     assert np.array_equal(got[2], want[2])
     assert (got[0].sum(axis=1) == n - len(bad) - (ex >= 0).any(axis=1) - (ex[:, 2] >= 0)).all()
+    above, band, nb = got[3:]
+    for i in range(len(ia)):
+        cand = np.ones(n, dtype=bool)
+        cand[ex[i][ex[i] >= 0]] = False
+        cand[bad] = False
+        s = np.where(cand, scores[i], -np.inf)
+        assert above[i] == (s > hi_t[i]).sum()
+        close = np.flatnonzero((s >= lo_t[i]) & (s <= hi_t[i]))
+        assert nb[i] == len(close)
+        assert np.array_equal(band[i][: min(6, len(close))], close[:6])
+    assert nb.max() > 6 and above[-1] == 0 and nb[-1] == 0  # overflow seen; none asked
 
 
 def _small_case(rng, n_pool=2500, dim=12, n_q=60):
@@ -102,10 +127,11 @@ def _small_case(rng, n_pool=2500, dim=12, n_q=60):
 def test_pass_counts_every_candidate_once_and_tops_are_exact():
     rng = np.random.default_rng(0)
     scorer, queries, inputs, exclude, bad = _small_case(rng)
-    top, hist, slack = _sketch_pass.sketch_3cosadd(
+    sk = _sketch_pass.sketch_3cosadd(
         scorer, queries, inputs, unit=scorer.unit, exclude=exclude, bad=bad,
         sketch=(M, NBINS), block_size=16, width=700,
     )  # fmt: skip
+    top, hist, slack = sk.top, sk.hist, sk.slack
     n_pool = len(scorer.pool)
     every = np.arange(n_pool)
     for i in range(len(queries)):
@@ -123,10 +149,11 @@ def test_pass_counts_every_candidate_once_and_tops_are_exact():
 def test_pass_keeps_the_log_partition_within_its_bound():
     rng = np.random.default_rng(1)
     scorer, queries, inputs, exclude, bad = _small_case(rng)
-    top, hist, slack = _sketch_pass.sketch_3cosadd(
+    sk = _sketch_pass.sketch_3cosadd(
         scorer, queries, inputs, unit=scorer.unit, exclude=exclude, bad=bad,
         sketch=(M, NBINS),
     )  # fmt: skip
+    top, hist, slack = sk.top, sk.hist, sk.slack
     sk = ScoreSketch(top, hist, LO, HI, slack=slack)
     n_pool = len(scorer.pool)
     every = np.arange(n_pool)
@@ -146,6 +173,7 @@ def test_fit_matches_the_full_pass_sketch(monkeypatch):
     monkeypatch.setattr(analogies_module, "_WORD_COSINE_SKETCH", False)
     old = geomlab.evaluate_analogies(emb, "google", **kw)
     assert new.n_correct == old.n_correct and np.array_equal(new._q.rank, old._q.rank)
+    assert np.array_equal(new._q.pred_rows, old._q.pred_rows)
     assert new.temperature == pytest.approx(old.temperature, rel=1e-5)
     assert abs(new.nll - old.nll) <= new.calibration_error_bound + old.calibration_error_bound
     assert new.ece == pytest.approx(old.ece, abs=1e-4)

@@ -92,9 +92,13 @@ def sketch_tile(s, c0, lo, scale, top_bin, guess, hist, above, hv, hc, hn):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def sketch_cosines(cos, ia, ib, ic, f, ex, badc, c0, lo, scale, top_bin, hist, hv, hc, hn):
+def sketch_cosines(
+    cos, ia, ib, ic, f, ex, badc, c0, lo, scale, top_bin, hist, hv, hc, hn, hi_t, lo_t, above,
+    band, nb,
+):  # fmt: skip
     """Fold one chunk of pool rows into the sketch of a block of 3CosAdd questions, each
-    score made from three word cosines instead of a product of its own.
+    score made from three word cosines instead of a product of its own; count the scores
+    surely above each question's answer and list those too close to it to tell.
 
     Parameters
     ----------
@@ -115,11 +119,16 @@ def sketch_cosines(cos, ia, ib, ic, f, ex, badc, c0, lo, scale, top_bin, hist, h
         Running histograms of every candidate score (the caller removes the top ones).
     hv, hc, hn :
         Per question a min-heap of the best (score, row) so far, as in :func:`sketch_tile`.
+    hi_t, lo_t : float32 (b,)
+        Scores above ``hi_t`` count in ``above`` (int64, b); candidates scoring in
+        ``[lo_t, hi_t]`` are listed in ``band`` (int64, (b, U)), ``nb`` counting them (past
+        ``U`` only counted).
     """
     b = ia.shape[0]
     w = cos.shape[1]
     m = hv.shape[1]
     nbins = hist.shape[1]
+    cap = band.shape[1]
     neg = np.float32(-np.inf)
     zero = np.float32(0.0)
     part = np.zeros((4, nbins), dtype=np.int32)
@@ -130,15 +139,21 @@ def sketch_cosines(cos, ia, ib, ic, f, ex, badc, c0, lo, scale, top_bin, hist, h
         rb = cos[ib[i]]
         rc = cos[ic[i]]
         fi = f[i]
+        hi = hi_t[i]
+        low = lo_t[i]
         floor = hv[i, 0] if hn[i] == m else neg
-        # 1: scores and bins, branch-free (vectorised)
+        # 1: scores, bins and counts, branch-free (vectorised)
         beats = 0
+        count = 0
+        near = 0
         for j in range(w):
             v = ((rb[j] - ra[j]) + rc[j]) * fi
             vals[j] = v
             t = min(max((v - lo) * scale, zero), top_bin)
             bins[j] = np.int32(t)
             beats += v > floor
+            count += v > hi
+            near += (v >= low) & (v <= hi)
         # 2: the increments, then the cells that are not candidates taken out again
         for j in range(w):
             part[j & 3, bins[j]] += 1
@@ -146,18 +161,31 @@ def sketch_cosines(cos, ia, ib, ic, f, ex, badc, c0, lo, scale, top_bin, hist, h
             r = ex[i, e] - c0
             if r >= 0 and r < w and vals[r] != neg:  # (a row listed twice goes once)
                 part[0, bins[r]] -= 1
+                count -= vals[r] > hi
+                near -= (vals[r] >= low) & (vals[r] <= hi)
                 vals[r] = neg
         for e in range(badc.shape[0]):
             r = badc[e]
             if vals[r] != neg:  # not already taken out as an excluded row
                 part[0, bins[r]] -= 1
+                count -= vals[r] > hi
+                near -= (vals[r] >= low) & (vals[r] <= hi)
                 vals[r] = neg
-        # 3: the heap, only when something in the chunk beats its smallest
+        above[i] += count
+        # 3: the heap and the close calls, only when the chunk has any
         if beats:
             for j in range(w):
                 v = vals[j]
                 if v > floor:
                     floor = push(hv, hc, hn, i, v, c0 + j)
+        if near:
+            for j in range(w):
+                v = vals[j]
+                if v >= low and v <= hi:
+                    k = nb[i]
+                    if k < cap:
+                        band[i, k] = c0 + j
+                    nb[i] = k + 1
         hrow = hist[i]
         for k in range(nbins):
             hrow[k] += part[0, k] + part[1, k] + part[2, k] + part[3, k]

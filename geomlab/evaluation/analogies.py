@@ -259,7 +259,7 @@ def evaluate_analogies(
     both = bool(inputs_kept) and bool(exclude_inputs)
     kept = None
     sketch = (SKETCH_TOP, SKETCH_BINS) if temperature is not None else None
-    # 3CosAdd's sketch is made beside the pruned pass, from word cosines (_sketch_pass)
+    # 3CosAdd with a sketch: one pass from word cosines answers and sketches (_sketch_pass)
     apart = (
         _WORD_COSINE_SKETCH
         and sketch is not None
@@ -269,7 +269,13 @@ def evaluate_analogies(
     )
     stats = None
     slack = 0.0
-    if client is None and _pruned.supported(method, topk, None if apart else sketch):
+    if apart:  # one pass: answers, ranks and the sketch (and the inputs kept)
+        out, stats, slack, *kept = _sketch_pass.scan(
+            scorer, queries, inputs, unit=scorer.unit, exclude=exclude, answers=answers,
+            answer_guess=guess, bad=bad, sketch=sketch, block_size=block_size,
+            progress=progress, kept=both,
+        )  # fmt: skip
+    elif client is None and _pruned.supported(method, topk, sketch):
         pruned_scan = _pruned_pair.scan if method == "pairdirection" else _pruned.scan
         shared = both and method != "pairdirection"  # one pass, both sets of candidates
         out, stats, *kept = pruned_scan(
@@ -286,17 +292,6 @@ def evaluate_analogies(
             progress=progress,
             **({"kept": True} if shared else {}),
         )
-        if apart and n:
-            out.sketch_top, out.sketch_hist, slack = _sketch_pass.sketch_3cosadd(
-                scorer,
-                queries,
-                inputs,
-                unit=scorer.unit,
-                exclude=exclude,
-                bad=bad,
-                sketch=sketch,
-                progress=progress,
-            )
     else:
         scan = _scan.scan if client is None else partial(_scan.scan_distributed, client)
         out = scan(

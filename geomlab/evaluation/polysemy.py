@@ -23,7 +23,8 @@ from .._record import Record
 from .._validation import check_k, check_temperature
 from ..embeddings import accepts_gensim
 from ..errors import FormatError, ParameterError
-from ..geometry.attention import contextualize
+from ..geometry.attention import _contextual
+from ..geometry.neighbors import nearest
 from ..geometry.sense_choice import sense_probabilities
 from ..geometry.senses import METHODS, senses
 
@@ -230,8 +231,9 @@ def evaluate_polysemy(
         row = {"word": word}
         right_here = 0
         for i, p in enumerate(pair):
-            c = contextualize(emb, word, p.context, k=k, temperature=t)
-            nb = emb.unit(emb.indices(c.words))
+            # the contextual neighbours only (contextualize also looks up the static ones)
+            vec, exclude, *_ = _contextual(emb, word, p.context, t, 1.0, True)
+            nb = emb.unit(emb.indices(nearest(emb, vec, k=k, exclude=exclude).words))
             own, other = _mean_cos(emb, nb, inds[i]), _mean_cos(emb, nb, inds[1 - i])
             right = own > other
             right_here += right

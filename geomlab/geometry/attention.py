@@ -427,6 +427,31 @@ def contextualize(
     Contextual
     """
     k = check_k(k)
+    check_restrict(emb, restrict_vocab)
+    vec, exclude, att, tokens, skipped, dropped = _contextual(
+        emb, word, context, temperature, context_weight, drop_function_words
+    )
+    with_ctx = nearest(emb, vec, k=k, exclude=exclude, restrict_vocab=restrict_vocab)
+    static = nearest(emb, word, k=k, restrict_vocab=restrict_vocab)
+    return Contextual(
+        word=word,
+        context=tuple(tokens),
+        attention=att,
+        vector=vec,
+        neighbors=with_ctx,
+        static=static,
+        skipped=skipped,
+        n_skipped=len(skipped),
+        dropped=tuple(dropped),
+        temperature=att.temperature,
+        context_weight=float(context_weight),
+    )
+
+
+def _contextual(emb, word, context, temperature, context_weight, drop_function_words):
+    """The contextual vector of ``word`` in ``context`` and the words it must not name
+    (the word and its kept context): ``(vector, exclude, attention, tokens, skipped,
+    dropped)``, the arguments checked as :func:`contextualize` documents them."""
     t = check_temperature(temperature)
     if (
         isinstance(context_weight, bool)
@@ -435,7 +460,6 @@ def contextualize(
         or context_weight < 0
     ):
         raise ParameterError(f"context_weight must be a finite number >= 0, got {context_weight!r}")
-    check_restrict(emb, restrict_vocab)
     if not isinstance(word, str):
         raise ParameterError(f"word must be a string, got {type(word).__name__}")
     row = emb.index(word)  # unknown words raise with suggestions
@@ -455,19 +479,4 @@ def contextualize(
     att = attend(emb, word, kept, temperature=t)
     vec = emb.vectors[row].astype(np.float64) + float(context_weight) * att.output
     vec = vec.astype(np.float32)
-    exclude = list(dict.fromkeys([word, *kept]))
-    with_ctx = nearest(emb, vec, k=k, exclude=exclude, restrict_vocab=restrict_vocab)
-    static = nearest(emb, word, k=k, restrict_vocab=restrict_vocab)
-    return Contextual(
-        word=word,
-        context=tuple(tokens),
-        attention=att,
-        vector=vec,
-        neighbors=with_ctx,
-        static=static,
-        skipped=skipped,
-        n_skipped=len(skipped),
-        dropped=tuple(dropped),
-        temperature=t,
-        context_weight=float(context_weight),
-    )
+    return vec, list(dict.fromkeys([word, *kept])), att, tokens, skipped, dropped

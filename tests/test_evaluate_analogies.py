@@ -466,9 +466,14 @@ def test_cli_analogies_errors(tmp_path, capsys):
 
 
 @pytest.mark.slow  # starts a local Dask cluster (about 14 s)
-def test_dask_local_cluster_gives_the_identical_evaluation(glove):
+def test_dask_local_cluster_gives_the_identical_evaluation(glove, monkeypatch):
+    """The cluster runs the full tiled pass: the same as that pass run locally."""
     distributed = pytest.importorskip("distributed")
-    local = geomlab.evaluate_analogies(glove, "google", restrict_vocab=20_000, temperature=1.0)
+    from geomlab.evaluation import analogies as module
+
+    with monkeypatch.context() as m:  # the local full pass (not the word-cosine one)
+        m.setattr(module, "_WORD_COSINE_SKETCH", False)
+        local = geomlab.evaluate_analogies(glove, "google", restrict_vocab=20_000, temperature=1.0)
     with (
         distributed.LocalCluster(
             n_workers=2,

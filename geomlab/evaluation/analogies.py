@@ -181,8 +181,10 @@ def evaluate_analogies(
     on_error : {"raise", "skip"}
         Malformed dataset lines raise, or are skipped and counted in ``n_invalid``.
     client : dask.distributed.Client, optional
-        Run the question blocks as tasks on this Dask cluster (the candidate rows are
-        scattered to every worker once); the result is identical. Needs ``geomlab[dask]``.
+        Run the full tiled pass's question blocks as tasks on this Dask cluster (the
+        candidate rows are scattered to every worker once): the result is that pass's,
+        identical (a local evaluation prunes instead, where it can, and may differ from it
+        on float32 near-ties, as said above). Needs ``geomlab[dask]``.
     inputs_kept : bool
         With ``exclude_inputs``, also evaluate with the inputs kept as candidates (the
         honest rate), in :attr:`AnalogyResult.inputs_kept` (no temperature). The pruned

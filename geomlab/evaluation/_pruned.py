@@ -6,18 +6,16 @@ length; 3CosMul: their shifted product and ratio). A benchmark has far fewer dis
 words than questions (the Google set: 904 words, 19,486 questions), so the pass first
 computes each *word's* cosine with every candidate (one matrix product per pool chunk, a
 few percent of the per-question product) and then bounds each candidate's score from two
-of those rows. Questions of one section share their words (all ordered pairs of the
-section's pairs), so a whole section is one broadcast comparison of ``pair rows`` with
-``word rows``, with no gather.
+of those rows: one per distinct (a, b) pair and one per c word.
 
 Three stages per candidate and question, each keeping every candidate that could beat
 the expected answer's exact score ``t``:
 
 1. int16: the rows rounded up to steps of 1/4096 (3CosMul: logarithms, 1/1024, read from
    two int16 tables over 65,536 cosine bins rather than computed: see _log_tables), against
-   the block's thresholds rounded down (``t`` times the query length, less a margin ten
-   times the proven float32 error of the rows; one shift per pair plus one per word,
-   never above any question's own threshold): one comparison per cell;
+   the question's threshold rounded down (``t`` times the query length, less a margin ten
+   times the proven float32 error of the rows): one addition and comparison per cell, in
+   a compiled loop (:mod:`geomlab.evaluation._first_stage`);
 2. float64, for the survivors of stage 1 (about 200 per question on the Google set): an
    interval for the exact score from the three float32 cosines, each within 3.05e-6 of
    the true one (taken as 1e-5); those whose upper end is below ``t`` go, those whose
@@ -65,8 +63,6 @@ CAP = 3000
 STRIDE = 128
 #: pool rows per chunk of the pass
 WIDTH = 4096
-#: estimate elements per broadcast block (a few MB: stays in cache)
-BLOCK_ELEMS = 1 << 19
 #: safety margins, 10x the worst-case rounding of the estimates (see _terms)
 MARGIN_ADD = 1e-4
 MARGIN_LOG = 1e-4
@@ -185,7 +181,6 @@ def scan(
     answers: np.ndarray,
     answer_guess: np.ndarray,
     bad: np.ndarray,
-    section: np.ndarray,
     block_size: int = 256,
     progress=None,
     kept: bool = False,
@@ -237,10 +232,13 @@ def scan(
         predicted[sl] = (est >= thr[sl, None]).sum(axis=1) * STRIDE
     full |= predicted > CAP
 
+    from ._first_stage import log_terms, survivors  # numba: only when a pruned pass runs
+
     todo = np.flatnonzero(~full)
-    groups, rest = _groups(todo, section, p_of_q, c_of_q)
     qscale = QSCALE[method]
-    plans = [_plan(g, thr, qscale) for g in groups]
+    # each question's threshold in int16 steps, rounded down (the full ones never read)
+    with np.errstate(invalid="ignore"):
+        steps = np.where(full, 0, np.floor(thr.astype(np.float64) * qscale)).astype(np.int32)
     found: list[tuple] = []
 
     def second(q, j, cos, c0):
@@ -254,50 +252,28 @@ def scan(
 
     def run_chunk(c0: int, c1: int) -> int:
         cos = _cosines(uw, pool[c0:c1], norms[c0:c1])
-        # first stage: int16 comparisons of two rows against one shift per grid row
-        # x and y quantized up, so that -x is rounded down (their ranges fit: see _plan)
+        # first stage: the rows rounded up, the thresholds down (every true pass stays)
         if method == "3cosmul":
-            xq, bq = _log_terms(cos, pa, pb)
+            xq, bq = log_terms(cos, pa, pb, *_log_tables(), np.float32(LOG_BINS // 2))
         else:
             x, y = _terms(method, cos, pa, pb)
             with np.errstate(invalid="ignore"):
                 bq = _quantize(y, qscale)
                 xq = _quantize(x, qscale)
-        qs, js = [], []
-        for gp, gc, blocks in plans:
-            # y - beta >= alpha - x, in steps: y rounded up, x up, alpha and beta down
-            zg = -xq[gp]
-            bg = bq[gc]
-            for r0, r1, k0, k1, qid, alpha, beta in blocks:
-                zb = zg[r0:r1] + alpha
-                bk = bg[k0:k1] - beta
-                mask = bk[None] >= zb[:, None, :]
-                flat = np.flatnonzero(mask)
-                cell, j = np.divmod(flat, c1 - c0)
-                q = qid.reshape(-1)[cell]
-                ok = q >= 0
-                qs.append(q[ok])
-                js.append(j[ok])
-        for q0 in range(0, len(rest), 256):
-            qq = rest[q0 : q0 + 256]
-            # in steps: x and y rounded up, the threshold down
-            est = xq[p_of_q[qq]].astype(np.int32) + bq[c_of_q[qq]]
-            i, j = np.nonzero(est >= np.floor(thr[qq, None].astype(np.float64) * qscale))
-            qs.append(qq[i])
-            js.append(j)
-        if qs:
-            found.append(second(np.concatenate(qs), np.concatenate(js), cos, c0))
+        qs, js = survivors(xq, bq, p_of_q, c_of_q, steps, todo)
+        if len(qs):
+            found.append(second(qs, js, cos, c0))
         return c1 - c0
 
     if len(todo):
         _over_chunks(run_chunk, n_pool, WIDTH, progress)
-    survivors = (
+    kept_cells = (
         tuple(np.concatenate(v) for v in zip(*found))
         if found
         else (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     )
     settle = partial(
-        _settle, scorer, queries, answers, answer_guess, bad, full, block_size, survivors
+        _settle, scorer, queries, answers, answer_guess, bad, full, block_size, kept_cells
     )
     done = settle(out, exclude, ans, t, ex_keys)
     if not kept:
@@ -479,79 +455,3 @@ def _quantize(v: np.ndarray, scale: float) -> np.ndarray:
     w = v * np.float32(scale)  # a power of two: exact
     np.ceil(w, out=w)
     return w.astype(np.int16)
-
-
-def _plan(group, thr, qscale):
-    """A product group's blocks and their first-stage shifts.
-
-    A block is a run of grid rows (pairs) and the band of columns (words) their questions
-    use. Its shifts, in int16 steps: ``alpha`` per row plus ``beta`` per column, never
-    above the threshold of any question of the block (the row minimum, then the column
-    minimum of what is left; thresholds rounded down).
-
-    Ranges (int16 arithmetic must not wrap): the quantized rows lie in [-14848, 14132]
-    (3CosAdd: cosines and their differences, at most 2 x 4096; 3CosMul: logarithms of
-    values in [5e-7, 1 + 4e-6] and their differences, at most 14.5 x 1024), thresholds
-    in [-LOW, 14132] steps (the caller sends lower ones to the full pass), so ``alpha``
-    does, ``beta`` is in [0, 16000] (clipped down: still below every threshold); every sum
-    below stays within +-31000.
-    """
-    gp, gc, qid = group
-    per_row = max(1, BLOCK_ELEMS // (WIDTH * max(1, len(gc))))
-    blocks = []
-    for r0 in range(0, len(gp), per_row):
-        r1 = min(len(gp), r0 + per_row)
-        used = np.flatnonzero((qid[r0:r1] >= 0).any(axis=0))
-        if not len(used):
-            continue
-        k0, k1 = int(used[0]), int(used[-1]) + 1
-        sub = np.ascontiguousarray(qid[r0:r1, k0:k1])
-        ok = sub >= 0
-        th = np.floor(thr[np.where(ok, sub, 0)].astype(np.float64) * qscale)
-        th[~ok] = np.inf
-        alpha = th.min(axis=1)
-        alpha[~np.isfinite(alpha)] = 16000  # a row without questions: its cells are dropped
-        beta = np.clip((th - alpha[:, None]).min(axis=0), 0, 16000)
-        beta[~np.isfinite(beta)] = 16000
-        blocks.append(
-            (r0, r1, k0, k1, sub, alpha.astype(np.int16)[:, None], beta.astype(np.int16)[:, None])
-        )
-    return gp, gc, blocks
-
-
-def _groups(todo, section, p_of_q, c_of_q):
-    """Split questions into product groups (pairs x words of one section) and the rest.
-
-    Pairs and words are ordered by first appearance, so a section that combines each
-    pair with the next few (the Google set's capital-world) is a band of the grid. A
-    section whose questions fill under 30% of its grid goes to the rest, and so does a
-    question repeating another's (pair, word).
-    """
-    groups, rest = [], []
-    for s in np.unique(section[todo]):
-        qq = todo[section[todo] == s]
-        gp, pi = _first_order(p_of_q[qq])
-        gc, ci = _first_order(c_of_q[qq])
-        if len(qq) < 0.3 * len(gp) * len(gc):
-            rest.append(qq)
-            continue
-        qid = np.full((len(gp), len(gc)), -1, dtype=np.int64)
-        cell = pi * len(gc) + ci
-        _, first = np.unique(cell, return_index=True)
-        dup = np.ones(len(qq), dtype=bool)
-        dup[first] = False
-        qid.reshape(-1)[cell[first]] = qq[first]
-        groups.append((gp, gc, qid))
-        if dup.any():
-            rest.append(qq[dup])
-    rest_arr = np.concatenate(rest) if rest else np.zeros(0, np.int64)
-    return groups, rest_arr
-
-
-def _first_order(v: np.ndarray):
-    """Distinct values of ``v`` in order of first appearance, and each element's index."""
-    uniq, first, inv = np.unique(v, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return uniq[order], rank[inv]

@@ -146,7 +146,6 @@ def scan(
     bad: np.ndarray,
     block_size: int = 256,
     progress=None,
-    section: np.ndarray,
     unit=None,
 ):
     """The top answer, its score and the answer's rank for every question, pruned.

@@ -289,7 +289,6 @@ def evaluate_analogies(
             answers=answers,
             answer_guess=guess,
             bad=bad,
-            section=np.array(qs.section, dtype=np.int64),
             block_size=block_size,
             progress=progress,
             **({"kept": True} if shared else {}),

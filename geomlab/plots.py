@@ -80,6 +80,8 @@ STYLE = {
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
+    # titles at a fixed height above the axes: matplotlib otherwise measures every tick
+    # label again at each layout and draw, to lift a title over labels on top (none here)
     "axes.titley": 1.0,
     "axes.labelsize": 10,
     "axes.spines.top": False,

@@ -869,18 +869,14 @@ def attention_heads(results: dict, ax=None):
             a.set_title(f"head {h}: entropy {att['entropy'][h]:.2f}", fontsize=9)
             a.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
             a.set_yticks(range(len(labels)), labels, fontsize=6)
+            a.set_xlabel("key position", fontsize=7)
+            a.set_ylabel("query position", fontsize=7)
             a.grid(False)
             # in this figure's own grid every head reads the same tokens: they are named
             # under the lowest panel of each column and left of each row (laying out the
-            # same labels under every panel was most of the cost of drawing the report)
-            if fig is None or h + cols >= n:
-                a.set_xlabel("key position", fontsize=7)
-            else:
-                a.tick_params(labelbottom=False)
-            if fig is None or h % cols == 0:
-                a.set_ylabel("query position", fontsize=7)
-            else:
-                a.tick_params(labelleft=False)
+            # same labels beside every panel was the costliest figure of the report)
+            if fig is not None:
+                a.tick_params(labelbottom=h + cols >= n, labelleft=h % cols == 0)
         return _done(fig, axes)
 
 

@@ -56,7 +56,7 @@ def test_every_plot_function_is_covered():
         for name, f in inspect.getmembers(plots, inspect.isfunction)
         if f.__module__ == plots.__name__ and not name.startswith("_")
     }
-    helpers = {"styled", "new_figure"}
+    helpers = {"styled", "new_figure", "freeze_layout"}
     # section_accuracy draws live records only (tests/test_record_plots.py)
     assert public - helpers - {"section_accuracy"} == {f.__name__ for f, _ in PLOTS}
 
@@ -120,3 +120,130 @@ print(json.dumps(bad))
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out.splitlines()[-1]) == []
+
+
+# -- what drawing the report costs: the layout once per figure, the same pixels ---------------
+def _small_figure():
+    fig, (a, b) = plots.new_figure(ncols=2, width=6.0, height=3.0)
+    with plots.styled():
+        a.plot([1, 10, 100], [3, 1, 2], label="a line")
+        a.set_xscale("log")
+        a.set_title("left: a log scale")
+        a.set_xlabel("x")
+        a.set_ylabel("y")
+        a.legend()
+        b.bar(["one", "two", "three"], [0.2, 0.5, 0.3])
+        b.set_title("right: bars\non two lines")
+        b.tick_params(axis="x", rotation=45)
+    return fig
+
+
+def _pixels(fig):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return np.asarray(Image.open(buf))
+
+
+def test_freeze_layout_keeps_the_pixels():
+    import numpy as np
+
+    laid_out_on_every_save = _pixels(_small_figure())
+    fig = _small_figure()
+    assert plots.freeze_layout(fig) is fig
+    assert fig.get_layout_engine() is None
+    positions = [a.get_position().bounds for a in fig.axes]
+    frozen = _pixels(fig)
+    assert np.array_equal(frozen, laid_out_on_every_save)
+    fig.savefig(__import__("io").BytesIO(), format="svg")  # another format: the same places
+    assert [a.get_position().bounds for a in fig.axes] == positions
+
+
+def test_freeze_layout_of_a_figure_without_engine():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.add_subplot().set_position([0.2, 0.2, 0.5, 0.5])
+    assert plots.freeze_layout(fig) is fig
+    assert fig.axes[0].get_position().bounds == pytest.approx((0.2, 0.2, 0.5, 0.5))
+
+
+def test_attention_heads_name_the_tokens_on_the_outer_panels():
+    import numpy as np
+
+    n, tokens = 8, ["a", "b", "c"]  # a 3 x 3 grid, its last panel empty
+    w = np.tril(np.ones((3, 3)))
+    results = {
+        "attention": {
+            "weights": [(w / w.sum(1, keepdims=True)).tolist()] * n,
+            "tokens": tokens,
+            "entropy": [0.5] * n,
+        }
+    }
+    fig = plots.attention_heads(results)
+    heads = fig.axes[:n]
+    for h, a in enumerate(heads):
+        below, left = a.xaxis.get_major_ticks(), a.yaxis.get_major_ticks()
+        # a column's lowest head (5 has none under it) and a row's first head name them
+        assert [t.label1.get_visible() for t in below] == [h + 3 >= n] * 3, h
+        assert [t.label1.get_visible() for t in left] == [h % 3 == 0] * 3, h
+        assert [t.label1.get_text() for t in below] == tokens
+        assert a.get_xlabel() and a.get_ylabel()
+    assert not fig.axes[n].axison
+    # on axes the caller gave, every head keeps its own tick labels
+    _, axes = plots.new_figure(ncols=n)
+    for a in plots.attention_heads(results, ax=axes):
+        assert all(t.label1.get_visible() for t in a.xaxis.get_major_ticks())
+        assert all(t.label1.get_visible() for t in a.yaxis.get_major_ticks())
+
+
+def test_similarity_ranks_are_scipys():
+    import numpy as np
+    from scipy.stats import rankdata
+
+    from geomlab.report.sections.similarity import _ranks
+
+    for values in (
+        [3.0],
+        [2.0, 2.0, 2.0],
+        [1.5, 0.2, 1.5, 9.0, 0.2, 1.5],
+        [5, 1, 4, 1, 5, 9, 2, 6],
+    ):
+        assert np.array_equal(_ranks(values), rankdata(values))
+
+
+def test_drawing_a_section_imports_no_scipy_stats(tmp_path):
+    # the report draws in a process of its own: scipy.stats alone took over a second to import
+    numbers = {
+        "datasets": [
+            {
+                "label": "Tiny",
+                "n_pairs": 4,
+                "n_oov": 0,
+                "spearman": 0.4,
+                "spearman_low": -0.5,
+                "spearman_high": 0.9,
+                "pearson": 0.3,
+                "confidence_level": 0.95,
+                "human": [1.0, 2.0, 2.0, 4.0],
+                "cosine": [0.1, 0.5, 0.2, 0.3],
+                "words": [["a", "b"], ["c", "d"], ["e", "f"], ["g", "h"]],
+            }
+        ]
+    }
+    code = f"""
+import json, sys
+from pathlib import Path
+from geomlab.report._apart import draw
+figs, rendered, _ = draw("similarity", {numbers!r}, Path({str(tmp_path)!r}))
+print(json.dumps([figs, "scipy.stats" in sys.modules]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    figs, imported = json.loads(out.stdout.splitlines()[-1])
+    assert imported is False
+    assert [f["png"] for f in figs] == [f"{tmp_path.name}/similarity_scatter.png"]
+    assert (tmp_path / "similarity_scatter.png").stat().st_size > 0

@@ -64,3 +64,30 @@ def language_model(ctx: Context):
             raise Unavailable(str(exc)) from None
 
     return ctx.once("lm", load)
+
+
+#: the text the language-model sections read: chapter 1 of Moby-Dick (a quick run, its start)
+LM_DOCUMENT, LM_QUICK_CHARS, LM_WINDOW = "moby_dick_ch1", 4000, 1024
+
+
+def lm_text(ctx: Context) -> str:
+    """The calibration section's text: the whole chapter, or its start in a quick run."""
+    from ...lm.calibration import corpus
+
+    text = corpus()[LM_DOCUMENT]
+    return text[:LM_QUICK_CHARS] if ctx.quick else text
+
+
+def lm_first_window(ctx: Context):
+    """``(ids, hidden)``: the final hidden states of the first window (``LM_WINDOW``
+    tokens) of :func:`lm_text`, computed once per report. The calibration section scores
+    that window from them; the training section trains on the states of its first
+    tokens (the model is causal: a prefix's states are the window's first rows), so the
+    model runs over them once, not twice."""
+    lm = language_model(ctx)
+
+    def run():
+        ids = lm.encode(lm_text(ctx))[:LM_WINDOW]
+        return ids, lm.forward(ids, logits="none").hidden
+
+    return ctx.once(f"lm:first-window:{'quick' if ctx.quick else 'full'}", run)

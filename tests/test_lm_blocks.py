@@ -92,3 +92,21 @@ def test_unembedding_one_pass_is_cross_entropy_and_softmax():
         atol=1e-5,
     )
     np.testing.assert_allclose(z32, want_p, atol=1e-6)
+
+
+def test_logit_lens_layers_grouped_in_one_product(tiny_lm, monkeypatch):
+    from geomlab.lm import inside
+
+    grouped = geomlab.logit_lens(tiny_lm, TEXT[:30])  # every layer's rows in one product
+    monkeypatch.setattr(inside, "_LENS_ROWS", 1)  # one product per layer
+    alone = geomlab.logit_lens(tiny_lm, TEXT[:30])
+    np.testing.assert_array_equal(grouped.top_ids, alone.top_ids)
+    np.testing.assert_allclose(grouped.top_probs, alone.top_probs, rtol=1e-5)
+    np.testing.assert_allclose(grouped.entropy, alone.entropy, rtol=1e-5)
+    # the last block is unembedded alone either way, as the forward pass does it
+    np.testing.assert_array_equal(grouped.top_probs[-1], alone.top_probs[-1])
+    z = tiny_lm.forward(tiny_lm.encode(TEXT[:30])).logits.astype(np.float64)
+    p = np.exp(z - z.max(1, keepdims=True))
+    np.testing.assert_allclose(
+        grouped.top_probs[-1], (p / p.sum(1, keepdims=True)).max(1), rtol=1e-12
+    )

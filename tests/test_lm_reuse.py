@@ -109,3 +109,44 @@ def test_report_sections_share_one_pass(tiny_lm, monkeypatch):
     assert (
         training_section._first_states(ctx, tiny_lm, TEXT, {"tokens": 50, "held_out": 20}) is None
     )
+
+
+def test_polysemy_passes_stop_after_the_word(tiny_lm, monkeypatch):
+    """The packed passes end at the word's last token in the second copy: the states read
+    are those of whole-sentence passes (the model is causal)."""
+    from geomlab.evaluation.polysemy import Probe
+    from geomlab.lm import polysemy
+
+    probes = [
+        Probe("hat", "a", "the hat sat in a tree", ("cat", "mat")),
+        Probe("hat", "b", "in the hat a cat", ("tree", "in")),
+        Probe("cat", "a", "a cat in the tree", ("hat", "the")),
+        Probe("cat", "b", "the cat sat on it", ("a", "tan")),
+    ]
+    seen = []
+    many = tiny_lm.forward_many
+
+    def spy(seqs, **kw):
+        seen.extend(len(s) for s in seqs)
+        return many(seqs, **kw)
+
+    monkeypatch.setattr(tiny_lm, "forward_many", spy)
+    ev = polysemy.evaluate_polysemy_lm(tiny_lm, probes, progress=False)
+    whole = sum(len(tiny_lm.encode(f"{p.context} {p.context}")) for p in probes)
+    assert sum(seen) < whole + sum(len(tiny_lm.encode(" ".join(p.indicators))) for p in probes)
+    # every hit recomputed from whole-sentence passes, one per sentence
+    hits, gaps = np.zeros_like(ev.hits), []
+    for w, word in enumerate(ev.words):
+        pair = [p for p in probes if p.word == word]
+        inds = []
+        for p in pair:
+            st = tiny_lm.forward(tiny_lm.encode(" ".join(p.indicators)), residuals=True)
+            inds.append(polysemy._unit_rows(tiny_lm.final_norm(st.residuals.mean(axis=1))))
+        for i, p in enumerate(pair):
+            for twice, st in enumerate(polysemy._both_readings(tiny_lm, word, p.context)):
+                v = polysemy._unit_rows(tiny_lm.final_norm(st))
+                own, other = (np.einsum("ld,ld->l", v, inds[j]) for j in (i, 1 - i))
+                hits[w, twice] += own > other
+                gaps.append(np.abs(own - other)[1:])  # block 0: the same embedding row
+    assert np.concatenate(gaps).min() > 1e-5  # no near-tie that rounding could flip
+    np.testing.assert_array_equal(ev.hits, hits)

@@ -80,7 +80,8 @@ def render(r: dict) -> Rendered:
         else "does not hold here: the rarest tokens are not the most over-confident"
     )
     caption = [
-        f"Every token of {r['tokens']:,} tokens of Moby-Dick chapter 1 is a prediction: the "
+        f"Every one of {r['tokens']:,} tokens from the start of Moby-Dick chapter 1 is a "
+        f"prediction: the "
         f"model's top-1 token against the actual next one. At T = 1 it is right "
         f"{r['accuracy']:.1%} of the time with mean confidence {r['confidence']:.3f} (NLL "
         f"{r['nll']:.2f} nats per token, ECE {r['ece_t1']:.3f}); the temperature that fits "

@@ -4,6 +4,8 @@ Measures, each in its own subprocess (so each has its own peak memory, ``ru_maxr
 median of ``--runs``:
 
 * warm load: ``geomlab.load_lm()`` from its cache (llama.cpp: ``Llama(model_path)``);
+* cold load (geomlab only): ``geomlab.load_lm()`` with an empty ``GEOMLAB_CACHE_DIR``
+  (read and dequantize the GGUF file, write the cache entry), wall and CPU seconds;
 * prefill: one forward pass over the first 512 tokens of Moby-Dick chapter 1, logits at
   every position (llama.cpp: ``eval`` of the same ids with ``logits_all``), tokens/s;
 * decode: 64 tokens one at a time after a 16-token prompt, each reusing the KV cache and
@@ -30,6 +32,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +69,15 @@ elif what == "decode":
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """.replace("PROMPT", str(PROMPT))
+
+COLD_WORKER = r"""
+import json, time
+import geomlab
+c, t = time.process_time(), time.perf_counter()
+lm = geomlab.load_lm(progress=False)
+out = {"seconds": time.perf_counter() - t, "cpu_s": time.process_time() - c}
+print(json.dumps({**out, "cache": lm.load_report.get("cache")}))
+"""
 
 LLAMA_WORKER = r"""
 import json, resource, sys, time, importlib.util
@@ -148,6 +160,18 @@ def main() -> None:
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
                 "runs": runs,
             }
+    cold = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            load_before = os.getloadavg()[0]
+            r = run_worker(sys.executable, COLD_WORKER, [], {**env, "GEOMLAB_CACHE_DIR": tmp})
+            r["load_average"] = [load_before, os.getloadavg()[0]]
+            cold.append(r)
+    results["cold_load"] = {
+        "seconds": statistics.median(r["seconds"] for r in cold),
+        "cpu_s": statistics.median(r["cpu_s"] for r in cold),
+        "runs": cold,
+    }
     print(
         f"threads {args.threads}; OPENBLAS_CORETYPE "
         f"{'kept' if args.keep_blas_env else 'unset'}; {platform.processor() or platform.machine()}"
@@ -174,6 +198,8 @@ def main() -> None:
         print(f"{results['prefill']['llama.cpp']['load_s']:>12.3f}")
     else:
         print()
+    c = results["cold_load"]
+    print(f"{'cold load (empty cache), s':<28}{c['seconds']:>12.3f}  ({c['cpu_s']:.2f} s of CPU)")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 

@@ -92,3 +92,60 @@ def test_unembedding_one_pass_is_cross_entropy_and_softmax():
         atol=1e-5,
     )
     np.testing.assert_allclose(z32, want_p, atol=1e-6)
+
+
+def test_logit_lens_layers_grouped_in_one_product(tiny_lm, monkeypatch):
+    from geomlab.lm import inside
+
+    grouped = geomlab.logit_lens(tiny_lm, TEXT[:30])  # every layer's rows in one product
+    monkeypatch.setattr(inside, "_LENS_ROWS", 1)  # one product per layer
+    alone = geomlab.logit_lens(tiny_lm, TEXT[:30])
+    np.testing.assert_array_equal(grouped.top_ids, alone.top_ids)
+    np.testing.assert_allclose(grouped.top_probs, alone.top_probs, rtol=1e-5)
+    np.testing.assert_allclose(grouped.entropy, alone.entropy, rtol=1e-5)
+    # the last block is unembedded alone either way, as the forward pass does it
+    np.testing.assert_array_equal(grouped.top_probs[-1], alone.top_probs[-1])
+    z = tiny_lm.forward(tiny_lm.encode(TEXT[:30])).logits.astype(np.float64)
+    p = np.exp(z - z.max(1, keepdims=True))
+    np.testing.assert_allclose(
+        grouped.top_probs[-1], (p / p.sum(1, keepdims=True)).max(1), rtol=1e-12
+    )
+
+
+def test_sketch_bins_at_and_past_the_range_ends():
+    """The bins clipped as floats before truncation are the bins truncated then clipped."""
+    (lo, hi), bins = analysis.SKETCH_RANGE, analysis.SKETCH_BINS
+    width = (hi - lo) / bins
+    edges = np.array(
+        [
+            lo - 1e6,
+            lo - 5,
+            lo - width / 2,
+            lo,
+            lo + width / 2,
+            0.0,
+            hi - width / 2,
+            hi,
+            hi + width / 2,
+            hi + 7,
+            3e5,
+            -0.0,
+        ],
+        np.float32,
+    )
+    rng = np.random.default_rng(5)
+    z = np.concatenate([np.tile(edges, (6, 1)), rng.uniform(lo - 3, hi + 3, (6, 400))], axis=1)
+    z = z.astype(np.float32)
+    top, hist = analysis._sketch_block(z)
+    k = analysis.SKETCH_TOP
+    rest = -np.sort(-z, axis=1)[:, k:]
+    want = [
+        np.bincount(
+            np.clip(((r - lo) * (bins / (hi - lo))).astype(np.int32), 0, bins - 1),
+            minlength=bins,
+        )
+        for r in rest
+    ]
+    np.testing.assert_array_equal(hist, np.array(want))
+    np.testing.assert_array_equal(top, -np.sort(-z, axis=1)[:, :k])
+    assert hist.sum() == z.size - z.shape[0] * k

@@ -274,3 +274,15 @@ def test_unembedding_repeats_in_a_new_process(tiny_lm, tiny_gguf):
         text=True,
     )
     assert out.stdout.split("\n")[-2] == here
+
+
+def test_neighbor_agreement_counts_shared_indices():
+    from geomlab.training.word2vec import _agreement
+
+    a = np.array([[0, 1, 2], [3, 4, 5], [9, 0, 4]])
+    b = np.array([[2, 1, 9], [6, 7, 8], [4, 9, 0]])
+    np.testing.assert_array_equal(_agreement(a, b), [2 / 3, 0, 1])
+    rng = np.random.default_rng(0)
+    a, b = (np.array([rng.choice(50, 7, replace=False) for _ in range(40)]) for _ in range(2))
+    want = [len(set(x) & set(y)) / 7 for x, y in zip(a.tolist(), b.tolist())]
+    np.testing.assert_array_equal(_agreement(a, b), want)

@@ -207,7 +207,7 @@ def _score_document(lm_or_path, text: str, window: int) -> TextScore:
 
 def calibrate_text(
     lm: LanguageModel,
-    texts: str | Sequence[str] | None = None,
+    texts: str | TextScore | Sequence[str | TextScore] | None = None,
     *,
     window: int = 1024,
     n_bins: int = 15,
@@ -219,8 +219,10 @@ def calibrate_text(
     Parameters
     ----------
     lm : LanguageModel
-    texts : str or sequence of str, optional
-        The documents (default: the shipped corpus, :func:`corpus`).
+    texts : str, TextScore, or a sequence of them, optional
+        The documents (default: the shipped corpus, :func:`corpus`). A document already
+        scored by :func:`geomlab.score_text` with ``sketch=True`` is taken as it is (its
+        own window stands; it is not scored again).
     window : int
         Tokens per forward pass (see :func:`geomlab.score_text`).
     n_bins : int
@@ -249,21 +251,31 @@ def calibrate_text(
     lm = _check_lm(lm)
     if texts is None:
         texts = list(corpus().values())
-    elif isinstance(texts, str):
+    elif isinstance(texts, (str, TextScore)):
         texts = [texts]
     texts = list(texts)
-    if not texts or not all(isinstance(t, str) for t in texts):
-        raise ParameterError("texts must be a non-empty list of str")
-    if client is not None:
+    if not texts or not all(isinstance(t, (str, TextScore)) for t in texts):
+        raise ParameterError("texts must be a non-empty list of str (or of TextScore)")
+    for t in texts:
+        if isinstance(t, TextScore) and t.sketch_top is None:
+            raise ParameterError(
+                "a TextScore given to calibrate_text needs its sketch: score it with "
+                "score_text(lm, text, sketch=True)"
+            )
+    todo = [t for t in texts if isinstance(t, str)]
+    if client is not None and todo:
         futures = client.map(
-            _score_document, [str(lm.path)] * len(texts), texts, [window] * len(texts), pure=False
+            _score_document, [str(lm.path)] * len(todo), todo, [window] * len(todo), pure=False
         )
-        scores = client.gather(futures)
+        done = iter(client.gather(futures))
     else:
-        scores = [
-            _score_document(lm, t, window)
-            for t in bar(texts, desc="calibrate", enabled=progress, unit="doc")
-        ]
+        done = iter(
+            [
+                _score_document(lm, t, window)
+                for t in bar(todo, desc="calibrate", enabled=progress, unit="doc")
+            ]
+        )
+    scores = [next(done) if isinstance(t, str) else t for t in texts]
     return _calibration(scores, n_bins)
 
 

@@ -127,6 +127,35 @@ class LogitLens(Record):
         )
 
 
+#: rows of logits per unembedding pass of the logit lens (about 50 MB of float32)
+_LENS_ROWS = 256
+
+
+def _lens_logits(lm: LanguageModel, fwd, layers):
+    """``(layer, logits)`` for each of ``layers``: the stream after that block through the
+    final norm and the unembedding, several layers' rows in one product: each product
+    reads the 113 MB unembedding once (the lens of a 5-token prompt took 1.7 s of CPU
+    with one product per layer, 0.7 s with two: the last block, then the other 30 (their
+    logits move only by float32 rounding, their probabilities by 3e-6 at most)."""
+    T = fwd.hidden.shape[0]
+    last = fwd.residuals.shape[0] - 1
+    layers = list(layers)
+    per = max(1, _LENS_ROWS // T)
+    # the last block alone, as the forward pass takes it: its logits are the model's own
+    # bit for bit
+    groups = [[x] for x in layers if x == last]
+    rest = [x for x in layers if x != last]
+    groups += [rest[g : g + per] for g in range(0, len(rest), per)]
+    for group in groups:
+        z = lm._unembed(
+            np.concatenate(
+                [fwd.hidden if x == last else lm.final_norm(fwd.residuals[x]) for x in group]
+            )
+        )
+        for j, layer in enumerate(group):
+            yield layer, z[j * T : (j + 1) * T]
+
+
 def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
     """Read the residual stream after every block as the model's output would read it.
 
@@ -165,9 +194,9 @@ def logit_lens(lm: LanguageModel, text: str) -> LogitLens:
     nr, npb = np.zeros((n_layers, T - 1), np.int64), np.zeros((n_layers, T - 1))
     rows = np.arange(T)
     final_ids = None
-    for layer in range(n_layers - 1, -1, -1):  # the last first: it defines the final ids
-        hidden = fwd.hidden if layer == n_layers - 1 else lm.final_norm(fwd.residuals[layer])
-        logp = log_softmax(lm._unembed(hidden).astype(np.float64))
+    order = range(n_layers - 1, -1, -1)  # the last first: it defines the final ids
+    for layer, z in _lens_logits(lm, fwd, order):
+        logp = log_softmax(z.astype(np.float64))
         top = logp.argmax(axis=1)
         if final_ids is None:
             final_ids = top

@@ -417,7 +417,9 @@ def evaluate_polysemy_lm(
             picks.append([(w, ("sense", i), None)])
         for i, p in enumerate(pair):
             for ids, reads in _readings(lm, word, p.context):
-                seqs.append(ids)
+                # the model is causal: the tokens after the word's last one change nothing
+                # it reads (a fifth of the probe file's context tokens, left out)
+                seqs.append(ids[: 1 + max(max(idx) for _, idx in reads)])
                 picks.append([(w, ("context", i, reading), idx) for reading, idx in reads])
     states: dict = {}
     for pack in bar(_packs([len(x) for x in seqs]), desc="polysemy", enabled=progress, unit="pass"):

@@ -261,9 +261,10 @@ class UnembeddingTraining(Record):
         )
 
 
-def _split(lm, text, tokens: int, held_out: int):
+def _split(lm, text, tokens: int, held_out: int, hidden=None):
     """Hidden states and next tokens of the training and held-out predictions, and the
-    prediction positions of each (position ``i`` predicts token ``i + 1``)."""
+    prediction positions of each (position ``i`` predicts token ``i + 1``). ``hidden``:
+    the text's first states, already computed (the model is not run)."""
     ids = lm.encode(text)
     need = tokens + held_out + 1
     if len(ids) < need:
@@ -278,7 +279,13 @@ def _split(lm, text, tokens: int, held_out: int):
             f"of {lm.config.context_length}"
         )
     ids = ids[:need]
-    hidden = np.asarray(lm.forward(ids, logits="none").hidden, dtype=np.float32)
+    if hidden is None:
+        hidden = lm.forward(ids, logits="none").hidden
+    else:  # only the states of the predicting positions are read
+        from ..lm.analysis import _check_hidden
+
+        hidden = _check_hidden(lm, hidden, need - 1)
+    hidden = np.asarray(hidden, dtype=np.float32)
     train = np.arange(tokens)
     held = np.arange(tokens, tokens + held_out)
     return (hidden[train], ids[train + 1]), (hidden[held], ids[held + 1]), (train, held)
@@ -308,6 +315,7 @@ def train_unembedding(
     watch: Sequence[str] | None = DEFAULT_WATCH,
     k: int = 5,
     progress: bool | None = None,
+    hidden=None,
 ) -> UnembeddingTraining:
     """Fit a frozen model's unembedding rows to a text by gradient descent on cross-entropy.
 
@@ -337,6 +345,11 @@ def train_unembedding(
         Nearest rows shown per watched token, before and after.
     progress : bool, optional
         Progress bar over the steps (default: on a terminal).
+    hidden : array_like, shape (m, d_model), optional
+        The final hidden states of the text's first ``m >= tokens + held_out`` tokens,
+        already computed (``lm.forward(ids, logits="none").hidden`` over those tokens or
+        any longer prefix of the text: the model is causal): the model is then not run.
+        The report passes the states of the first window its calibration section scores.
 
     Returns
     -------
@@ -370,7 +383,7 @@ def train_unembedding(
     watched_ids = _watch_ids(lm, watch or ())
 
     with lm.threads():
-        (h_tr, y_tr), (h_te, y_te), (pos_tr, pos_te) = _split(lm, text, tokens, held_out)
+        (h_tr, y_tr), (h_te, y_te), (pos_tr, pos_te) = _split(lm, text, tokens, held_out, hidden)
         u0 = np.array(lm.unembedding, dtype=np.float32)
         u = u0.copy()
         counts = np.bincount(y_tr, minlength=u.shape[0])

@@ -226,9 +226,13 @@ def _knn(vectors: np.ndarray, k: int) -> np.ndarray:
 
 
 def _agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per row, the fraction of neighbors the two index arrays share."""
-    k = a.shape[1]
-    return np.array([len(set(x) & set(y)) / k for x, y in zip(a.tolist(), b.tolist())])
+    """Per row, the fraction of neighbors the two index arrays share (the indices of a
+    row are distinct): ``b``'s neighbors marked in a boolean matrix, ``a``'s read off it."""
+    n, k = a.shape
+    marked = np.zeros((n, max(int(a.max(initial=-1)), int(b.max(initial=-1))) + 1), dtype=bool)
+    rows = np.arange(n)[:, None]
+    marked[rows, b] = True
+    return marked[rows, a].sum(axis=1) / k
 
 
 def _covered(dataset, vocab):
@@ -415,8 +419,12 @@ def _judge(
     band_acc = {label: [] for label, _ in word_bands}
     band_agree = {label: [] for label, _ in word_bands}
     google = _covered(load_analogies("google"), vocab)  # parsed once, not once per snapshot
+    followed_words = [w for w in words if w in index]
+    neighbors = {w: [] for w in followed_words}
     for snap in snapshots:
         emb = Embeddings(vocab, snap, source="word2vec")
+        for w in followed_words:
+            neighbors[w].append(list(nearest(emb, w, k=5).words))
         res = evaluate_analogies(emb, google, restrict_vocab=None, progress=False)
         qs = res.questions
         correct = np.array([q.correct for q in qs], dtype=bool)
@@ -449,14 +457,10 @@ def _judge(
         }
         for (label, wm), (_, qm) in zip(word_bands, q_bands)
     )
-    followed = []
-    for w in words:
-        if w not in index:
-            continue
-        per_epoch = [
-            list(nearest(Embeddings(vocab, s, source="word2vec"), w, k=5).words) for s in snapshots
-        ]
-        followed.append({"word": w, "count": int(counts[index[w]]), "neighbors": per_epoch})
+    followed = [
+        {"word": w, "count": int(counts[index[w]]), "neighbors": neighbors[w]}
+        for w in followed_words
+    ]
     return Word2VecTraining(
         words=vocab,
         counts=counts,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ...lm.calibration import CORPUS, calibrate_text, corpus
+from ...lm.analysis import score_text
+from ...lm.calibration import CORPUS, calibrate_text
 from . import Context, Figure, Rendered, Section, Table, claim
-from ._common import language_model
-
-DOCUMENT = "moby_dick_ch1"
-QUICK_CHARS = 4000  # about 900 tokens
+from ._common import LM_DOCUMENT as DOCUMENT
+from ._common import LM_WINDOW as WINDOW
+from ._common import language_model, lm_first_window, lm_text
 
 
 def _reliability(bins) -> dict:
@@ -23,12 +23,12 @@ def _reliability(bins) -> dict:
 
 def compute(ctx: Context) -> dict:
     lm = language_model(ctx)
-    text = corpus()[DOCUMENT]
-    if ctx.quick:
-        text = text[:QUICK_CHARS]
+    text = lm_text(ctx)
     ctx.record_dataset(DOCUMENT, CORPUS / f"{DOCUMENT}.txt")
     ctx.step("scoring the text")
-    cal = calibrate_text(lm, [text])
+    _, first = lm_first_window(ctx)  # shared with the training section
+    score = score_text(lm, text, window=WINDOW, sketch=True, hidden=first, progress=False)
+    cal = calibrate_text(lm, [score])
     bands = [dict(b) for b in cal.bands]
     by_count = [b for b in bands if b["by"] == "corpus count" and b["n"]]
     rare, common = by_count[0], by_count[-1]
@@ -62,7 +62,7 @@ def compute(ctx: Context) -> dict:
         "params": {
             "document": DOCUMENT,
             "characters": len(text),
-            "window": 1024,
+            "window": WINDOW,
             "reliability_bins": 15,
             "bands": "by the actual token's count in the text, and by its id",
         },
@@ -80,7 +80,8 @@ def render(r: dict) -> Rendered:
         else "does not hold here: the rarest tokens are not the most over-confident"
     )
     caption = [
-        f"Every token of {r['tokens']:,} tokens of Moby-Dick chapter 1 is a prediction: the "
+        f"Every one of {r['tokens']:,} tokens from the start of Moby-Dick chapter 1 is a "
+        f"prediction: the "
         f"model's top-1 token against the actual next one. At T = 1 it is right "
         f"{r['accuracy']:.1%} of the time with mean confidence {r['confidence']:.3f} (NLL "
         f"{r['nll']:.2f} nats per token, ECE {r['ece_t1']:.3f}); the temperature that fits "

@@ -130,6 +130,13 @@ def test_inputs_allowed(tmp_path, method):
 )
 @given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(METHODS), dup=st.integers(0, 12))
 def test_random_sets_match_the_exact_reference(tmp_path, seed, method, dup):
+    emb, quads, path = random_set(tmp_path, seed, dup)
+    check_against_reference(emb, quads, method, path)
+
+
+def random_set(tmp_path, seed, dup):
+    """80 random 6-d words plus ``dup`` copies (some scaled), and questions from all
+    ordered pairs of six random pairs: (embeddings, quads, question file)."""
     rng = np.random.default_rng(seed)
     n, dim = 80, 6
     vecs = rng.normal(size=(n, dim)).astype(np.float32)
@@ -139,8 +146,7 @@ def test_random_sets_match_the_exact_reference(tmp_path, seed, method, dup):
     emb = geomlab.Embeddings(words, vecs.astype(np.float32))
     pairs = [tuple(words[i] for i in rng.choice(len(words), 2, replace=False)) for _ in range(6)]
     quads = [(a, b, c, d) for a, b in pairs for c, d in pairs if (a, b) != (c, d)]
-    path = write_questions(tmp_path / f"q{seed}.txt", quads)
-    check_against_reference(emb, quads, method, path)
+    return emb, quads, write_questions(tmp_path / f"q{seed}.txt", quads)
 
 
 # -- the bounds -------------------------------------------------------------------------------------
@@ -293,16 +299,7 @@ def test_one_pass_with_a_temperature_ties_and_inputs(tmp_path):
 )
 @given(seed=st.integers(0, 2**31 - 1), dup=st.integers(0, 12))
 def test_one_pass_with_a_temperature_matches_the_exact_reference(tmp_path, seed, dup):
-    rng = np.random.default_rng(seed)
-    n, dim = 80, 6
-    vecs = rng.normal(size=(n, dim)).astype(np.float32)
-    src = rng.integers(0, n, size=dup)
-    vecs = np.vstack([vecs, vecs[src] * rng.choice([1.0, 2.0, 0.5], size=(dup, 1))])
-    words = [f"w{i}" for i in range(len(vecs))]
-    emb = geomlab.Embeddings(words, vecs.astype(np.float32))
-    pairs = [tuple(words[i] for i in rng.choice(len(words), 2, replace=False)) for _ in range(6)]
-    quads = [(a, b, c, d) for a, b in pairs for c, d in pairs if (a, b) != (c, d)]
-    path = write_questions(tmp_path / f"q{seed}.txt", quads)
+    emb, quads, path = random_set(tmp_path, seed, dup)
     r = check_against_reference(emb, quads, "3cosadd", path, temperature=0.1, inputs_kept=True)
     _check_kept(emb, quads, r)
 

@@ -25,6 +25,14 @@ from ..geometry._compiled import push
 __all__ = ["sketch_cosines", "sketch_tile"]
 
 
+@numba.njit(nogil=True, cache=True)
+def _flush(part, hrow):
+    """Add the four partial histograms into one question's histogram and clear them."""
+    for k in range(hrow.shape[0]):
+        hrow[k] += part[0, k] + part[1, k] + part[2, k] + part[3, k]
+        part[0, k] = part[1, k] = part[2, k] = part[3, k] = 0
+
+
 @numba.njit(nogil=True, cache=True, error_model="numpy")
 def sketch_tile(s, c0, lo, scale, top_bin, guess, hist, above, hv, hc, hn):
     """Fold one tile of scores into the running sketch of its questions.
@@ -85,10 +93,7 @@ def sketch_tile(s, c0, lo, scale, top_bin, guess, hist, above, hv, hc, hn):
                 if v > floor:
                     floor = push(hv, hc, hn, i, v, c0 + j)
         above[i] += count
-        hrow = hist[i]
-        for k in range(nbins):
-            hrow[k] += part[0, k] + part[1, k] + part[2, k] + part[3, k]
-            part[0, k] = part[1, k] = part[2, k] = part[3, k] = 0
+        _flush(part, hist[i])
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
@@ -186,7 +191,4 @@ def sketch_cosines(
                     if k < cap:
                         band[i, k] = c0 + j
                     nb[i] = k + 1
-        hrow = hist[i]
-        for k in range(nbins):
-            hrow[k] += part[0, k] + part[1, k] + part[2, k] + part[3, k]
-            part[0, k] = part[1, k] = part[2, k] = part[3, k] = 0
+        _flush(part, hist[i])

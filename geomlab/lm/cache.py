@@ -105,16 +105,24 @@ def load_entry(path: Path):
         return None
 
 
+def _temp_entry(entry: Path) -> Path | None:
+    """A private temporary folder beside ``entry`` to build it in (None: the cache folder
+    cannot be written)."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent))
+    except OSError:
+        return None
+
+
 def write_entry(path: Path, config, tensors, tokenizer_json: str, progress=None) -> bool:
     """Write the entry for ``path`` (tensors: an iterable of ``(name, float32 array)``).
     Returns False when the cache folder cannot be written (the model still loads)."""
     import xxhash
 
     entry = entry_dir(path)
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent))
-    except OSError:
+    tmp = _temp_entry(entry)
+    if tmp is None:
         return False
     try:
         index = {}
@@ -191,10 +199,8 @@ class NewEntry:
             return None
         index, size = layout(shapes)
         entry = entry_dir(path)
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent))
-        except OSError:
+        tmp = _temp_entry(entry)
+        if tmp is None:
             return None
         try:
             with open(tmp / "weights.f32", "wb+") as fh:

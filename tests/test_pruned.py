@@ -315,3 +315,22 @@ def test_one_pass_on_the_google_subset(glove, tmp_path):
         np.testing.assert_array_equal(a._q.pred_rows, b._q.pred_rows)
         np.testing.assert_array_equal(a._q.rank, b._q.rank)
     assert one._q.full_pass.sum() < 0.01 * one.n_evaluated  # answered exactly, nearly all
+
+
+def test_one_pass_falls_back_to_the_full_pass(glove, tmp_path, monkeypatch):
+    """Questions whose heap cannot vouch for the top answer (a 2-entry heap) or whose close
+    calls overflow the list (one place: the answer row's) take the full pass, and say so."""
+    from geomlab.evaluation import _sketch_pass
+    from geomlab.evaluation import analogies as module
+
+    path = google_sample(tmp_path)
+    kw = {"restrict_vocab": 5_000, "inputs_kept": True}
+    pruned = geomlab.evaluate_analogies(glove, str(path), **kw)
+    monkeypatch.setattr(module, "SKETCH_TOP", 2)
+    monkeypatch.setattr(_sketch_pass, "BAND", 1)  # the answer row itself, no other
+    one = geomlab.evaluate_analogies(glove, str(path), temperature=1.0, **kw)
+    assert 0 < one._q.full_pass.sum() < one.n_evaluated
+    assert 0 < one.scored_exactly < 1
+    for a, b in ((one, pruned), (one.inputs_kept, pruned.inputs_kept)):
+        np.testing.assert_array_equal(a._q.pred_rows, b._q.pred_rows)
+        np.testing.assert_array_equal(a._q.rank, b._q.rank)

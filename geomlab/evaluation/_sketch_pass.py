@@ -226,7 +226,8 @@ def scan(
     full = sk.unsure | (sk.n_band > BAND)
     run = (scorer, queries)
     n_full = _full_pass(out, full, *run, exclude, answers, answer_guess, bad, block_size)
-    n_exact = int(np.isfinite(sk.top).sum()) + len(e)
+    # exact scores beyond the full pass's: the heaps' entries and the close calls
+    n_exact = int(np.isfinite(sk.top[~full]).sum()) + int((~full[qi]).sum())
     done = (out, PruneStats(n, n_pool, n_full, n_exact, full), sk.slack)
     if not kept:
         return done
@@ -265,4 +266,4 @@ def _kept(out, full, t, scorer, queries, exclude, answers, answer_guess, bad, bl
     res.top_rows[cq[first], 0] = cr[first]
     res.answer_scores[:] = ans_k
     n_full = _full_pass(res, redo, scorer, queries, none, answers, answer_guess, bad, block_size)
-    return res, PruneStats(n, n_pool, n_full, len(e), redo)
+    return res, PruneStats(n, n_pool, n_full, int((~redo[qi]).sum()), redo)

@@ -8,6 +8,9 @@ import sys
 import pytest
 
 
+# slow: in a fresh environment this is the suite's first import of umap, which compiles
+# pynndescent's loops (44 s in CI); the slow tests import umap anyway
+@pytest.mark.slow
 def test_umap_loops_get_a_disk_cache_before_they_compile():
     pytest.importorskip("umap")
     code = (

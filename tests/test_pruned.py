@@ -80,6 +80,28 @@ def check_against_reference(emb, quads, method, path, **kwargs):
     return r
 
 
+def differences_follow_the_exact_rule(emb, pruned, full, method):
+    """Where the pruned and the full pass differ (top row or rank; at most 0.2% of the
+    questions), the pruned one gives what the exact rule gives; returns where they differ.
+
+    The full float32 pass orders candidates within its rounding of the answer's score by
+    its BLAS blocking: there the exact rule decides, and the pruned pass follows it."""
+    q, f = pruned._q, full._q
+    differ = np.flatnonzero((q.pred_rows[:, 0] != f.pred_rows[:, 0]) | (q.rank != f.rank))
+    assert len(differ) <= 0.002 * len(q.rank)
+    if len(differ):
+        quads = [
+            tuple(getattr(pruned.questions[i], k).lower() for k in ("a", "b", "c", "expected"))
+            for i in differ
+        ]
+        top, rank = reference(emb, quads, method)
+        np.testing.assert_array_equal(q.pred_rows[differ, 0], top)
+        np.testing.assert_array_equal(
+            np.where(q.correct1[differ], 1, q.rank[differ]), np.where(q.correct1[differ], 1, rank)
+        )
+    return differ
+
+
 # -- hand-made: ties ------------------------------------------------------------------------------
 def tied_embeddings(seed=0, n_extra=60, dim=8):
     """Words a, b, c, d plus duplicates of d (exact ties) and of other rows."""
@@ -205,20 +227,7 @@ def test_google_subset_same_as_the_full_pass(glove, tmp_path, monkeypatch, metho
     full = full_pass(monkeypatch, glove, str(path), **kw)
     assert pruned.n_evaluated == full.n_evaluated > 1500
     q, f = pruned._q, full._q
-    differ = np.flatnonzero((q.pred_rows[:, 0] != f.pred_rows[:, 0]) | (q.rank != f.rank))
-    # the full float32 pass orders candidates within its rounding of the answer's score
-    # by its BLAS blocking: there the exact rule decides, and the pruned pass follows it
-    assert len(differ) <= 0.002 * len(q.rank)
-    if len(differ):
-        quads = [
-            tuple(getattr(pruned.questions[i], k).lower() for k in ("a", "b", "c", "expected"))
-            for i in differ
-        ]
-        top, rank = reference(glove.head(30_000), quads, method)
-        np.testing.assert_array_equal(q.pred_rows[differ, 0], top)
-        np.testing.assert_array_equal(
-            np.where(q.correct1[differ], 1, q.rank[differ]), np.where(q.correct1[differ], 1, rank)
-        )
+    differ = differences_follow_the_exact_rule(glove.head(30_000), pruned, full, method)
     np.testing.assert_array_equal(
         q.correct != f.correct, np.isin(np.arange(len(q.rank)), differ) & (q.correct != f.correct)
     )

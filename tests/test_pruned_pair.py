@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_pruned import full_pass, google_sample, reference, tied_embeddings, write_questions
+from test_pruned import (
+    differences_follow_the_exact_rule,
+    full_pass,
+    google_sample,
+    reference,
+    tied_embeddings,
+    write_questions,
+)
 
 import geomlab
 from geomlab.evaluation import _pruned_pair, _scan
@@ -185,18 +192,7 @@ def test_google_subset_same_as_the_full_pass(glove, tmp_path, monkeypatch):
     assert not pruned._q.full_pass.any()
     assert 0 < pruned.scored_exactly < 0.01 and full.scored_exactly == 1.0
     q, f = pruned._q, full._q
-    differ = np.flatnonzero((q.pred_rows[:, 0] != f.pred_rows[:, 0]) | (q.rank != f.rank))
-    assert len(differ) <= 0.002 * len(q.rank)
-    if len(differ):
-        quads = [
-            tuple(getattr(pruned.questions[i], k).lower() for k in ("a", "b", "c", "expected"))
-            for i in differ
-        ]
-        top, rank = reference(glove.head(30_000), quads, PD)
-        np.testing.assert_array_equal(q.pred_rows[differ, 0], top)
-        np.testing.assert_array_equal(
-            np.where(q.correct1[differ], 1, q.rank[differ]), np.where(q.correct1[differ], 1, rank)
-        )
+    differences_follow_the_exact_rule(glove.head(30_000), pruned, full, PD)
     np.testing.assert_allclose(q.score, f.score, atol=1e-5)
     np.testing.assert_allclose(q.pred_scores, f.pred_scores, atol=1e-5)
     assert (q.rank > 3000).sum() > 0.1 * len(q.rank)  # deep answers, counted without indices

@@ -335,8 +335,8 @@ def _settle(
 
 
 def _over_chunks(run_chunk, n_pool: int, width: int, progress) -> None:
-    """``run_chunk(c0, c1)`` over the pool in chunks of ``width`` rows, on all cores (BLAS
-    on one thread each)."""
+    """``run_chunk(c0, c1)`` over ``n_pool`` rows (pool rows, or questions) in chunks of
+    ``width``, on all cores (BLAS on one thread each)."""
     chunks = [(c0, min(n_pool, c0 + width)) for c0 in range(0, n_pool, width)]
     n_workers = max(1, min(len(chunks), workers()))
     with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():

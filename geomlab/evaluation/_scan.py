@@ -172,6 +172,15 @@ def _bins(s: np.ndarray, lo: float, hi: float, nbins: int) -> np.ndarray:
     return t.astype(np.intp)
 
 
+def drop_binned(hist: np.ndarray, vals: np.ndarray, lo: float, hi: float) -> None:
+    """Take each row's finite ``vals`` out of its histogram row (in place), binned as
+    :func:`_bins` bins them."""
+    b, nbins = hist.shape
+    fin = np.isfinite(vals)
+    idx = _bins(vals[fin], lo, hi, nbins) + np.nonzero(fin)[0] * nbins
+    hist -= np.bincount(idx, minlength=b * nbins).reshape(b, nbins).astype(hist.dtype)
+
+
 def scan(
     scorer: Scorer,
     queries: np.ndarray,
@@ -299,9 +308,7 @@ def scan(
         if sketch:
             top = vals[:, : sketch[0]]
             # the exact top M leave the histogram (the masked cells never entered it)
-            fin = np.isfinite(top)
-            idx = _bins(top[fin], *lo_hi, sketch[1]) + np.nonzero(fin)[0] * sketch[1]
-            hist -= np.bincount(idx, minlength=b * sketch[1]).reshape(b, sketch[1])
+            drop_binned(hist, top, *lo_hi)
             out.sketch_top[q0:q1] = top
             out.sketch_hist[q0:q1] = hist
         return b

@@ -34,15 +34,20 @@ rows' exact scores.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._parallel import blas_threads, run_blocks, workers
 from ..geometry._analogy_scores import Scorer
-from ._pruned import PruneStats, _answer_scores, _cosines, _empty_output, _full_pass
-from ._scan import _bins
+from ._pruned import (
+    PruneStats,
+    _answer_scores,
+    _cosines,
+    _empty_output,
+    _full_pass,
+    _over_chunks,
+)
+from ._scan import drop_binned
 
 __all__ = ["BAND", "SLACK", "scan", "sketch_3cosadd"]
 
@@ -154,10 +159,9 @@ def sketch_3cosadd(
             )  # fmt: skip
         vals, rows = best_first(hv, hc)
         # the M best leave the histogram (binned as the loop binned them) ...
+        drop_binned(counts, vals, lo, hi)
         fin = np.isfinite(vals)
         qi, k = np.nonzero(fin)
-        idx = _bins(vals[fin], lo, hi, nbins) + qi * nbins
-        counts -= np.bincount(idx, minlength=b * nbins).reshape(b, nbins).astype(np.int32)
         # ... and their exact scores take their place, best first, ties to the lowest row
         exact = np.full(vals.shape, -np.inf, dtype=np.float32)
         exact[qi, k] = scorer.exact(queries, qi + q0, rows[qi, k])
@@ -173,10 +177,7 @@ def sketch_3cosadd(
         out.slack[q0:q1] = slack
         return b
 
-    blocks = [(q0, min(q0 + block_size, n)) for q0 in range(0, n, block_size)]
-    n_workers = max(1, min(len(blocks), workers()))
-    with blas_threads(1) if n_workers > 1 else contextlib.nullcontext():
-        run_blocks(run_block, blocks, n_workers, progress=progress, desc="analogies")
+    _over_chunks(run_block, n, block_size, progress)  # question blocks, on all cores
     return out
 
 

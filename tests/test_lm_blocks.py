@@ -18,6 +18,19 @@ def tiny_lm(tiny_gguf):
     return geomlab.load_lm(tiny_gguf, cache=False)
 
 
+def _binned(rest, lo, hi, bins):
+    """Each row's histogram of ``rest``, the bin arithmetic written out in numpy."""
+    return np.array(
+        [
+            np.bincount(
+                np.clip(((r - lo) * (bins / (hi - lo))).astype(np.int32), 0, bins - 1),
+                minlength=bins,
+            )
+            for r in rest
+        ]
+    )
+
+
 def test_blocks_and_chunks_give_the_whole_pass(tiny_lm, monkeypatch):
     ids = tiny_lm.encode(TEXT)[:40]
     whole = tiny_lm.forward(ids, residuals=True, attentions=True)  # one block, one chunk
@@ -66,14 +79,7 @@ def test_float32_scoring_is_the_float64_one(monkeypatch):
     k, (lo, hi), bins = analysis.SKETCH_TOP, analysis.SKETCH_RANGE, analysis.SKETCH_BINS
     np.testing.assert_array_equal(top, -np.sort(-z, axis=1)[:, :k])
     rest = -np.sort(-z, axis=1)[:, k:]
-    want = [
-        np.bincount(
-            np.clip(((r - lo) * (bins / (hi - lo))).astype(np.int32), 0, bins - 1),
-            minlength=bins,
-        )
-        for r in rest
-    ]
-    np.testing.assert_array_equal(hist, np.array(want))
+    np.testing.assert_array_equal(hist, _binned(rest, lo, hi, bins))
 
 
 def test_unembedding_one_pass_is_cross_entropy_and_softmax():
@@ -139,13 +145,6 @@ def test_sketch_bins_at_and_past_the_range_ends():
     top, hist = analysis._sketch_block(z)
     k = analysis.SKETCH_TOP
     rest = -np.sort(-z, axis=1)[:, k:]
-    want = [
-        np.bincount(
-            np.clip(((r - lo) * (bins / (hi - lo))).astype(np.int32), 0, bins - 1),
-            minlength=bins,
-        )
-        for r in rest
-    ]
-    np.testing.assert_array_equal(hist, np.array(want))
+    np.testing.assert_array_equal(hist, _binned(rest, lo, hi, bins))
     np.testing.assert_array_equal(top, -np.sort(-z, axis=1)[:, :k])
     assert hist.sum() == z.size - z.shape[0] * k

@@ -153,6 +153,7 @@ def test_projection_section_numbers(results):
     # the quick run leaves UMAP out (the full run draws it, PCA-initialised) and says so
     assert [m["method"] for m in p["maps"]] == ["PCA", "t-SNE"]
     assert "umap" not in p["params"] and p["params"]["tsne"]["max_iter"] == 500
+    assert p["params"]["tsne"]["angle"] == 0.8 and p["params"]["tsne"]["threads"] == 1
     for m in p["maps"]:
         assert len(m["xy"]) == p["n_points"]
         # a map left unoptimised scores about 0.5 (t-SNE stopped after its early
@@ -172,6 +173,26 @@ def test_map_options_are_checked():
         map_2d(x, method="umap", init="random")
     with pytest.raises(ParameterError, match="max_iter"):
         map_2d(x, method="tsne", max_iter=100)
+    for bad in (0, 1.5, True, "0.8"):
+        with pytest.raises(ParameterError, match="angle"):
+            map_2d(x, method="tsne", angle=bad)
+    for bad in (0, -3, 2.0, True):
+        with pytest.raises(ParameterError, match="n_epochs"):
+            map_2d(x, method="umap", n_epochs=bad)
+
+
+def test_map_angle_reaches_tsne():
+    """The angle is t-SNE's own: a coarser one gives another layout of the same points."""
+    import numpy as np
+
+    from geomlab.geometry.maps import map_2d
+
+    x = np.random.default_rng(1).normal(size=(120, 8))
+    fine = map_2d(x, method="tsne", max_iter=250, angle=0.2)
+    coarse = map_2d(x, method="tsne", max_iter=250, angle=0.9)
+    assert fine.shape == coarse.shape == (120, 2)
+    assert not np.allclose(fine, coarse)
+    assert np.array_equal(fine, map_2d(x, method="tsne", max_iter=250, angle=0.2))
 
 
 def test_captions_carry_the_measured_numbers(quick_report, results):

@@ -34,6 +34,8 @@ def map_2d(
     quick: bool = False,
     init: str = "spectral",
     max_iter: int | None = None,
+    angle: float = 0.5,
+    n_epochs: int | None = None,
 ) -> np.ndarray:
     """Map row vectors to 2-D, by cosine geometry.
 
@@ -54,6 +56,13 @@ def map_2d(
     max_iter : int, optional
         t-SNE's iterations (default 1,000; 500 with ``quick``; at least 250, the early
         exaggeration phase).
+    angle : float
+        t-SNE's Barnes-Hut trade-off in (0, 1]: how wide a cell of far points may look from
+        a point and still count as one (sklearn's default 0.5; larger is faster and
+        coarser).
+    n_epochs : int, optional
+        UMAP's layout epochs (default: umap-learn's own, 500 below 10,000 points; 200 with
+        ``quick``).
 
     Returns
     -------
@@ -67,6 +76,12 @@ def map_2d(
         isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 250
     ):
         raise ParameterError(f"max_iter must be an integer of at least 250; got {max_iter!r}")
+    if isinstance(angle, bool) or not isinstance(angle, (int, float)) or not 0 < angle <= 1:
+        raise ParameterError(f"angle must be a number in (0, 1]; got {angle!r}")
+    if n_epochs is not None and (
+        isinstance(n_epochs, bool) or not isinstance(n_epochs, (int, np.integer)) or n_epochs < 1
+    ):
+        raise ParameterError(f"n_epochs must be a positive integer; got {n_epochs!r}")
     x = _unit(np.asarray(vectors, dtype=np.float32))
     if x.ndim != 2 or len(x) < 5:
         raise ParameterError(f"need at least 5 row vectors to project, got shape {x.shape}")
@@ -84,6 +99,7 @@ def map_2d(
             init="pca",
             perplexity=perplexity,
             max_iter=max_iter or (500 if quick else 1000),
+            angle=float(angle),
             random_state=seed,
         ).fit_transform(x)
     try:
@@ -107,7 +123,7 @@ def map_2d(
         min_dist=0.1,
         metric="cosine",
         random_state=seed,
-        n_epochs=200 if quick else None,
+        n_epochs=int(n_epochs) if n_epochs is not None else 200 if quick else None,
         n_jobs=1,
         init=init,
         **({"precomputed_knn": knn} if knn is not None else {}),
@@ -189,7 +205,7 @@ def compare_maps(
 ) -> list[dict]:
     """Each method's map with its trustworthiness and time: a list of dicts
     ``{"method", "xy" (n x 2 list), "trustworthiness", "seconds"}``; ``options`` go to
-    :func:`map_2d` (``init``, ``max_iter``)."""
+    :func:`map_2d` (``init``, ``max_iter``, ``angle``, ``n_epochs``)."""
     out = []
     for m in methods:
         if progress is not None:

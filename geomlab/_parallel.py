@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ._progress import progress as _progress
 
-__all__ = ["blas_threads", "run_blocks", "workers"]
+__all__ = ["blas_cap", "blas_threads", "blas_workers", "run_blocks", "workers"]
+
+_BLAS_CAP: list[int] = []  # the limits of the blas_cap contexts entered, innermost last
 
 
 def workers() -> int:
@@ -51,3 +53,26 @@ def blas_threads(limit: int):
     except ImportError:  # pragma: no cover - installed with scikit-learn
         return contextlib.nullcontext()
     return threadpool_limits(limits=limit, user_api="blas")
+
+
+def blas_workers() -> int:
+    """The BLAS threads a computation that binds BLAS to the cores (the language model's
+    :meth:`~geomlab.lm.model.LanguageModel.threads`) asks for: :func:`workers`, or less
+    inside :func:`blas_cap`."""
+    return min([workers(), *_BLAS_CAP])
+
+
+@contextlib.contextmanager
+def blas_cap(limit: int):
+    """BLAS on at most ``limit`` threads inside, even where geomlab binds it to the cores.
+
+    For a caller that keeps the other cores busy itself (the report, beside its helper
+    processes): there BLAS's own threads only compete with that work, and OpenBLAS's
+    waiting threads spin while they do.
+    """
+    _BLAS_CAP.append(int(limit))
+    try:
+        with blas_threads(limit):
+            yield
+    finally:
+        _BLAS_CAP.pop()

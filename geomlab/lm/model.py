@@ -283,7 +283,7 @@ class LanguageModel:
     @contextlib.contextmanager
     def threads(self):
         """BLAS bound to this process's cores while the model runs (as geomlab's kernels
-        do). Nested uses set it once: a generation loop wraps all its steps in one, since
+        do; fewer inside :func:`geomlab._parallel.blas_cap`). Nested uses set it once: a generation loop wraps all its steps in one, since
         setting it costs about 1 ms, a fiftieth of a decoded token."""
         if self._blas_depth:
             self._blas_depth += 1
@@ -293,9 +293,9 @@ class LanguageModel:
                 self._blas_depth -= 1
             return
         from .._parallel import blas_threads as _blas_threads
-        from .._parallel import workers as _workers
+        from .._parallel import blas_workers as _blas_workers
 
-        with _blas_threads(_workers()):
+        with _blas_threads(_blas_workers()):
             self._blas_depth = 1
             try:
                 yield

@@ -169,6 +169,11 @@ class Apart:
         self._draw_pool = ProcessPoolExecutor(1, spawn, initializer=_one_thread)
         self._pools.append(self._draw_pool)
 
+    @property
+    def helping(self) -> bool:
+        """Whether helper processes were started (they keep the other cores busy)."""
+        return bool(self._pools)
+
     def __contains__(self, key: str) -> bool:
         return key in self._pending
 

@@ -283,8 +283,9 @@ class LanguageModel:
     @contextlib.contextmanager
     def threads(self):
         """BLAS bound to this process's cores while the model runs (as geomlab's kernels
-        do; fewer inside :func:`geomlab._parallel.blas_cap`). Nested uses set it once: a generation loop wraps all its steps in one, since
-        setting it costs about 1 ms, a fiftieth of a decoded token."""
+        do; fewer inside :func:`geomlab._parallel.blas_cap`). Nested uses set it once: a
+        generation loop wraps all its steps in one, since setting it costs about 1 ms, a
+        fiftieth of a decoded token."""
         if self._blas_depth:
             self._blas_depth += 1
             try:

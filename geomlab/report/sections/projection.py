@@ -72,8 +72,8 @@ def compute(ctx: Context) -> dict:
     tsne_iter = TSNE_ITER
     # one thread: sklearn's Barnes-Hut gradient sums in an order that depends on the number
     # of OpenMP threads, so the map (and its trustworthiness: 0.9021 on one thread, 0.8985
-    # on two, 400 words, angle 0.5) would differ from machine to machine; the full report computes
-    # this section in a process of its own, on one thread, anyway
+    # on two, 400 words, angle 0.5) would differ from machine to machine; the full report
+    # computes this section in a process of its own, on one thread, anyway
     with threadpool_limits(1):
         maps = compare_maps(
             x,

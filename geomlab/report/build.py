@@ -378,6 +378,7 @@ def build(
                         key, titles[key], _section_body(results[key], rendered, key, explore)
                     )
                 )
+            apart.done()  # the children exit while the report is written
         finally:
             if has_bar:
                 bar.close()

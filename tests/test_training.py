@@ -95,6 +95,53 @@ def test_loss_decreases_on_training_text(tiny_lm):
     assert "train loss" in str(r)
 
 
+@pytest.mark.parametrize("dual", [False, True], ids=["primal", "dual"])
+def test_descent_is_plain_gradient_descent_in_float64(tiny_lm, dual, monkeypatch):
+    # train_unembedding runs the descent on the rows (primal) or, where it is cheaper, on
+    # the logits (dual: moved by K (P - Y) products); either way its losses, movements and
+    # rows are those of U <- U - lr (P - Y)^T H / n, here in float64 from
+    # unembedding_loss_grad
+    import geomlab.training.unembedding as un
+
+    monkeypatch.setattr(un, "_dual_is_cheaper", lambda *shape: dual)
+    steps, lr = 6, 0.5
+    r = geomlab.train_unembedding(
+        tiny_lm, TEXT, tokens=30, held_out=10, steps=steps, lr=lr, watch=(" the", " t"), k=3
+    )
+    (h_tr, y_tr), (h_te, y_te), _ = _split(tiny_lm, TEXT, 30, 10)
+    h_tr, h_te = h_tr.astype(np.float64), h_te.astype(np.float64)
+    u0 = np.asarray(tiny_lm.unembedding, dtype=np.float64)
+    u, train, held, moves = u0.copy(), [], [], []
+    for s in range(steps + 1):
+        loss, grad = unembedding_loss_grad(h_tr, y_tr, u)
+        train.append(loss)
+        held.append(unembedding_loss_grad(h_te, y_te, u)[0])
+        moves.append(np.linalg.norm(u - u0, axis=1))
+        if s < steps:
+            u -= lr * grad
+    assert train[-1] < train[0] - 0.1  # the rate moves the rows far enough to matter
+    np.testing.assert_allclose(r.train_loss, train, rtol=1e-5)
+    np.testing.assert_allclose(r.held_out_loss, held, rtol=1e-5)
+    moves = np.array(moves)
+    scale = moves[-1].max()
+    np.testing.assert_allclose(r.movement, moves[-1], rtol=1e-3, atol=1e-4 * scale)
+    ids = [tiny_lm.encode(t)[0] for t in (" the", " t")]
+    np.testing.assert_allclose(r.watched_curves, moves[:, ids], rtol=1e-3, atol=1e-4 * scale)
+    # the rows after the descent: the watched tokens' nearest rows as float64 gives them
+    cos = (u @ u[ids[0]]) / (np.linalg.norm(u, axis=1) * np.linalg.norm(u[ids[0]]))
+    cos[ids[0]] = -np.inf
+    words = tiny_lm.embeddings.words
+    assert r.watched[0]["neighbors_after"] == [words[i] for i in np.argsort(-cos)[:3]]
+
+
+def test_the_dual_form_where_it_is_cheaper():
+    from geomlab.training.unembedding import _dual_is_cheaper
+
+    assert _dual_is_cheaper(768, 512, 576)  # the report's run on SmolLM2
+    assert not _dual_is_cheaper(3000, 2000, 576)  # a long text
+    assert not _dual_is_cheaper(40, 30, 16)  # the tiny model
+
+
 def test_unembedding_runs_repeat_exactly(tiny_lm):
     kw = {"tokens": 30, "held_out": 10, "steps": 4, "lr": 0.05, "watch": ()}
     a = geomlab.train_unembedding(tiny_lm, TEXT, **kw)

@@ -292,7 +292,7 @@ def build(
         3,000 (PCA and t-SNE; the full run adds UMAP), analogies over the first 30,000
         words instead of 300,000, the fit-free cluster senses instead of discourse atoms,
         the polysemy probes of one word, the language model's calibration on the first
-        2,000 characters of its text instead of 8,000, and shorter training runs (4
+        2,000 characters of its text instead of 7,550, and shorter training runs (4
         unembedding steps on 64 tokens instead of 10 on 512, 3 word2vec epochs instead of
         40).
     sections : iterable of str, optional

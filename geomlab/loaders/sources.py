@@ -77,8 +77,7 @@ def load_embedded(name: str = DEFAULT_SOURCE):
     if emb is None:  # no writable cache: read the package files directly
         import pyarrow.parquet as pq
 
-        table = pq.read_table(idx_path)
-        words = table.column(0).to_pylist()
+        words = pq.ParquetFile(idx_path).read().column(0).to_pylist()  # see cache.py
         # The package stores the matrix in Fortran order; rows are what we read, so copy
         # once into C order.
         vectors = np.ascontiguousarray(np.load(vec_path, mmap_mode="r"), dtype=np.float32)

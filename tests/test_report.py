@@ -436,3 +436,37 @@ def test_a_child_that_cannot_start_leaves_the_work_to_the_parent(tmp_path, glove
         sec = doc["sections"][key]
         assert sec["status"] == "ok" and sec["figures"], key
         assert all((out / f["png"]).stat().st_size > 0 for f in sec["figures"])
+
+
+def test_work_started_ahead_is_what_once_gives():
+    # the report starts loading the language model on a thread before its sections need
+    # it (Context.ahead); Context.once then gives that result, or raises its error
+    from geomlab.report.sections import Context, Unavailable
+
+    ctx = Context(emb=None)
+    calls = []
+    ctx.ahead("x", lambda: calls.append("x") or 42)
+    assert ctx.once("x", lambda: 0) == 42 and calls == ["x"]
+    ctx.ahead("x", lambda: calls.append("again"))  # there already: not started again
+    assert ctx.once("x", lambda: 0) == 42 and calls == ["x"]
+
+    def missing():
+        raise Unavailable("no model installed")
+
+    ctx.ahead("lm", missing)
+    with pytest.raises(Unavailable, match="no model installed"):
+        ctx.once("lm", lambda: 0)
+
+
+def test_the_model_is_loaded_ahead_only_for_a_later_model_section(monkeypatch):
+    from geomlab.report.sections import Context, _common
+
+    started = []
+    monkeypatch.setattr(Context, "ahead", lambda self, key, fn: started.append(key))
+    ctx = Context(emb=None)
+    _common.start_ahead(ctx, "similarity", ["similarity", "polysemy"])
+    assert started == []
+    _common.start_ahead(ctx, "polysemy", ["similarity", "polysemy", "model"])
+    assert started == []
+    _common.start_ahead(ctx, "similarity", ["similarity", "polysemy", "model"])
+    assert started == ["lm"]

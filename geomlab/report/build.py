@@ -29,6 +29,7 @@ from ._apart import Apart
 from .claims import all_claims, claims_html
 from .sections import Context, Unavailable, section_keys
 from .sections import get as get_section
+from .sections._common import start_ahead
 
 __all__ = ["GENERATOR", "build", "is_report"]
 
@@ -367,6 +368,7 @@ def build(
                     sec = by_key[key]
                     if has_bar:
                         bar.set_description(f"report: {sec.title[:28]}")
+                    start_ahead(ctx, key, keys)
                     results[key], jobs[key] = _run_section(sec, ctx, figdir, apart)
             if has_bar:
                 bar.set_description("report: figures")

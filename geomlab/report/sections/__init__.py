@@ -50,6 +50,7 @@ class Context:
     datasets: dict = field(default_factory=dict)  # name -> {"path", "sha256", "bytes"}
     shared: dict = field(default_factory=dict)  # computations more than one section uses
     step: Callable[[str], None] = lambda text: None  # names the current step on the bar
+    _ahead: dict = field(default_factory=dict, repr=False)  # key -> Future (see ahead)
 
     def record_dataset(self, name: str, path) -> None:
         """Note a data file a section read, with its SHA-256, for provenance."""
@@ -63,10 +64,23 @@ class Context:
         self.datasets[name] = entry
 
     def once(self, key: str, compute: Callable[[], object]):
-        """``compute()`` the first time ``key`` is asked for; the stored value after."""
+        """``compute()`` the first time ``key`` is asked for; the stored value after (or
+        what :meth:`ahead` started, once it is done: its exception raised here)."""
         if key not in self.shared:
-            self.shared[key] = compute()
+            started = self._ahead.pop(key, None)
+            self.shared[key] = compute() if started is None else started.result()
         return self.shared[key]
+
+    def ahead(self, key: str, compute: Callable[[], object]) -> None:
+        """Start ``compute()`` for ``key`` on a thread of its own now, beside whatever
+        runs next; :meth:`once` collects it."""
+        if key in self.shared or key in self._ahead:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix=f"geomlab-{key}")
+        self._ahead[key] = pool.submit(compute)
+        pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 @dataclass

@@ -57,17 +57,33 @@ def analogy_evaluation(ctx: Context, method: str, *, exclude_inputs: bool = True
     )
 
 
-def language_model(ctx: Context):
-    """The language model, loaded once per report (Unavailable when not installed)."""
+def _load_lm():
     from ...lm.model import load_lm
 
-    def load():
-        try:
-            return load_lm()
-        except MissingDependencyError as exc:
-            raise Unavailable(str(exc)) from None
+    try:
+        return load_lm()
+    except MissingDependencyError as exc:
+        raise Unavailable(str(exc)) from None
 
-    return ctx.once("lm", load)
+
+def language_model(ctx: Context):
+    """The language model, loaded once per report (Unavailable when not installed)."""
+    return ctx.once("lm", _load_lm)
+
+
+#: the sections that run the language model
+LM_SECTIONS = ("model", "modelcalibration", "modelpolysemy", "training")
+#: where the report starts loading the model ahead, on a thread: beside the similarity
+#: and polysemy sections, which keep one core busy for about 3 s, while a cold load
+#: (dequantizing the model's file into geomlab's cache) keeps one core busy for about 3 s
+LM_AHEAD_OF = "similarity"
+
+
+def start_ahead(ctx: Context, key: str, keys: list[str]) -> None:
+    """Before section ``key`` of the report's ``keys``: start what a later section
+    will need (see ``LM_AHEAD_OF``)."""
+    if key == LM_AHEAD_OF and any(k in LM_SECTIONS for k in keys[keys.index(key) + 1 :]):
+        ctx.ahead("lm", _load_lm)
 
 
 #: the text the language-model sections read: the start of chapter 1 of Moby-Dick, its

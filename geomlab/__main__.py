@@ -1,4 +1,4 @@
-from geomlab.cli import main
+from geomlab.cli import run
 
 if __name__ == "__main__":  # not when a spawned worker process imports this module
-    raise SystemExit(main())
+    run()

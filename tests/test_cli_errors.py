@@ -658,6 +658,14 @@ def _geomlab(*argv: str) -> subprocess.CompletedProcess:
     )
 
 
+def test_process_output_is_whole_after_the_quick_exit():
+    # geomlab.cli.run ends the process without the interpreter's clean-up: the output
+    # written before must all be there, the exit status kept
+    r = _geomlab("neighbors", "king", "-k", "3000", "--json")
+    assert r.returncode == 0 and r.stderr == ""
+    assert len(json.loads(r.stdout)[0]["words"]) == 3000
+
+
 def test_process_exit_codes():
     r = _geomlab("neighbors", "kinq")
     assert r.returncode == 1 and r.stdout == ""

@@ -470,3 +470,24 @@ def test_the_model_is_loaded_ahead_only_for_a_later_model_section(monkeypatch):
     assert started == []
     _common.start_ahead(ctx, "similarity", ["similarity", "polysemy", "model"])
     assert started == ["lm"]
+
+
+def test_sections_computed_out_of_order_are_reported_in_order(tmp_path, glove, monkeypatch):
+    # the model's polysemy is computed last (its figure is the cheapest to wait for), but
+    # the report and results.json keep the sections' own order
+    from geomlab.report.sections import _common
+
+    assert _common.compute_order(["vectors", "modelpolysemy", "training"]) == [
+        "vectors",
+        "training",
+        "modelpolysemy",
+    ]
+    monkeypatch.setattr(_common, "COMPUTED_LAST", ("vectors",))
+    assert _common.compute_order(["vectors", "relevance"]) == ["relevance", "vectors"]
+    out = tmp_path / "r"
+    build(glove.head(50_000), out, quick=True, sections=["vectors", "relevance"], progress=False)
+    doc = json.loads((out / "results.json").read_text())
+    assert list(doc["sections"]) == ["vectors", "relevance"]
+    assert list(doc["provenance"]["timings"])[:2] == ["vectors", "relevance"]
+    html = (out / "index.html").read_text()
+    assert html.index('id="vectors"') < html.index('id="relevance"')

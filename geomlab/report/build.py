@@ -29,7 +29,7 @@ from ._apart import Apart
 from .claims import all_claims, claims_html
 from .sections import Context, Unavailable, section_keys
 from .sections import get as get_section
-from .sections._common import start_ahead
+from .sections._common import compute_order, start_ahead
 
 __all__ = ["GENERATOR", "build", "is_report"]
 
@@ -339,7 +339,8 @@ def build(
     by_key = {k: get_section(k) for k in keys}
     titles = {k: f"{section_keys().index(k) + 1}. {by_key[k].title}" for k in keys}
     created = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    bar = _progress_bar(keys, desc="report", enabled=progress, unit="section")
+    order = compute_order(keys)
+    bar = _progress_bar(order, desc="report", enabled=progress, unit="section")
     has_bar = hasattr(bar, "set_description")
     ctx = Context(
         emb=emb,
@@ -349,7 +350,7 @@ def build(
         progress=has_bar,
         step=(lambda text: bar.set_postfix_str(text)) if has_bar else (lambda t: None),
     )
-    results: dict[str, dict] = {}
+    results: dict[str, dict] = dict.fromkeys(keys)  # in the report's order
     html_sections: list[str] = []
     claims: list[dict] = []
     with atomic_dir(out, replace=True) as tmp, Apart(keys, ctx) as apart:
@@ -368,7 +369,7 @@ def build(
                     sec = by_key[key]
                     if has_bar:
                         bar.set_description(f"report: {sec.title[:28]}")
-                    start_ahead(ctx, key, keys)
+                    start_ahead(ctx, key, order)
                     results[key], jobs[key] = _run_section(sec, ctx, figdir, apart)
             if has_bar:
                 bar.set_description("report: figures")

@@ -74,6 +74,19 @@ def test_every_image_exists_and_is_not_empty(quick_report, page):
         assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", src
 
 
+def test_a_quick_report_writes_png_files_only(quick_report, results, tmp_path):
+    # the quick run skips the SVG copies of the line charts; the full run writes them
+    from geomlab.report._apart import draw
+
+    assert not list((quick_report / "figures").glob("*.svg"))
+    figs = [f for s in results["sections"].values() for f in s.get("figures", [])]
+    assert figs and not any("svg" in f for f in figs)
+    numbers = results["sections"]["softmax"]
+    full, _, _ = draw("softmax", numbers, tmp_path)
+    assert any(f.get("svg") for f in full)
+    assert all((tmp_path.parent / f["svg"]).stat().st_size > 0 for f in full if "svg" in f)
+
+
 def test_every_local_link_exists(quick_report, page):
     for tag, attr, value in page.refs:
         if value.startswith("#"):

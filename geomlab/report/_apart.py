@@ -102,13 +102,17 @@ def _save(fig, folder: Path, name: str, svg: bool) -> dict:
     return out
 
 
-def draw(key: str, numbers: dict, figdir: Path) -> tuple[list[dict], Rendered, float]:
+def draw(
+    key: str, numbers: dict, figdir: Path, svg: bool = True
+) -> tuple[list[dict], Rendered, float]:
     """Draw one section's figures from its numbers into ``figdir``: the figures' entries
     (``png``, ``svg``, ``alt``), its Rendered (tables and captions; no figure objects) and
-    the seconds it took."""
+    the seconds it took. ``svg=False``: PNG files only, no SVG copies."""
     t0 = time.perf_counter()
     rendered = get_section(key).render(numbers)
-    figs = [{**_save(f.figure, figdir, f.name, f.svg), "alt": f.alt} for f in rendered.figures]
+    figs = [
+        {**_save(f.figure, figdir, f.name, f.svg and svg), "alt": f.alt} for f in rendered.figures
+    ]
     kept = Rendered(figures=[], tables=rendered.tables, caption=rendered.caption)
     return figs, kept, time.perf_counter() - t0
 
@@ -229,12 +233,12 @@ class Apart:
             ctx.datasets.setdefault(name, entry)
         return numbers, seconds
 
-    def draw(self, key: str, numbers: dict, figdir: Path) -> _Job:
+    def draw(self, key: str, numbers: dict, figdir: Path, svg: bool = True) -> _Job:
         """Draw and write a section's figures; ``.get()`` gives :func:`draw`'s result."""
-        here = partial(draw, key, numbers, figdir)
+        here = partial(draw, key, numbers, figdir, svg)
         if self._draw_pool is None:
             return _Job(None, here)
-        return _Job(self._draw_pool.submit(draw, key, numbers, figdir), here)
+        return _Job(self._draw_pool.submit(draw, key, numbers, figdir, svg), here)
 
     def _release(self, pool) -> None:
         """Let ``pool``'s child exit, on a thread (its work is all collected)."""

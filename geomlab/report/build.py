@@ -198,7 +198,7 @@ def _run_section(sec, ctx: Context, figdir: Path, apart: Apart) -> tuple[dict, o
         job = None
     else:
         result = {"status": "ok", "title": sec.title, **numbers}
-        job = apart.draw(sec.key, numbers, figdir)
+        job = apart.draw(sec.key, numbers, figdir, svg=not ctx.quick)
     result["seconds"] = time.perf_counter() - t0 + elsewhere
     return result, job
 
@@ -295,7 +295,8 @@ def build(
         the polysemy probes of one word, the language model's calibration on the first
         2,000 characters of its text instead of 7,550, and shorter training runs (4
         unembedding steps on 64 tokens instead of 10 on 512, 3 word2vec epochs instead of
-        40).
+        40); its figures are PNG files only (the full run adds SVG copies of its line
+        charts).
     sections : iterable of str, optional
         Only these sections (names as in ``geomlab.report.SECTIONS``); all by default.
     words : iterable of str

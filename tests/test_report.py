@@ -452,6 +452,30 @@ def _child_fails(*args):
     raise RuntimeError("this child cannot start")
 
 
+def test_a_drawing_child_broken_before_a_submission_leaves_the_drawing_here(
+    tmp_path, glove, monkeypatch
+):
+    # once its child has died, a pool refuses new work at submit(): drawn in place
+    from concurrent.futures.process import BrokenProcessPool
+
+    import geomlab.report._apart as apart
+    from geomlab.report.sections import Context, get
+
+    monkeypatch.setattr(apart.os, "cpu_count", lambda: 2)
+    ctx = Context(emb=glove.head(50_000), quick=True)
+    numbers = get("relevance").compute(ctx)
+    with apart.Apart(["vectors", "relevance"], ctx) as helpers:
+
+        def refuse(*args, **kwargs):
+            raise BrokenProcessPool("the child died")
+
+        monkeypatch.setattr(helpers._draw_pool, "submit", refuse)
+        job = helpers.draw("relevance", numbers, tmp_path)
+        figs, _, _ = job.get()
+        assert job.in_place and figs
+        assert all((tmp_path.parent / f["png"]).stat().st_size > 0 for f in figs)
+
+
 def test_a_child_that_cannot_start_leaves_the_work_to_the_parent(tmp_path, glove, monkeypatch):
     # a spawned child can fail to start (a script read from stdin cannot be re-imported):
     # its sections and figures are then computed in place, nothing is lost

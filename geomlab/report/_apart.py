@@ -235,10 +235,16 @@ class Apart:
 
     def draw(self, key: str, numbers: dict, figdir: Path, svg: bool = True) -> _Job:
         """Draw and write a section's figures; ``.get()`` gives :func:`draw`'s result."""
+        from concurrent.futures.process import BrokenProcessPool
+
         here = partial(draw, key, numbers, figdir, svg)
         if self._draw_pool is None:
             return _Job(None, here)
-        return _Job(self._draw_pool.submit(draw, key, numbers, figdir, svg), here)
+        try:
+            future = self._draw_pool.submit(draw, key, numbers, figdir, svg)
+        except BrokenProcessPool:  # the drawing child could not start, or died: draw here
+            return _Job(None, here)
+        return _Job(future, here)
 
     def _release(self, pool) -> None:
         """Let ``pool``'s child exit, on a thread (its work is all collected)."""

@@ -311,23 +311,35 @@ def _dual_is_cheaper(n_all: int, n_tr: int, d: int) -> bool:
     return n_all * n_tr < (n_all + n_tr) * d
 
 
-class _primal:
-    """The descent on the rows themselves: each step the logits ``H_all U^T``, then the
-    gradient ``(P - Y)^T H_tr / n`` and the update of ``U``, a block of rows at a time."""
+class _Descent:
+    """What both forms of the descent share: the inputs, and each block of rows' logits
+    (written into ``z`` by :meth:`_logits`) read off as losses, and for training rows
+    the softmax, right away."""
 
     def __init__(self, h_all, h_tr, u0, z, nll, y_all, moved, c):
         self.h_all, self.h_tr, self.u0, self.z, self.nll = h_all, h_tr, u0, z, nll
         self.y_all, self.moved, self.c = y_all, moved, c
-        self.u = u0.copy()
         self.n_tr = len(h_tr)
 
     def start(self, lo, hi):
-        pass
+        """Work on a block of rows before the first step (none by default)."""
 
     def logits(self, lo, hi, train, probs):
         z = self.z[lo:hi]
-        np.matmul(self.h_all[lo:hi], self.u.T, out=z)
+        self._logits(lo, hi, z)
         self.nll[lo:hi] = _nll_softmax(z, self.y_all[lo:hi], probs=train and probs)
+
+
+class _primal(_Descent):
+    """The descent on the rows themselves: each step the logits ``H_all U^T``, then the
+    gradient ``(P - Y)^T H_tr / n`` and the update of ``U``, a block of rows at a time."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.u = self.u0.copy()
+
+    def _logits(self, lo, hi, z):
+        np.matmul(self.h_all[lo:hi], self.u.T, out=z)
 
     def update(self, lo, hi):
         grad = self.z[: self.n_tr, lo:hi].T @ self.h_tr  # (P - Y)^T H for these rows
@@ -341,7 +353,7 @@ class _primal:
         return self.u
 
 
-class _dual:
+class _dual(_Descent):
     """The same descent in its dual form, on the logits.
 
     The rows move only along the training states: ``U_t = U_0 - c A_t^T H_tr``, with
@@ -362,22 +374,18 @@ class _dual:
     answer moves by less than an ulp a step); this one keeps them.
     """
 
-    def __init__(self, h_all, h_tr, u0, z, nll, y_all, moved, c):
-        self.h_all, self.h_tr, self.u0, self.z, self.nll = h_all, h_tr, u0, z, nll
-        self.y_all, self.moved, self.c = y_all, moved, c
-        self.n_tr = len(h_tr)
-        self.kern = h_all @ h_tr.T  # (n_all, n_tr)
-        self.z0 = np.empty_like(z)  # the logits under U_0
-        self.d = np.zeros_like(z)  # their movement, D
-        self.a = np.zeros((self.n_tr, z.shape[1]), dtype=np.float32)  # A
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.kern = self.h_all @ self.h_tr.T  # (n_all, n_tr)
+        self.z0 = np.empty_like(self.z)  # the logits under U_0
+        self.d = np.zeros_like(self.z)  # their movement, D
+        self.a = np.zeros((self.n_tr, self.z.shape[1]), dtype=np.float32)  # A
 
     def start(self, lo, hi):
         np.matmul(self.h_all[lo:hi], self.u0.T, out=self.z0[lo:hi])
 
-    def logits(self, lo, hi, train, probs):
-        z = self.z[lo:hi]
+    def _logits(self, lo, hi, z):
         np.add(self.z0[lo:hi], self.d[lo:hi], out=z)
-        self.nll[lo:hi] = _nll_softmax(z, self.y_all[lo:hi], probs=train and probs)
 
     def update(self, lo, hi):
         pmy = self.z[: self.n_tr, lo:hi]  # P - Y

@@ -71,13 +71,11 @@ def load_embedded(name: str = DEFAULT_SOURCE):
     root = _embedded_root()
     vec_path = os.path.join(root, "glove_6B_50d_emb.npy")
     idx_path = os.path.join(root, "glove_6B_index.parquet")
-    from .cache import load_embedded_fast
+    from .cache import index_words, load_embedded_fast
 
     emb = load_embedded_fast(name, vec_path, idx_path)
     if emb is None:  # no writable cache: read the package files directly
-        import pyarrow.parquet as pq
-
-        words = pq.ParquetFile(idx_path).read().column(0).to_pylist()  # see cache.py
+        words = index_words(idx_path)
         # The package stores the matrix in Fortran order; rows are what we read, so copy
         # once into C order.
         vectors = np.ascontiguousarray(np.load(vec_path, mmap_mode="r"), dtype=np.float32)

@@ -28,6 +28,35 @@ def test_google_set():
     assert ds.n_invalid == 0
 
 
+def test_a_sample_of_questions():
+    ds = load_analogies("google")
+    one = ds.sample(500, seed=3)
+    assert one.n_questions == 500 and one.kind == "questions" and one.path == ds.path
+    assert one == ds.sample(500, seed=3)  # the seed decides it
+    assert one != ds.sample(500, seed=4)
+    # without replacement, from the sections they came from, in file order
+    for sec in one.sections:
+        full = next(s for s in ds.sections if s.name == sec.name).questions
+        where = [full.index(q) for q in sec.questions]
+        assert where == sorted(set(where))
+    assert [s.name for s in one.sections] == [
+        s.name for s in ds.sections if s.name in {t.name for t in one.sections}
+    ]
+    assert ds.sample(ds.n_questions) is ds and ds.sample(10**6) is ds
+    with pytest.raises(ParameterError, match="n must be a positive integer"):
+        ds.sample(0)
+    with pytest.raises(ParameterError, match="seed must be"):
+        ds.sample(5, seed=-1)
+
+
+def test_a_bats_set_is_not_sampled(tmp_path):
+    (tmp_path / "E01 [country - capital].txt").write_text("france\tparis\nitaly\trome\n")
+    ds = load_analogies(tmp_path)
+    assert ds.kind == "bats"
+    with pytest.raises(ParameterError, match="only a question file can be sampled"):
+        ds.sample(1)
+
+
 def test_named_pair_sets_skip_comment_lines():
     ws = load_word_pairs("wordsim353")
     assert len(ws.pairs) == 353

@@ -175,6 +175,31 @@ def test_projection_section_numbers(results):
     assert "quantum" in p["words"] and "quantum" in p["labelled"]
 
 
+def test_calibration_reads_a_sample_and_the_analogies_every_question(results, glove):
+    # the answers over every question, the distributions over a seeded sample of them
+    from geomlab.evaluation.analogies import evaluate_analogies
+    from geomlab.evaluation.datasets import load_analogies
+    from geomlab.report.sections._common import ANALOGY_RESTRICT_QUICK, CALIBRATION_SAMPLE_QUICK
+
+    cal, ana = results["sections"]["calibration"], results["sections"]["analogies"]
+    google = load_analogies("google")
+    assert cal["n_sampled"] == CALIBRATION_SAMPLE_QUICK < cal["n_questions"] == 19544
+    assert ana["overall"]["3cosadd"]["n_evaluated"] > 7 * cal["n_evaluated"]
+    assert (
+        f"the benchmark's {cal['n_questions']:,} questions (seed 0)" in cal["params"]["questions"]
+    )
+    ref = evaluate_analogies(
+        glove,
+        google.sample(CALIBRATION_SAMPLE_QUICK, seed=0),
+        restrict_vocab=ANALOGY_RESTRICT_QUICK,
+        temperature="fit",
+        progress=False,
+    )
+    assert cal["n_evaluated"] == ref.n_evaluated
+    assert cal["temperature"] == pytest.approx(ref.temperature, rel=1e-9)
+    assert cal["ece"] == pytest.approx(ref.ece, rel=1e-9)
+
+
 def test_map_options_are_checked():
     import numpy as np
 

@@ -82,6 +82,42 @@ class AnalogySet:
             return sum(len(s.pairs) * (len(s.pairs) - 1) for s in self.sections)
         return sum(len(s.questions) for s in self.sections)
 
+    def sample(self, n: int, seed: int = 0) -> AnalogySet:
+        """A random sample of ``n`` of the set's questions, drawn without replacement with
+        ``seed``: each section keeps its chosen questions in file order (a section none is
+        chosen from is left out). The whole set when ``n`` is at least its size. Question
+        files only (a BATS set's questions are built against a vocabulary).
+
+        Examples
+        --------
+        >>> ds = AnalogySet("t", "t.txt", "questions", (
+        ...     AnalogySection("a", (("x", "y", "z", "w"),) * 3),
+        ...     AnalogySection("b", (("p", "q", "r", "s"),) * 2)))
+        >>> ds.sample(2, seed=1).n_questions, ds.sample(9).n_questions
+        (2, 5)
+        """
+        import numpy as np
+
+        from .._validation import check_int
+
+        n = check_int(n, "n")
+        seed = check_int(seed, "seed", low=0)
+        if self.kind != "questions":
+            raise ParameterError(f"only a question file can be sampled; this set is {self.kind}")
+        total = self.n_questions
+        if n >= total:
+            return self
+        chosen = np.zeros(total, dtype=bool)
+        chosen[np.random.default_rng(seed).choice(total, n, replace=False)] = True
+        sections, start = [], 0
+        for sec in self.sections:
+            keep = chosen[start : start + len(sec.questions)]
+            start += len(sec.questions)
+            if keep.any():
+                picked = tuple(q for q, k in zip(sec.questions, keep) if k)
+                sections.append(AnalogySection(sec.name, picked))
+        return AnalogySet(self.name, self.path, self.kind, tuple(sections), self.n_invalid)
+
 
 @dataclass(frozen=True)
 class WordPairSet:

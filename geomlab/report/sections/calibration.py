@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from . import Context, Figure, Rendered, Section, Table, Unavailable, claim
-from ._common import analogy_evaluation as evaluation
+from ._common import analogy_calibration, google_dataset
 
 BANDS, BANDS_QUICK = (10_000, 50_000), (3_000, 10_000)  # upper edges; an open band follows
 
@@ -22,7 +22,7 @@ def _reliability(bins) -> dict:
 
 
 def compute(ctx: Context) -> dict:
-    fit = evaluation(ctx, "3cosadd")
+    fit = analogy_calibration(ctx)
     if fit.n_evaluated == 0:
         raise Unavailable(
             "no Google analogy question has all four words among the first "
@@ -43,6 +43,8 @@ def compute(ctx: Context) -> dict:
         if b.n
     ]
     n_pool = min(int(fit.restrict_vocab), len(ctx.emb))
+    n_questions = google_dataset(ctx).n_questions
+    n_sampled = int(fit.n_evaluated + fit.n_oov)
     lo, hi = bands[0], bands[-1]
     claims = [
         claim(
@@ -75,6 +77,8 @@ def compute(ctx: Context) -> dict:
         "error_bound": float(fit.calibration_error_bound),
         "accuracy": float(fit.accuracy),
         "n_evaluated": int(fit.n_evaluated),
+        "n_sampled": n_sampled,
+        "n_questions": n_questions,
         "n_candidates": n_pool,
         "reliability": _reliability(fit.reliability),
         "reliability_t1": _reliability(at1.reliability),
@@ -83,6 +87,9 @@ def compute(ctx: Context) -> dict:
         "params": {
             "dataset": "google",
             "method": "3cosadd",
+            "questions": f"a random sample of {n_sampled:,} of the benchmark's "
+            f"{n_questions:,} questions (seed {ctx.seed}); those with a word outside the "
+            "candidates are skipped",
             "restrict_vocab": n_pool,
             "temperature": "fitted: minimises the mean NLL of the expected answers",
             "band_edges": list(BANDS_QUICK if ctx.quick else BANDS),
@@ -104,7 +111,13 @@ def render(r: dict) -> Rendered:
     mush = r["nll_t1"] > 0.5 * math.log(r["n_candidates"])
     caption = [
         (
-            f"Read each analogy's cosines as logits over {r['n_candidates']:,} candidates. At "
+            f"Read the cosines of {r['n_evaluated']:,} analogy questions ("
+            + (
+                f"a random sample of the benchmark's {r['n_questions']:,}"
+                if r["n_sampled"] < r["n_questions"]
+                else "every benchmark question whose four words are candidates"
+            )
+            + f") as logits over {r['n_candidates']:,} candidates. At "
             f"T = 1 the right answer costs {r['nll_t1']:.2f} nats on average, next to "
             f"ln {r['n_candidates']:,} = {math.log(r['n_candidates']):.2f} for a uniform guess"
             + (": the softmax hedges, the seeds' “probabilistic mush”." if mush else ".")

@@ -98,6 +98,22 @@ def test_interval_is_scipys_bca_bootstrap(glove):
     np.testing.assert_allclose(r.spearman_ci, tuple(ref.confidence_interval), rtol=1e-6)
 
 
+def test_counted_ranks_are_scipys_average_ranks():
+    # the bootstrap ranks integer codes by counting them; scipy sorts the values
+    from scipy.stats import rankdata
+
+    from geomlab.evaluation.similarity import _codes, _ranks
+
+    rng = np.random.default_rng(0)
+    values = rng.choice([0.5, -1.25, 3.0, 7.5, 7.5, 2.0], size=40)  # many ties
+    codes = _codes(values)
+    np.testing.assert_array_equal(_ranks(codes), rankdata(values))
+    resamples = codes[rng.integers(0, 40, size=(30, 40))]
+    np.testing.assert_array_equal(_ranks(resamples), rankdata(resamples, axis=-1))
+    distinct = _codes(rng.normal(size=25))
+    np.testing.assert_array_equal(_ranks(distinct), rankdata(distinct))
+
+
 def test_degenerate_bootstrap_falls_back_to_the_percentile_interval(tmp_path):
     # four pairs whose cosines rank exactly as the human scores: every jackknife value is
     # 1, BCa's acceleration is 0/0, and the percentile interval of the resamples is used

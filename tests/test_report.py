@@ -507,7 +507,7 @@ def test_a_child_that_cannot_start_leaves_the_work_to_the_parent(tmp_path, glove
     import geomlab.report._apart as apart
 
     monkeypatch.setattr(apart, "APART", (("relevance",),))
-    monkeypatch.setattr(apart, "_one_thread", _child_fails)
+    monkeypatch.setattr(apart, "_draw_start", _child_fails)
     monkeypatch.setattr(apart, "_start", _child_fails)
     monkeypatch.setattr(apart.os, "cpu_count", lambda: 2)
     out = tmp_path / "r"

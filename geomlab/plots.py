@@ -869,8 +869,9 @@ def attention_heads(results: dict, ax=None):
             a.set_title(f"head {h}: entropy {att['entropy'][h]:.2f}", fontsize=9)
             # in this figure's own grid every head reads the same tokens: they are named
             # under the lowest panel of each column and left of each row, and the other
-            # panels have no ticks (laying out the same labels beside every panel was the
-            # costliest figure of the report; making the hidden ticks, a tenth of the rest)
+            # panels have no ticks (laying out the same labels beside every panel made this
+            # the costliest figure of the report; the hidden ticks that were left cost
+            # 0.06-0.15 s of the model section's 1.5 s of drawing)
             if fig is None or h + cols >= n:
                 a.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
             else:

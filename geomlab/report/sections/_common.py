@@ -48,20 +48,13 @@ def analogy_evaluation(ctx: Context, method: str, *, exclude_inputs: bool = True
     3CosAdd gives the run with the inputs kept from the same pass."""
     if not exclude_inputs and method == "3cosadd":
         return analogy_evaluation(ctx, method).inputs_kept
-    from ...evaluation.analogies import evaluate_analogies
-
-    both = method == "3cosadd" and exclude_inputs
-    return ctx.once(
+    return _google_run(
+        ctx,
         f"google:{method}:{exclude_inputs}",
-        lambda: evaluate_analogies(
-            ctx.emb,
-            google_dataset(ctx),
-            method=method,
-            restrict_vocab=_restrict(ctx),
-            exclude_inputs=exclude_inputs,
-            progress=ctx.progress,
-            inputs_kept=both,
-        ),
+        lambda dataset: dataset,
+        method=method,
+        exclude_inputs=exclude_inputs,
+        inputs_kept=method == "3cosadd" and exclude_inputs,
     )
 
 
@@ -69,20 +62,32 @@ def analogy_calibration(ctx: Context):
     """3CosAdd's answers to a random sample of the Google questions (``CALIBRATION_SAMPLE``,
     drawn with the report's seed) read as distributions, with the fitted temperature;
     computed once per run."""
+    n = CALIBRATION_SAMPLE_QUICK if ctx.quick else CALIBRATION_SAMPLE
+    return _google_run(
+        ctx,
+        "google:calibration",
+        lambda dataset: dataset.sample(n, seed=ctx.seed),
+        method="3cosadd",
+        temperature="fit",
+    )
+
+
+def _google_run(ctx: Context, key: str, questions, **options):
+    """``evaluate_analogies`` once per run under ``key``, on ``questions(the Google set)``
+    over the report's candidates, with ``options``."""
     from ...evaluation.analogies import evaluate_analogies
 
-    n = CALIBRATION_SAMPLE_QUICK if ctx.quick else CALIBRATION_SAMPLE
-    return ctx.once(
-        "google:calibration",
-        lambda: evaluate_analogies(
+    def run():
+        restrict = ANALOGY_RESTRICT_QUICK if ctx.quick else ANALOGY_RESTRICT
+        return evaluate_analogies(
             ctx.emb,
-            google_dataset(ctx).sample(n, seed=ctx.seed),
-            method="3cosadd",
-            restrict_vocab=_restrict(ctx),
-            temperature="fit",
+            questions(google_dataset(ctx)),
+            restrict_vocab=restrict,
             progress=ctx.progress,
-        ),
-    )
+            **options,
+        )
+
+    return ctx.once(key, run)
 
 
 def google_dataset(ctx: Context):
@@ -90,10 +95,6 @@ def google_dataset(ctx: Context):
     dataset = ctx.once("google", lambda: load_analogies("google"))
     ctx.record_dataset("google", dataset.path)
     return dataset
-
-
-def _restrict(ctx: Context) -> int:
-    return ANALOGY_RESTRICT_QUICK if ctx.quick else ANALOGY_RESTRICT
 
 
 def _load_lm():
